@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Sourced by run.sh and test.sh: makes .venv with the project installed, on a fresh machine too.
+# Re-installs only when pyproject.toml changed (a stamp file records its hash).
+set -euo pipefail
+
+bootstrap_venv() {
+  local root="$1" extras="${2:-}"
+  local venv="$root/.venv"
+  local want
+  want="$(sha256sum "$root/pyproject.toml" | cut -c1-16)${extras:+-$extras}"
+  if [ -f "$venv/.installed" ] && [ "$(cat "$venv/.installed")" = "$want" ] && [ -x "$venv/bin/autogpt-ls" ]; then
+    return 0
+  fi
+  local py
+  py="$(command -v python3 || true)"
+  if [ -z "$py" ] || ! "$py" -c 'import sys, venv, ensurepip; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+      echo "Installing Python 3 with venv from Debian's packages..." >&2
+      apt-get update -qq && apt-get install -y -qq python3 python3-venv python3-pip >/dev/null
+      py="$(command -v python3)"
+    else
+      echo "autogpt-ls needs Python >= 3.11 with the venv module (Debian: apt-get install python3-venv)." >&2
+      exit 2
+    fi
+  fi
+  echo "Setting up $venv (first run, or pyproject.toml changed)..." >&2
+  [ -x "$venv/bin/python" ] || "$py" -m venv "$venv"
+  "$venv/bin/python" -m pip install -q --disable-pip-version-check --upgrade pip >&2
+  "$venv/bin/python" -m pip install -q --disable-pip-version-check -e "$root${extras:+[$extras]}" >&2
+  echo "$want" > "$venv/.installed"
+}

@@ -1,0 +1,3 @@
+from autogpt_ls.cli import main
+
+main()

@@ -1,0 +1,50 @@
+"""Typed events the core emits; each front end renders them its own way (terminal, LSP, HTTP)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Literal
+
+from pydantic import BaseModel
+
+from autogpt_ls.agent.models import Step, Task
+from autogpt_ls.tools.base import Preview
+
+
+class Thinking(BaseModel):
+    type: Literal["thinking"] = "thinking"
+    task_id: str
+    step_index: int
+
+
+class ProposalMade(BaseModel):
+    """A proposal to show before anything happens; `auto` when continuous mode or `y -N` approves it."""
+
+    type: Literal["proposal"] = "proposal"
+    task_id: str
+    step: Step
+    preview: Preview | None
+    where: str
+    auto: bool = False
+
+
+class CommandOutput(BaseModel):
+    type: Literal["command_output"] = "command_output"
+    task_id: str
+    step_id: str
+    text: str
+
+
+class StepCompleted(BaseModel):
+    type: Literal["step_completed"] = "step_completed"
+    task_id: str
+    step: Step
+
+
+class TaskEnded(BaseModel):
+    type: Literal["task_ended"] = "task_ended"
+    task: Task
+
+
+Event = Thinking | ProposalMade | CommandOutput | StepCompleted | TaskEnded
+EventSink = Callable[[Event], None]

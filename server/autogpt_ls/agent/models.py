@@ -1,0 +1,172 @@
+"""Typed records of the agent loop; the store persists them and every front end renders them."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+
+def new_id() -> str:
+    return uuid.uuid4().hex
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Usage(BaseModel):
+    """Tokens and cost of one or more LLM calls; cost is None when the model has no known price."""
+
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost_usd: float | None = 0.0
+
+    def __add__(self, other: Usage) -> Usage:
+        cost = None if self.cost_usd is None or other.cost_usd is None else self.cost_usd + other.cost_usd
+        return Usage(
+            prompt_tokens=self.prompt_tokens + other.prompt_tokens,
+            completion_tokens=self.completion_tokens + other.completion_tokens,
+            cost_usd=cost,
+        )
+
+
+class ToolCall(BaseModel):
+    """One validated call of a registered tool."""
+
+    id: str = Field(default_factory=lambda: "call_" + new_id()[:12])
+    name: str
+    arguments: dict[str, Any] = Field(default_factory=dict)
+
+
+class Proposal(BaseModel):
+    """What the LLM wants to do next: its thoughts and exactly one tool call."""
+
+    thoughts: str = ""
+    tool_call: ToolCall
+    ignored_calls: list[str] = Field(default_factory=list)
+
+
+class DecisionKind(StrEnum):
+    APPROVE = "approve"
+    REJECT = "reject"
+    FEEDBACK = "feedback"
+    ANSWER = "answer"
+
+
+class Decision(BaseModel):
+    """The human's (or continuous mode's) verdict on one proposal."""
+
+    kind: DecisionKind
+    times: int = 1
+    text: str = ""
+    auto: bool = False
+
+
+class Result(BaseModel):
+    """What the agent observed after a step; `ok=False` results are errors the LLM must see."""
+
+    ok: bool
+    output: str = ""
+    exit_code: int | None = None
+
+    @classmethod
+    def error(cls, message: str) -> Result:
+        return cls(ok=False, output=message)
+
+
+class StepStatus(StrEnum):
+    AWAITING = "awaiting"  # proposal shown, waiting for a decision
+    INVALID = "invalid"  # the LLM's reply was unusable; the error goes back to it
+    EXECUTING = "executing"  # approved and running: never started a second time
+    DONE = "done"
+    FEEDBACK = "feedback"
+    REJECTED = "rejected"
+    INTERRUPTED = "interrupted"  # the process died while executing; outcome unknown
+
+
+class Step(BaseModel):
+    id: str = Field(default_factory=new_id)
+    task_id: str
+    index: int
+    status: StepStatus
+    proposal: Proposal | None = None
+    raw_reply: str = ""
+    decision: Decision | None = None
+    result: Result | None = None
+    usage: Usage = Field(default_factory=Usage)
+    llm_seconds: float = 0.0
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class TaskStatus(StrEnum):
+    RUNNING = "running"
+    FINISHED = "finished"
+    STOPPED = "stopped"  # by the user (`n`) or a limit; can be resumed
+    FAILED = "failed"
+
+
+class Limits(BaseModel):
+    """Hard limits the loop enforces in code; None means unlimited."""
+
+    max_steps: int | None = 50
+    max_cost_usd: float | None = None
+    max_seconds: float | None = None
+
+
+class AIProfile(BaseModel):
+    """AutoGPT's ai_settings.yaml."""
+
+    ai_name: str = "AutoGPT"
+    ai_role: str = (
+        "an autonomous coding agent that works inside the user's workspace and completes the given goal "
+        "step by step, proposing one action at a time for the user to approve"
+    )
+    ai_goals: list[str] = Field(default_factory=list)
+
+
+class PromptSettings(BaseModel):
+    """AutoGPT's prompt_settings.yaml: the system prompt's lists."""
+
+    constraints: list[str] = Field(default_factory=list)
+    resources: list[str] = Field(default_factory=list)
+    best_practices: list[str] = Field(default_factory=list)
+
+
+class TaskConfig(BaseModel):
+    """Everything fixed when a task is created, so a resumed task behaves as it started."""
+
+    smart_llm: str
+    continuous: bool = False
+    continuous_limit: int | None = None
+    limits: Limits = Field(default_factory=Limits)
+    profile: AIProfile = Field(default_factory=AIProfile)
+    prompt: PromptSettings = Field(default_factory=PromptSettings)
+
+
+class TaskState(BaseModel):
+    """Counters the loop keeps between steps and across restarts."""
+
+    steps: int = 0
+    usage: Usage = Field(default_factory=Usage)
+    elapsed_seconds: float = 0.0
+    auto_approve_remaining: int = 0
+    auto_approved: int = 0
+    consecutive_failures: int = 0
+
+
+class Task(BaseModel):
+    id: str = Field(default_factory=new_id)
+    goal: str
+    workspace: str
+    status: TaskStatus = TaskStatus.RUNNING
+    config: TaskConfig
+    state: TaskState = Field(default_factory=TaskState)
+    end_reason: str = ""
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+EndKind = Literal["finished", "stopped", "failed"]

@@ -1,0 +1,143 @@
+"""The system prompt and the conversation history, rebuilt from the store's steps within a budget."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from autogpt_ls.agent.models import Step, StepStatus, Task
+from autogpt_ls.agent.parsing import JSON_FORMAT
+from autogpt_ls.llm.base import ChatMessage, WireToolCall
+
+DEFAULT_CONSTRAINTS = [
+    "Exclusively use the tools listed; call exactly one tool per reply.",
+    "All file paths are relative to the workspace folder; you cannot reach files outside it.",
+    "You can only act proactively: you cannot start background jobs or wait for events.",
+    "The user reviews every action before it runs and may reject it or give feedback instead; follow it.",
+]
+DEFAULT_RESOURCES = [
+    "The workspace folder and its files, through the file tools.",
+    "Shell and Python execution, when the user's setup allows it.",
+    "The user, through ask_user, only when you cannot go on without them.",
+]
+DEFAULT_BEST_PRACTICES = [
+    "Continuously review and analyse your actions to ensure you are performing to the best of your abilities.",
+    "Constructively self-criticise your big-picture behaviour constantly.",
+    "Every action has a cost, so be smart and efficient; aim to complete the goal in the fewest steps.",
+    "Read a file before you change it; prefer replace_in_file for small edits to existing files.",
+    "Call finish as soon as the goal is achieved.",
+]
+MAX_OBSERVATION_CHARS = 6_000
+HISTORY_BUDGET_CHARS = 80_000
+
+
+def _numbered(items: list[str]) -> str:
+    return "\n".join(f"{i}. {item}" for i, item in enumerate(items, 1))
+
+
+def system_prompt(task: Task, tool_specs: list[dict[str, Any]], native_tools: bool) -> str:
+    profile, prompt = task.config.profile, task.config.prompt
+    sections = [
+        f"You are {profile.ai_name}, {profile.ai_role}.",
+        "Your decisions must always be made independently; play to your strengths as an LLM and pursue simple "
+        "strategies with no legal complications.",
+        "## Constraints\n" + _numbered(prompt.constraints or DEFAULT_CONSTRAINTS),
+        "## Resources\n" + _numbered(prompt.resources or DEFAULT_RESOURCES),
+        "## Best practices\n" + _numbered(prompt.best_practices or DEFAULT_BEST_PRACTICES),
+    ]
+    if native_tools:
+        sections.append(
+            "## How to respond\nFirst write your thoughts briefly: what you observed, your plan, your "
+            "self-criticism. Then call exactly one tool."
+        )
+    else:
+        tools = "\n".join(
+            f"- {t['name']}: {t['description']} Parameters: {json.dumps(t['parameters'])}" for t in tool_specs
+        )
+        sections.append(
+            f"## Tools\n{tools}\n\n## How to respond\nReply with only one JSON object of the form {JSON_FORMAT}"
+        )
+    return "\n\n".join(sections)
+
+
+def task_message(task: Task) -> str:
+    goals = task.config.profile.ai_goals
+    text = f"Your task: {task.goal}"
+    if goals and goals != [task.goal]:
+        text += "\n\nGoals:\n" + _numbered(goals)
+    return text
+
+
+def _clip(text: str) -> str:
+    if len(text) <= MAX_OBSERVATION_CHARS:
+        return text
+    half = MAX_OBSERVATION_CHARS // 2
+    return f"{text[:half]}\n[... {len(text) - MAX_OBSERVATION_CHARS} characters cut ...]\n{text[-half:]}"
+
+
+def observation(step: Step) -> str:
+    """What the LLM is told happened to its proposal."""
+    if step.status == StepStatus.FEEDBACK and step.decision:
+        text = f"The user did not run this action and gave feedback instead: {step.decision.text}"
+    elif step.status == StepStatus.REJECTED:
+        text = "The user rejected this action and stopped the task. It was not run."
+    elif step.status == StepStatus.INTERRUPTED:
+        text = "This action was interrupted; it may or may not have taken effect. Check before repeating it."
+    elif step.result is None:
+        text = "No result was recorded."
+    else:
+        text = step.result.output if step.result.ok else f"Error: {step.result.output}"
+    if step.proposal and step.proposal.ignored_calls:
+        text += (
+            "\n(Only your first tool call was used; these were ignored: "
+            + ", ".join(step.proposal.ignored_calls)
+            + ". Call one tool per reply.)"
+        )
+    return _clip(text)
+
+
+def _step_messages(step: Step, native_tools: bool) -> list[ChatMessage]:
+    if step.status == StepStatus.INVALID or step.proposal is None:
+        return [
+            ChatMessage(role="assistant", content=_clip(step.raw_reply) or "(empty reply)"),
+            ChatMessage(role="user", content=observation(step)),
+        ]
+    call = step.proposal.tool_call
+    if native_tools:
+        wire = WireToolCall(id=call.id, name=call.name, arguments=json.dumps(call.arguments))
+        return [
+            ChatMessage(role="assistant", content=step.proposal.thoughts, tool_calls=[wire]),
+            ChatMessage(role="tool", tool_call_id=call.id, content=observation(step)),
+        ]
+    proposal = {
+        "thoughts": step.proposal.thoughts,
+        "use_tool": {"name": call.name, "arguments": call.arguments},
+    }
+    return [
+        ChatMessage(role="assistant", content=json.dumps(proposal)),
+        ChatMessage(role="user", content=f"Result of {call.name}: {observation(step)}"),
+    ]
+
+
+def build_messages(
+    task: Task, steps: list[Step], tool_specs: list[dict[str, Any]], native_tools: bool
+) -> list[ChatMessage]:
+    """System prompt, task, then the newest steps that fit the budget (older ones are summarised by count)."""
+    history: list[ChatMessage] = []
+    used = 0
+    omitted = 0
+    for step in reversed([s for s in steps if s.status != StepStatus.AWAITING]):
+        messages = _step_messages(step, native_tools)
+        size = sum(len(m.content) for m in messages)
+        if used + size > HISTORY_BUDGET_CHARS:
+            omitted = step.index + 1
+            break
+        history[:0] = messages
+        used += size
+    head = [
+        ChatMessage(role="system", content=system_prompt(task, tool_specs, native_tools)),
+        ChatMessage(role="user", content=task_message(task)),
+    ]
+    if omitted:
+        head.append(ChatMessage(role="user", content=f"({omitted} earlier steps are omitted for length.)"))
+    return head + history

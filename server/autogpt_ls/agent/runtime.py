@@ -1,0 +1,158 @@
+"""Everything a front end needs to start, resume and drive tasks; built once per process from Settings."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from pathlib import Path
+
+from autogpt_ls.agent.events import Event, EventSink, ProposalMade, StepCompleted, TaskEnded
+from autogpt_ls.agent.loop import Agent, Ask
+from autogpt_ls.agent.models import AIProfile, Limits, PromptSettings, Task, TaskConfig, TaskStatus
+from autogpt_ls.executors.local import LocalExecutor
+from autogpt_ls.llm.base import ChatProvider
+from autogpt_ls.llm.pricing import PRICES
+from autogpt_ls.llm.registry import make_provider, smart_model
+from autogpt_ls.settings import ConfigError, Settings, env_files
+from autogpt_ls.store import Store, lease_owner_id
+from autogpt_ls.tools.base import ShellPolicy
+from autogpt_ls.tools.registry import ToolRegistry
+from autogpt_ls.workspace import Workspace
+
+LEASE_TTL = 30.0
+log = logging.getLogger(__name__)
+
+
+def log_event(event: Event) -> None:
+    """The activity log: one line per thing that happened, from the same events the front ends render."""
+    if isinstance(event, ProposalMade) and event.step.proposal:
+        call = event.step.proposal.tool_call
+        log.info("task %s step %d proposes %s %s", event.task_id, event.step.index, call.name, call.arguments)
+    elif isinstance(event, StepCompleted):
+        step = event.step
+        log.info(
+            "task %s step %d %s: %s",
+            event.task_id,
+            step.index,
+            step.status,
+            step.result.output[:500] if step.result else "",
+        )
+    elif isinstance(event, TaskEnded):
+        log.info("task %s %s: %s", event.task.id, event.task.status, event.task.end_reason)
+        if event.task.status == TaskStatus.FAILED:
+            log.error("task %s failed: %s", event.task.id, event.task.end_reason)
+
+
+class Runtime:
+    """Holds the store, the tools and one provider per model; front ends hold a Runtime, not agent state."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.store = Store(settings.data_dir / "autogpt-ls.sqlite3")
+        self.tools = ToolRegistry.default(settings.disabled_commands)
+        self.shell = ShellPolicy(
+            mode=settings.shell_command_control,
+            allowlist=settings.shell_allowlist,
+            denylist=settings.shell_denylist,
+            timeout_seconds=settings.shell_timeout_seconds,
+        )
+        self._providers: dict[str, ChatProvider] = {}
+
+    def new_task(
+        self,
+        goal: str,
+        workspace: Path,
+        *,
+        smart_llm: str | None = None,
+        continuous: bool = False,
+        continuous_limit: int | None = None,
+        profile: AIProfile | None = None,
+        prompt: PromptSettings | None = None,
+    ) -> Task:
+        """Validate the configuration up front (ConfigError names the setting) and store a new task."""
+        if not goal.strip():
+            raise ConfigError("the goal is empty: give a goal, or ai_goals in --ai-settings")
+        model = smart_model(self.settings.model_copy(update={"smart_llm": smart_llm or self.settings.smart_llm}))
+        if self.settings.max_cost_usd is not None and model not in PRICES:
+            raise ConfigError(f"MAX_COST_USD is set, but {model} has no known price, so its cost cannot be limited")
+        if not workspace.is_dir():
+            raise ConfigError(f"the workspace {workspace} is not an existing folder")
+        task = Task(
+            goal=goal,
+            workspace=str(workspace.resolve()),
+            config=TaskConfig(
+                smart_llm=model,
+                continuous=continuous,
+                continuous_limit=continuous_limit if continuous_limit is not None else self.settings.continuous_limit,
+                limits=Limits(
+                    max_steps=self.settings.max_steps,
+                    max_cost_usd=self.settings.max_cost_usd,
+                    max_seconds=self.settings.max_seconds,
+                ),
+                profile=profile or AIProfile(ai_goals=[goal]),
+                prompt=prompt or PromptSettings(),
+            ),
+        )
+        self.store.add_task(task)
+        return task
+
+    def provider(self, model: str) -> ChatProvider:
+        if model not in self._providers:
+            self._providers[model] = make_provider(self.settings, model)
+        return self._providers[model]
+
+    def agent(self, task: Task, emit: EventSink | None = None) -> Agent:
+        # The data folder and the .env files we read hold secrets and state: no tool path may reach them.
+        workspace = Workspace(task.workspace, forbidden=(self.settings.data_dir, *env_files()))
+        return Agent(
+            task,
+            store=self.store,
+            provider=self.provider(task.config.smart_llm),
+            tools=self.tools,
+            executor=LocalExecutor(workspace, allow_commands=self.settings.commands_allowed_locally),
+            shell=self.shell,
+            native_tools=self.settings.llm_tool_calling,
+            emit=emit,
+        )
+
+    def resumable(self, task_id: str) -> Task:
+        task = self.store.get_task(task_id)
+        if task is None:
+            raise ConfigError(f"no task {task_id!r} in {self.store.path}")
+        if task.status == TaskStatus.FINISHED:
+            raise ConfigError(f"task {task_id} already finished: {task.end_reason}")
+        task.status, task.end_reason = TaskStatus.RUNNING, ""
+        return task
+
+    async def drive(self, task: Task, ask: Ask, emit: EventSink | None = None) -> Task:
+        """Run a task's loop while holding its lease, so no other process drives it at the same time."""
+        owner = lease_owner_id()
+        self.store.acquire_lease(task.id, owner, LEASE_TTL)
+
+        async def heartbeat() -> None:
+            while True:
+                await asyncio.sleep(LEASE_TTL / 3)
+                self.store.renew_lease(task.id, owner, LEASE_TTL)
+
+        def emit_and_log(event: Event) -> None:
+            log_event(event)
+            if emit:
+                emit(event)
+
+        beat = asyncio.create_task(heartbeat())
+        agent = self.agent(task, emit_and_log)
+        try:
+            self.store.save_task(task)
+            return await agent.run(ask)
+        finally:
+            beat.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await beat
+            await agent.executor.close()
+            self.store.release_lease(task.id, owner)
+
+    async def aclose(self) -> None:
+        for provider in self._providers.values():
+            await provider.aclose()
+        self.store.close()

@@ -1,0 +1,128 @@
+"""`autogpt-ls` subcommands. Heavy modules are imported inside commands so `--help` stays instant."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from pathlib import Path
+
+import click
+
+EXIT_CONFIG = 2
+log = logging.getLogger("autogpt_ls")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="autogpt-ls")
+def main() -> None:
+    """AutoGPT as a language server: an autonomous coding agent that proposes, you approve."""
+
+
+@main.command()
+@click.argument("goal", required=False)
+@click.option(
+    "--workspace",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=".",
+    show_default=True,
+    help="Folder the agent works in; every file path is confined to it.",
+)
+@click.option("--continuous", is_flag=True, help="Approve every step without asking (dangerous).")
+@click.option("--continuous-limit", type=click.IntRange(min=1), help="Stop continuous mode after N steps.")
+@click.option("--ai-settings", type=click.Path(dir_okay=False, path_type=Path), help="AutoGPT ai_settings.yaml.")
+@click.option("--prompt-settings", type=click.Path(dir_okay=False, path_type=Path), help="prompt_settings.yaml.")
+@click.option("--smart-llm", help="Model for proposals, as provider/model (default: SMART_LLM).")
+@click.option("--debug", is_flag=True, help="Also write debug.log.")
+@click.option("--resume", "resume_id", metavar="TASK_ID", help="Continue a stopped or interrupted task.")
+def run(
+    goal: str | None,
+    workspace: Path,
+    continuous: bool,
+    continuous_limit: int | None,
+    ai_settings: Path | None,
+    prompt_settings: Path | None,
+    smart_llm: str | None,
+    debug: bool,
+    resume_id: str | None,
+) -> None:
+    """Run the agent on GOAL in the terminal, asking before every action.
+
+    Answers: y approves, y -N approves this and the next N-1, n stops, anything else is feedback.
+    Exit codes: 0 finished, 3 stopped by n or a limit, 2 configuration error, 1 other failure.
+    """
+    from pydantic import ValidationError
+
+    from autogpt_ls.settings import ConfigError
+
+    try:
+        code = asyncio.run(
+            _run(
+                goal,
+                workspace,
+                continuous,
+                continuous_limit,
+                ai_settings,
+                prompt_settings,
+                smart_llm,
+                debug,
+                resume_id,
+            )
+        )
+    except ConfigError as e:
+        click.echo(f"Configuration error: {e}", err=True)
+        sys.exit(EXIT_CONFIG)
+    except ValidationError as e:
+        fields = ", ".join(str(err["loc"][0]).upper() for err in e.errors() if err["loc"])
+        click.echo(f"Configuration error in {fields or 'settings'}: {e}", err=True)
+        sys.exit(EXIT_CONFIG)
+    except KeyboardInterrupt:
+        click.echo("\nInterrupted; resume with --resume.", err=True)
+        sys.exit(3)
+    sys.exit(code)
+
+
+async def _run(
+    goal: str | None,
+    workspace: Path,
+    continuous: bool,
+    continuous_limit: int | None,
+    ai_settings: Path | None,
+    prompt_settings: Path | None,
+    smart_llm: str | None,
+    debug: bool,
+    resume_id: str | None,
+) -> int:
+    from autogpt_ls.agent.runtime import Runtime
+    from autogpt_ls.logs import configure_logging
+    from autogpt_ls.settings import Settings, load_ai_profile, load_prompt_settings
+    from autogpt_ls.store import LeaseHeld
+    from autogpt_ls.terminal import EXIT_CODES, Terminal
+
+    settings = Settings.load()
+    configure_logging(settings.data_dir, debug=debug, secrets=settings.secrets())
+    runtime = Runtime(settings)
+    terminal = Terminal(runtime.tools)
+    try:
+        if resume_id:
+            task = runtime.resumable(resume_id)
+        else:
+            profile = load_ai_profile(ai_settings) if ai_settings else None
+            goal = goal or ("; ".join(profile.ai_goals) if profile else "")
+            task = runtime.new_task(
+                goal,
+                workspace,
+                smart_llm=smart_llm,
+                continuous=continuous,
+                continuous_limit=continuous_limit,
+                profile=profile.model_copy(update={"ai_goals": profile.ai_goals or [goal]}) if profile else None,
+                prompt=load_prompt_settings(prompt_settings) if prompt_settings else None,
+            )
+        terminal.say_start(task)
+        task = await runtime.drive(task, terminal.ask, terminal.show)
+        return EXIT_CODES[task.status]
+    except LeaseHeld as e:
+        click.echo(str(e), err=True)
+        return 1
+    finally:
+        await runtime.aclose()

@@ -1,0 +1,113 @@
+"""The Executor seam: where approved commands and file operations run (local folder now, a sandbox later)."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Protocol
+
+from pydantic import BaseModel
+
+from autogpt_ls.workspace import Workspace
+
+OutputCallback = Callable[[str], None]
+
+_SECRET_NAME = re.compile(r"(API_KEY|TOKEN|SECRET|PASSWORD|CREDENTIAL|_KEY$)", re.IGNORECASE)
+
+
+class CommandResult(BaseModel):
+    exit_code: int | None
+    output: str
+    timed_out: bool = False
+    truncated: bool = False
+
+
+class Executor(Protocol):
+    """Runs commands and file operations for one task, confined to its workspace."""
+
+    name: str
+    python: str
+    workspace: Workspace
+
+    def where(self) -> str:
+        """Where a command will run, in words a user can check before approving it."""
+        ...
+
+    def commands_allowed(self) -> str | None:
+        """None when commands may run here, else the reason (told to the LLM) why not."""
+        ...
+
+    async def run(
+        self, argv: list[str], *, timeout: float, on_output: OutputCallback | None = None
+    ) -> CommandResult: ...
+
+    def read_file(self, path: str) -> str: ...
+
+    def write_file(self, path: str, contents: str) -> Path: ...
+
+    def list_folder(self, path: str) -> list[str]: ...
+
+    async def close(self) -> None: ...
+
+
+def scrubbed_env(env: Mapping[str, str]) -> dict[str, str]:
+    """The environment for agent commands, without anything that looks like a secret.
+
+    A command's output goes back into the prompt, so `echo $OPENAI_API_KEY` must find nothing.
+    """
+    return {k: v for k, v in env.items() if not _SECRET_NAME.search(k)}
+
+
+class OutputBuffer:
+    """Keeps the head and tail of a command's output within a byte cap, so huge output cannot exhaust memory."""
+
+    def __init__(self, cap: int) -> None:
+        self._cap = cap
+        self._head = bytearray()
+        self._tail = bytearray()
+        self.truncated = False
+
+    def add(self, chunk: bytes) -> None:
+        room = self._cap // 2 - len(self._head)
+        if room > 0:
+            self._head += chunk[:room]
+            chunk = chunk[room:]
+        if chunk:
+            self._tail += chunk
+            excess = len(self._tail) - (self._cap - self._cap // 2)
+            if excess > 0:
+                self.truncated = True
+                del self._tail[:excess]
+
+    def text(self) -> str:
+        head = self._head.decode(errors="replace")
+        tail = self._tail.decode(errors="replace")
+        if self.truncated:
+            return f"{head}\n[... output truncated to {self._cap} bytes ...]\n{tail}"
+        return head + tail
+
+
+class WorkspaceFiles:
+    """File operations shared by every executor whose commands see the workspace at the same path."""
+
+    workspace: Workspace
+
+    def read_file(self, path: str) -> str:
+        return self.workspace.resolve(path).read_text(encoding="utf-8", errors="replace")
+
+    def write_file(self, path: str, contents: str) -> Path:
+        target = self.workspace.resolve(path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        # O_NOFOLLOW: a symlink planted after the check cannot redirect the write.
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o644)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(contents)
+        return target
+
+    def list_folder(self, path: str) -> list[str]:
+        folder = self.workspace.resolve(path or ".")
+        return sorted(
+            self.workspace.relative(p) + ("/" if p.is_dir() else "") for p in folder.iterdir() if p.name not in {".git"}
+        )

@@ -1,0 +1,45 @@
+"""The ChatProvider seam: one chat call in a provider-neutral shape, so the loop knows no SDK."""
+
+from __future__ import annotations
+
+from typing import Any, Literal, Protocol
+
+from pydantic import BaseModel, Field
+
+
+class WireToolCall(BaseModel):
+    """A tool call as the LLM sent it: arguments are raw text, parsed (and possibly rejected) by the loop."""
+
+    id: str
+    name: str
+    arguments: str = ""
+
+
+class ChatMessage(BaseModel):
+    role: Literal["system", "user", "assistant", "tool"]
+    content: str = ""
+    tool_calls: list[WireToolCall] = Field(default_factory=list)
+    tool_call_id: str | None = None
+
+
+class ChatReply(BaseModel):
+    content: str = ""
+    tool_calls: list[WireToolCall] = Field(default_factory=list)
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+
+class LLMError(RuntimeError):
+    """The provider could not answer (after the SDK's own retries); says what to check."""
+
+
+class BadReply(LLMError):
+    """A reply arrived but could not be decoded; the loop treats it as an unusable reply, not an outage."""
+
+
+class ChatProvider(Protocol):
+    """One LLM backend. `tools=None` means the model gets no function-calling tools (JSON-reply mode)."""
+
+    async def chat(self, model: str, messages: list[ChatMessage], tools: list[dict[str, Any]] | None) -> ChatReply: ...
+
+    async def aclose(self) -> None: ...

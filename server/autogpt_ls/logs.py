@@ -1,0 +1,43 @@
+"""Log files under the data folder, with every known secret masked before it is written anywhere."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+
+class RedactSecrets(logging.Filter):
+    """Masks secret values in the fully formatted message, whatever logged it (our code or an SDK)."""
+
+    def __init__(self, secrets: list[str]) -> None:
+        super().__init__()
+        self._secrets = [s for s in secrets if len(s) >= 4]
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if self._secrets:
+            message = record.getMessage()
+            for secret in self._secrets:
+                message = message.replace(secret, "***")
+            record.msg, record.args = message, None
+        return True
+
+
+def configure_logging(data_dir: Path, *, debug: bool, secrets: list[str]) -> Path:
+    """activity.log (info), error.log (errors) and, with --debug, debug.log; returns the logs folder."""
+    folder = data_dir / "logs"
+    folder.mkdir(parents=True, exist_ok=True)
+    redact = RedactSecrets(secrets)
+    fmt = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    root = logging.getLogger()
+    root.handlers.clear()
+    root.setLevel(logging.DEBUG if debug else logging.INFO)
+    outputs = [("activity.log", logging.INFO), ("error.log", logging.ERROR)]
+    if debug:
+        outputs.append(("debug.log", logging.DEBUG))
+    for name, level in outputs:
+        handler = logging.FileHandler(folder / name, encoding="utf-8")
+        handler.setLevel(level)
+        handler.setFormatter(fmt)
+        handler.addFilter(redact)
+        root.addHandler(handler)
+    return folder

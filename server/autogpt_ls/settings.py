@@ -1,0 +1,105 @@
+"""Configuration from the environment and the project's or user's `.env` (never the workspace's)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated, Literal
+
+import yaml
+from platformdirs import user_config_dir, user_data_dir
+from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from autogpt_ls.agent.models import AIProfile, PromptSettings
+
+APP = "autogpt-ls"
+CommaList = Annotated[list[str], NoDecode]
+
+
+class ConfigError(ValueError):
+    """A setting is missing or wrong; the message names the setting to set."""
+
+
+def env_files() -> list[Path]:
+    """`.env` files read as configuration: the user's config folder, then the project's own folder.
+
+    A `.env` in the agent's workspace is the user's project file: a cloned repository must not be able to
+    redirect the API key to another server, so the current directory is never consulted.
+    """
+    override = os.environ.get("AUTOGPT_ENV_FILE")
+    if override is not None:
+        return [Path(override)] if override else []
+    files = [Path(user_config_dir(APP)) / ".env"]
+    project = Path(__file__).resolve().parents[2]
+    if (project / "pyproject.toml").is_file():
+        files.append(project / ".env")
+    return [f for f in files if f.is_file()]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(extra="ignore", env_file_encoding="utf-8", populate_by_name=True)
+
+    smart_llm: str | None = None
+    fast_llm: str | None = None
+    openai_api_key: SecretStr | None = None
+    openai_base_url: str | None = None
+    llm_max_retries: int = 3
+    llm_timeout_seconds: float = 120.0
+    llm_tool_calling: bool = True
+
+    execute_local_commands: bool = False
+    in_container: bool = Field(False, validation_alias=AliasChoices("AUTOGPT_IN_CONTAINER", "in_container"))
+    disabled_commands: CommaList = Field(default_factory=list)
+    shell_command_control: Literal["allowlist", "denylist"] = "denylist"
+    shell_allowlist: CommaList = Field(default_factory=list)
+    shell_denylist: CommaList = Field(default_factory=lambda: ["sudo", "su"])
+    shell_timeout_seconds: float = 120.0
+
+    data_dir: Path = Field(
+        default_factory=lambda: Path(user_data_dir(APP)),
+        validation_alias=AliasChoices("AUTOGPT_DATA_DIR", "data_dir"),
+    )
+    max_steps: int | None = 50
+    max_cost_usd: float | None = None
+    max_seconds: float | None = None
+    continuous_limit: int | None = None
+
+    @field_validator("disabled_commands", "shell_allowlist", "shell_denylist", mode="before")
+    @classmethod
+    def _split(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [item.strip() for item in value.split(",") if item.strip()]
+        return value
+
+    @classmethod
+    def load(cls) -> Settings:
+        return cls(_env_file=env_files() or None)
+
+    def secrets(self) -> list[str]:
+        """Values that must never appear in logs, prompts or artifacts."""
+        return [s.get_secret_value() for s in (self.openai_api_key,) if s and s.get_secret_value()]
+
+    @property
+    def commands_allowed_locally(self) -> bool:
+        return self.execute_local_commands or self.in_container
+
+
+def _load_yaml(path: Path) -> dict[str, object]:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as e:
+        raise ConfigError(f"cannot read {path}: {e}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path} must hold a YAML mapping")
+    return data
+
+
+def load_ai_profile(path: Path) -> AIProfile:
+    """AutoGPT's ai_settings.yaml (ai_name, ai_role, ai_goals)."""
+    return AIProfile.model_validate(_load_yaml(path))
+
+
+def load_prompt_settings(path: Path) -> PromptSettings:
+    """AutoGPT's prompt_settings.yaml (constraints, resources, best_practices)."""
+    return PromptSettings.model_validate(_load_yaml(path))

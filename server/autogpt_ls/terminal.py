@@ -1,0 +1,120 @@
+"""The terminal front end: prints proposals and results, reads AutoGPT's answers from stdin line by line.
+
+Reading plain lines (not a TTY prompt) keeps it scriptable: `printf 'y\\nn\\n' | autogpt-ls run ...` works,
+and end of input counts as `n`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import difflib
+import sys
+from typing import TextIO
+
+from rich.console import Console
+from rich.text import Text
+
+from autogpt_ls.agent.decisions import ReservedAnswer, parse_answer
+from autogpt_ls.agent.events import CommandOutput, Event, ProposalMade, StepCompleted, TaskEnded, Thinking
+from autogpt_ls.agent.models import Decision, DecisionKind, Step, StepStatus, Task, TaskStatus
+from autogpt_ls.tools.base import FileChange, Preview
+from autogpt_ls.tools.registry import ToolRegistry
+
+PROMPT = "Approve? y = run it, y -N = run it and the next N-1, n = stop, anything else = feedback: "
+MAX_SHOWN = 4000
+EXIT_CODES = {TaskStatus.FINISHED: 0, TaskStatus.STOPPED: 3, TaskStatus.FAILED: 1}
+
+
+def unified_diff(change: FileChange) -> str:
+    before = (change.before or "").splitlines(keepends=True)
+    after = change.after.splitlines(keepends=True)
+    label = "/dev/null" if change.before is None else f"a/{change.path}"
+    lines = difflib.unified_diff(before, after, fromfile=label, tofile=f"b/{change.path}")
+    return "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in lines)
+
+
+class Terminal:
+    """Renders core events and asks for decisions; markup is off because every text shown is untrusted."""
+
+    def __init__(self, tools: ToolRegistry, stdin: TextIO = sys.stdin) -> None:
+        self._tools = tools
+        self._stdin = stdin
+        self.console = Console(markup=False, highlight=False, soft_wrap=True)
+
+    def _say(self, text: str, style: str = "") -> None:
+        self.console.print(Text(text, style=style))
+
+    def _preview(self, preview: Preview | None) -> None:
+        if isinstance(preview, FileChange):
+            diff = unified_diff(preview) or "(no change to the file)\n"
+            for line in diff.splitlines():
+                style = "green" if line.startswith("+") else "red" if line.startswith("-") else ""
+                self._say(line, style)
+        elif preview is not None:
+            self._say(f"Command ({preview.language}), runs {preview.where}:", "bold")
+            self._say(preview.command, "yellow")
+
+    def say_start(self, task: Task) -> None:
+        self._say(f"Task {task.id}: {task.goal}", "bold")
+        self._say(f"Workspace: {task.workspace}   model: {task.config.smart_llm}", "dim")
+
+    def show(self, event: Event) -> None:
+        if isinstance(event, Thinking) and self.console.is_terminal:
+            self._say(f"[step {event.step_index + 1}] thinking...", "dim")
+        elif isinstance(event, ProposalMade):
+            proposal = event.step.proposal
+            assert proposal is not None
+            self._say(f"\n== Step {event.step.index + 1}: {proposal.tool_call.name}", "bold cyan")
+            if proposal.thoughts:
+                self._say(f"Thoughts: {proposal.thoughts}", "italic")
+            args = ", ".join(f"{k}={v!r}" for k, v in proposal.tool_call.arguments.items())
+            self._say(f"Proposed: {proposal.tool_call.name}({args[:MAX_SHOWN]})")
+            self._preview(event.preview)
+            if event.auto:
+                self._say("(approved automatically)", "dim")
+        elif isinstance(event, CommandOutput):
+            self.console.out(event.text, end="", highlight=False)
+        elif isinstance(event, StepCompleted):
+            self._completed(event.step)
+        elif isinstance(event, TaskEnded):
+            style = "bold green" if event.task.status == TaskStatus.FINISHED else "bold red"
+            self._say(f"\nTask {event.task.status}: {event.task.end_reason}", style)
+            self._say(f"Task id: {event.task.id}   cost: {_cost(event.task.state.usage.cost_usd)}", "dim")
+
+    def _completed(self, step: Step) -> None:
+        usage = f"tokens {step.usage.prompt_tokens}+{step.usage.completion_tokens}, {_cost(step.usage.cost_usd)}"
+        if step.status == StepStatus.INVALID:
+            self._say(f"\n== Step {step.index + 1}: unusable LLM reply ({usage})", "bold red")
+        if step.result is not None:
+            text = step.result.output
+            text = text if len(text) <= MAX_SHOWN else text[:MAX_SHOWN] + " [...]"
+            self._say(("Result: " if step.result.ok else "Error: ") + text, "" if step.result.ok else "red")
+        elif step.status == StepStatus.FEEDBACK:
+            self._say("Feedback sent to the agent.", "dim")
+
+    async def ask(self, step: Step) -> Decision:
+        """Read lines until one is a usable answer; end of input means `n`."""
+        assert step.proposal is not None
+        tool = self._tools.get(step.proposal.tool_call.name)
+        kind = tool.kind if tool else "read"
+        if kind == "ask_user":
+            self._say(f"\nThe agent asks: {step.proposal.tool_call.arguments.get('question', '')}", "bold")
+        while True:
+            self.console.print("Your answer: " if kind == "ask_user" else PROMPT, end="")
+            self.console.file.flush()
+            line = await asyncio.to_thread(self._stdin.readline)
+            if not line:
+                self._say("\n(end of input: stopping)", "dim")
+                return Decision(kind=DecisionKind.REJECT)
+            if not self._stdin.isatty():
+                self._say(line.rstrip("\n"))  # echo scripted answers, so the transcript reads as a dialogue
+            if not line.strip() and kind != "ask_user":
+                continue
+            try:
+                return parse_answer(line, kind)
+            except ReservedAnswer as e:
+                self._say(str(e), "yellow")
+
+
+def _cost(cost: float | None) -> str:
+    return "cost unknown" if cost is None else f"${cost:.4f}"

@@ -1,0 +1,114 @@
+"""A tool is a typed async function; its JSON schema and argument validation come from its signature."""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal, get_type_hints
+
+from pydantic import BaseModel, ConfigDict, Field, create_model
+
+from autogpt_ls.agent.models import Result
+from autogpt_ls.executors.base import Executor, OutputCallback
+
+ToolKind = Literal["read", "write", "command", "ask_user", "finish"]
+
+
+class ToolRefused(ValueError):
+    """A call that is well-formed but not allowed; the message goes to the LLM."""
+
+
+class FileChange(BaseModel):
+    """A proposed file edit: enough for a diff in the terminal or a WorkspaceEdit in an editor."""
+
+    kind: Literal["file_change"] = "file_change"
+    path: str
+    absolute_path: str
+    before: str | None
+    after: str
+
+
+class CommandPreview(BaseModel):
+    """A proposed command in full, and where it would run."""
+
+    kind: Literal["command"] = "command"
+    language: Literal["shell", "python"] = "shell"
+    command: str
+    where: str
+
+
+Preview = FileChange | CommandPreview
+
+
+class ShellPolicy(BaseModel):
+    mode: Literal["allowlist", "denylist"] = "denylist"
+    allowlist: list[str] = Field(default_factory=list)
+    denylist: list[str] = Field(default_factory=lambda: ["sudo", "su"])
+    timeout_seconds: float = 120.0
+
+
+@dataclass
+class ToolContext:
+    """What a tool may use: the task's executor (which confines paths) and the user's policy."""
+
+    executor: Executor
+    shell: ShellPolicy = field(default_factory=ShellPolicy)
+    on_output: OutputCallback | None = None
+    answer: str = ""
+
+
+Runner = Callable[..., Awaitable[Result]]
+Hook = Callable[[ToolContext, Any], Any]
+
+
+@dataclass
+class Tool:
+    name: str
+    description: str
+    category: str
+    kind: ToolKind
+    params: type[BaseModel]
+    runner: Runner
+    checker: Hook | None = None
+    previewer: Hook | None = None
+
+    def schema(self) -> dict[str, Any]:
+        """The parameters' JSON schema, as function-calling APIs want it."""
+        schema = self.params.model_json_schema()
+        for prop in schema.get("properties", {}).values():
+            prop.pop("title", None)
+        schema.pop("title", None)
+        return schema
+
+    def validate(self, arguments: dict[str, Any]) -> BaseModel:
+        return self.params.model_validate(arguments)
+
+    def check(self, ctx: ToolContext, args: BaseModel) -> None:
+        """Refuse (ToolRefused or a path error) before the human is even asked."""
+        if self.checker:
+            self.checker(ctx, args)
+
+    def preview(self, ctx: ToolContext, args: BaseModel) -> Preview | None:
+        return self.previewer(ctx, args) if self.previewer else None
+
+    async def run(self, ctx: ToolContext, args: BaseModel) -> Result:
+        return await self.runner(ctx, **dict(args))
+
+
+def tool(
+    name: str, category: str, kind: ToolKind, *, check: Hook | None = None, preview: Hook | None = None
+) -> Callable[[Runner], Tool]:
+    """Turn `async def f(ctx, a: Annotated[str, Field(description=...)], ...)` into a Tool."""
+
+    def wrap(func: Runner) -> Tool:
+        hints = get_type_hints(func, include_extras=True)
+        fields: dict[str, Any] = {}
+        for pname, param in list(inspect.signature(func).parameters.items())[1:]:
+            default = ... if param.default is inspect.Parameter.empty else param.default
+            fields[pname] = (hints[pname], default)
+        params = create_model(f"{name}_args", __config__=ConfigDict(extra="ignore"), **fields)
+        doc = inspect.getdoc(func) or name
+        return Tool(name, doc, category, kind, params, func, check, preview)
+
+    return wrap

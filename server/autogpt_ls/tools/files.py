@@ -1,0 +1,108 @@
+"""File tools with AutoGPT's names and parameters; every path goes through the executor's workspace."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import Field
+
+from autogpt_ls.agent.models import Result
+from autogpt_ls.tools.base import FileChange, ToolContext, ToolRefused, tool
+
+Filename = Annotated[str, Field(description="Path of the file, relative to the workspace")]
+MAX_READ_CHARS = 60_000
+
+
+def _current(ctx: ToolContext, filename: str) -> str | None:
+    path = ctx.executor.workspace.resolve(filename)
+    if path.is_dir():
+        raise ToolRefused(f"{filename!r} is a folder, not a file.")
+    return path.read_text(encoding="utf-8", errors="replace") if path.exists() else None
+
+
+def _change(ctx: ToolContext, filename: str, after: str) -> FileChange:
+    path = ctx.executor.workspace.resolve(filename)
+    return FileChange(
+        path=ctx.executor.workspace.relative(path),
+        absolute_path=str(path),
+        before=_current(ctx, filename),
+        after=after,
+    )
+
+
+def _replaced(ctx: ToolContext, filename: str, old: str, new: str) -> str:
+    """The file's contents after the replacement, or a refusal the LLM can act on."""
+    before = _current(ctx, filename)
+    if before is None:
+        raise ToolRefused(f"File {filename!r} does not exist.")
+    if not old:
+        raise ToolRefused("old_text must not be empty.")
+    count = before.count(old)
+    if count != 1:
+        raise ToolRefused(
+            f"old_text occurs {count} times in {filename!r}; it must occur exactly once. "
+            "Include more surrounding lines to make it unique."
+        )
+    return before.replace(old, new)
+
+
+@tool("read_file", "file_operations", "read", check=lambda ctx, a: _current(ctx, a.filename))
+async def read_file(ctx: ToolContext, filename: Filename) -> Result:
+    """Read a text file from the workspace."""
+    text = ctx.executor.read_file(filename)
+    if len(text) > MAX_READ_CHARS:
+        text = text[:MAX_READ_CHARS] + f"\n[... truncated: the file has {len(text)} characters ...]"
+    return Result(ok=True, output=text)
+
+
+@tool(
+    "write_file",
+    "file_operations",
+    "write",
+    check=lambda ctx, a: _current(ctx, a.filename),
+    preview=lambda ctx, a: _change(ctx, a.filename, a.contents),
+)
+async def write_file(
+    ctx: ToolContext,
+    filename: Filename,
+    contents: Annotated[str, Field(description="The complete new contents of the file")],
+) -> Result:
+    """Create a file or overwrite it with new contents."""
+    path = ctx.executor.write_file(filename, contents)
+    return Result(ok=True, output=f"Wrote {len(contents)} characters to {ctx.executor.workspace.relative(path)}.")
+
+
+@tool(
+    "replace_in_file",
+    "file_operations",
+    "write",
+    check=lambda ctx, a: _replaced(ctx, a.filename, a.old_text, a.new_text),
+    preview=lambda ctx, a: _change(ctx, a.filename, _replaced(ctx, a.filename, a.old_text, a.new_text)),
+)
+async def replace_in_file(
+    ctx: ToolContext,
+    filename: Filename,
+    old_text: Annotated[str, Field(description="Exact text to replace; must occur exactly once")],
+    new_text: Annotated[str, Field(description="Text to put in its place")],
+) -> Result:
+    """Replace one exact occurrence of old_text in a file with new_text."""
+    ctx.executor.write_file(filename, _replaced(ctx, filename, old_text, new_text))
+    return Result(ok=True, output=f"Replaced the text in {filename}.")
+
+
+def _check_folder(ctx: ToolContext, args: Any) -> None:
+    if not ctx.executor.workspace.resolve(args.folder or ".").is_dir():
+        raise ToolRefused(f"{args.folder!r} is not a folder.")
+
+
+@tool("list_folder", "file_operations", "read", check=_check_folder)
+async def list_folder(
+    ctx: ToolContext,
+    folder: Annotated[str, Field(description="Folder relative to the workspace; '.' for its root")] = ".",
+) -> Result:
+    """List the files and folders in a folder of the workspace (folders end with '/')."""
+    entries = ctx.executor.list_folder(folder)
+    return Result(ok=True, output="\n".join(entries) if entries else "(empty folder)")
+
+
+TOOLS = [read_file, write_file, replace_in_file, list_folder]

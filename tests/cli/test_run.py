@@ -1,0 +1,142 @@
+"""End to end through the real CLI, the real openai SDK and a loopback fake of the OpenAI API."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from fakes.openai_server import FakeOpenAI, content, tool_call
+
+GOAL = "Write the word 'Washington' to a .txt file"
+WRITE = tool_call("write_file", {"filename": "answer.txt", "contents": "Washington\n"}, thoughts="Write the file.")
+FINISH = tool_call("finish", {"reason": "The file is written."})
+
+
+def last_observation(request: dict[str, Any]) -> str:
+    """What the agent told the LLM about its previous step (the newest message of the request)."""
+    return str(request["messages"][-1]["content"])
+
+
+def test_goal_finishes_with_the_file_written(cli, fake: FakeOpenAI, workspace: Path) -> None:
+    fake.script(WRITE, FINISH)
+    run = cli(GOAL, answers="y\ny\n")
+    assert run.code == 0, run.err
+    assert (workspace / "answer.txt").read_text() == "Washington\n"
+    assert "+Washington" in run.out  # the proposal showed a diff before it ran
+    assert "Task finished: The file is written." in run.out
+    request = fake.requests[0]
+    assert request["model"] == "gpt-4o-mini"
+    assert {t["function"]["name"] for t in request["tools"]} >= {"write_file", "finish", "execute_shell"}
+    assert GOAL in request["messages"][1]["content"]
+    assert "Wrote 11 characters to answer.txt" in last_observation(fake.requests[1])
+
+
+def test_options_after_the_goal(cli, fake: FakeOpenAI, workspace: Path) -> None:
+    fake.script(WRITE, FINISH)
+    run = cli("--workspace", str(workspace), GOAL, "--debug", answers="y\ny\n")
+    assert run.code == 0, run.err
+    assert (workspace / "answer.txt").exists()
+
+
+def test_y_minus_n_approves_the_next_steps(cli, fake: FakeOpenAI, workspace: Path) -> None:
+    fake.script(
+        tool_call("write_file", {"filename": "a.txt", "contents": "1"}),
+        tool_call("write_file", {"filename": "b.txt", "contents": "2"}),
+        tool_call("write_file", {"filename": "c.txt", "contents": "3"}),
+        FINISH,
+    )
+    run = cli(GOAL, answers="y -2\ny\ny\n")  # two by y -2, then one y for c.txt, one for finish
+    assert run.code == 0, run.err
+    assert sorted(p.name for p in workspace.iterdir()) == ["a.txt", "b.txt", "c.txt"]
+    assert run.out.count("(approved automatically)") == 1
+    assert run.out.count("Approve?") == 3
+
+
+def test_feedback_goes_to_the_llm_instead_of_running(cli, fake: FakeOpenAI, workspace: Path) -> None:
+    fake.script(
+        tool_call("write_file", {"filename": "answer.md", "contents": "Washington"}),
+        WRITE,
+        FINISH,
+    )
+    run = cli(GOAL, answers="use a .txt file please\ny\ny\n")
+    assert run.code == 0, run.err
+    assert not (workspace / "answer.md").exists()
+    assert "gave feedback instead: use a .txt file please" in last_observation(fake.requests[1])
+    assert (workspace / "answer.txt").exists()
+
+
+def test_n_stops_with_exit_3_and_nothing_runs(cli, fake: FakeOpenAI, workspace: Path) -> None:
+    fake.script(WRITE)
+    run = cli(GOAL, answers="n\n")
+    assert run.code == 3
+    assert list(workspace.iterdir()) == []
+    assert "rejected" in run.out
+
+
+def test_end_of_input_counts_as_n(cli, fake: FakeOpenAI, workspace: Path) -> None:
+    fake.script(WRITE)
+    run = cli(GOAL, answers="")
+    assert run.code == 3
+    assert list(workspace.iterdir()) == []
+
+
+def test_reserved_answers_are_explained_and_asked_again(cli, fake: FakeOpenAI, workspace: Path) -> None:
+    fake.script(WRITE, FINISH)
+    run = cli(GOAL, answers="s\nundo\ny\ny\n")
+    assert run.code == 0, run.err
+    assert "'s' (self-feedback) is reserved" in run.out
+    assert "'undo' (roll back the last step) is reserved" in run.out
+    assert len(fake.requests) == 2  # neither reserved answer reached the LLM as feedback
+
+
+def test_continuous_mode_stops_at_its_limit(cli, fake: FakeOpenAI, workspace: Path) -> None:
+    fake.default = tool_call("list_folder", {"folder": "."})
+    run = cli(GOAL, "--continuous", "--continuous-limit", "3")
+    assert run.code == 3
+    assert "continuous limit reached (3 steps)" in run.out
+    assert len(fake.requests) == 3
+    assert "Approve?" not in run.out
+
+
+def test_ask_user_takes_the_next_line_as_the_answer(cli, fake: FakeOpenAI, workspace: Path) -> None:
+    fake.script(tool_call("ask_user", {"question": "Which city?"}), WRITE, FINISH)
+    run = cli(GOAL, "--continuous", answers="Washington\n")
+    assert run.code == 0, run.err
+    assert "The agent asks: Which city?" in run.out
+    assert last_observation(fake.requests[1]) == "The user answered: Washington"
+
+
+def test_several_tool_calls_use_the_first_and_say_so(cli, fake: FakeOpenAI, workspace: Path) -> None:
+    fake.script(
+        tool_call(
+            "write_file",
+            {"filename": "answer.txt", "contents": "Washington"},
+            extra=[("execute_shell", {"command_line": "rm -rf /"}), ("finish", {"reason": "x"})],
+        ),
+        FINISH,
+    )
+    run = cli(GOAL, answers="y\ny\n")
+    assert run.code == 0, run.err
+    assert "these were ignored: execute_shell, finish" in last_observation(fake.requests[1])
+    assert [c["function"]["name"] for c in fake.requests[1]["messages"][-2]["tool_calls"]] == ["write_file"]
+
+
+def test_json_content_reply_is_accepted(cli, fake: FakeOpenAI, workspace: Path) -> None:
+    reply = {
+        "thoughts": "plain JSON",
+        "use_tool": {"name": "write_file", "arguments": {"filename": "j.txt", "contents": "J"}},
+    }
+    fake.script(content("```json\n" + json.dumps(reply) + "\n```"), FINISH)
+    run = cli(GOAL, answers="y\ny\n")
+    assert run.code == 0, run.err
+    assert (workspace / "j.txt").read_text() == "J"
+
+
+def test_json_mode_sends_no_tools(cli, fake: FakeOpenAI, workspace: Path, agent_env: dict[str, str]) -> None:
+    reply = {"thoughts": "t", "use_tool": {"name": "finish", "arguments": {"reason": "ok"}}}
+    fake.script(content(json.dumps(reply)))
+    run = cli(GOAL, answers="y\n", env=agent_env | {"LLM_TOOL_CALLING": "false"})
+    assert run.code == 0, run.err
+    assert "tools" not in fake.requests[0]
+    assert '"use_tool"' in fake.requests[0]["messages"][0]["content"]

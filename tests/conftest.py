@@ -1,0 +1,75 @@
+"""Shared fixtures: a loopback fake OpenAI server, a workspace, a data folder, and the real CLI."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from fakes.openai_server import FakeOpenAI
+
+SECRET_KEY = "sk-test-abcdefghijklmnop0123456789"
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeOpenAI]:
+    with FakeOpenAI() as server:
+        yield server
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Path:
+    folder = tmp_path / "workspace"
+    folder.mkdir()
+    return folder
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    return tmp_path / "data"
+
+
+@pytest.fixture
+def agent_env(fake: FakeOpenAI, data_dir: Path) -> dict[str, str]:
+    """Environment for a CLI run against the fake, with no .env file from the developer's machine."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "SMART_", "MAX_", "EXECUTE_"))}
+    env.update(
+        OPENAI_BASE_URL=fake.base_url,
+        OPENAI_API_KEY=SECRET_KEY,
+        AUTOGPT_DATA_DIR=str(data_dir),
+        AUTOGPT_ENV_FILE="",
+        SMART_LLM="openai/gpt-4o-mini",
+        LLM_MAX_RETRIES="2",
+        NO_COLOR="1",
+    )
+    return env
+
+
+@dataclass
+class CliRun:
+    code: int
+    out: str
+    err: str
+
+
+@pytest.fixture
+def cli(agent_env: dict[str, str], workspace: Path):  # type: ignore[no-untyped-def]
+    """Run `autogpt-ls run GOAL ...` as a user would, answers on stdin."""
+
+    def run(*args: str, answers: str = "", env: dict[str, str] | None = None, timeout: float = 60) -> CliRun:
+        argv = [sys.executable, "-m", "autogpt_ls", "run", *args]
+        if "--workspace" not in args:
+            argv += ["--workspace", str(workspace)]
+        proc = subprocess.run(
+            argv, input=answers, text=True, capture_output=True, env=env or agent_env, timeout=timeout
+        )
+        return CliRun(proc.returncode, proc.stdout, proc.stderr)
+
+    return run

@@ -1,0 +1,256 @@
+"""Loopback fake of the OpenAI Chat Completions wire format, scripted per test.
+
+The agent reaches it through the real ``openai`` SDK (``base_url=fake.base_url``), possibly from a
+subprocess, so every bit of state lives on the server object, guarded by one lock.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import sys
+import threading
+import time
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import TracebackType
+from typing import Any, cast
+
+_ids = itertools.count(1)  # process-wide, so tool-call ids stay unique across replies and servers
+_ERROR_TYPES = {
+    400: "invalid_request_error",
+    401: "authentication_error",
+    403: "permission_error",
+    404: "not_found_error",
+    429: "rate_limit_error",
+}
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One scripted answer. ``message`` set -> a chat.completion; otherwise ``body`` is sent as is."""
+
+    status: int = 200
+    message: dict[str, Any] | None = None
+    finish_reason: str = "stop"
+    usage: tuple[int, int] = (100, 20)
+    body: bytes | dict[str, Any] | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    content_type: str = "application/json"
+    delay: float = 0.0
+
+
+def error_body(code: int, message: str) -> dict[str, Any]:
+    """OpenAI's error JSON shape; the SDK reads ``error.message`` into the exception text."""
+    kind = _ERROR_TYPES.get(code, "server_error" if code >= 500 else "invalid_request_error")
+    return {"error": {"message": message, "type": kind, "param": None, "code": kind}}
+
+
+def tool_call(
+    name: str,
+    arguments: dict[str, Any] | str,
+    thoughts: str = "",
+    extra: Sequence[tuple[str, dict[str, Any] | str]] = (),
+    usage: tuple[int, int] = (100, 20),
+) -> Reply:
+    """Assistant turn calling one tool (plus ``extra``); a str ``arguments`` goes out verbatim."""
+    calls = [
+        {
+            "id": f"call_{next(_ids)}",
+            "type": "function",
+            "function": {"name": n, "arguments": a if isinstance(a, str) else json.dumps(a)},
+        }
+        for n, a in [(name, arguments), *extra]
+    ]
+    message = {"role": "assistant", "content": thoughts or None, "tool_calls": calls}
+    return Reply(message=message, finish_reason="tool_calls", usage=usage)
+
+
+def content(text: str, usage: tuple[int, int] = (100, 20)) -> Reply:
+    """Plain assistant text, ``finish_reason: "stop"``."""
+    return Reply(message={"role": "assistant", "content": text}, usage=usage)
+
+
+def status(code: int, body: dict[str, Any] | None = None, headers: dict[str, str] | None = None) -> Reply:
+    """HTTP error answer. 429 carries retry hints by default so the SDK retries at once.
+
+    SDK 3.x ignores ``retry-after: 0`` (it only honours delays > 0) and falls back to ~0.5 s backoff,
+    so ``retry-after-ms: 1`` (checked first) is what makes the retry immediate.
+    """
+    hints = {"retry-after-ms": "1", "retry-after": "0", "x-should-retry": "true"} if code == 429 else {}
+    return Reply(status=code, body=body or error_body(code, f"fake: HTTP {code}"), headers=hints | (headers or {}))
+
+
+def raw(body: bytes, status: int = 200, content_type: str = "application/json") -> Reply:
+    """Exactly these bytes, for broken-reply tests."""
+    return Reply(status=status, body=body, content_type=content_type)
+
+
+def hang(seconds: float) -> Reply:
+    """Sleep (cut short by ``stop()``), then 500: for time-limit tests."""
+    return Reply(status=500, body=error_body(500, "fake: hang ended"), delay=seconds)
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    block_on_close = False  # stop() must not wait for hanging handlers
+    fake: FakeOpenAI
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Clients that time out hang up on us; that is expected, anything else is a bug in the fake."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive like the real API; every answer has Content-Length
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Silence per-request logging."""
+
+    def _send(
+        self,
+        code: int,
+        body: bytes | dict[str, Any],
+        headers: dict[str, str] | None = None,
+        content_type: str = "application/json",
+    ) -> None:
+        data = body if isinstance(body, bytes) else json.dumps(body).encode()
+        self.send_response(code)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(data)))
+        self.send_header("x-request-id", f"req_fake_{next(_ids)}")
+        for key, value in (headers or {}).items():
+            self.send_header(key, value)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_GET(self) -> None:
+        fake = cast(_Server, self.server).fake
+        if self.path.rstrip("/") != "/v1/models":
+            self._send(404, error_body(404, f"fake: unknown path {self.path}"))
+            return
+        models = [{"id": m, "object": "model", "created": 0, "owned_by": "fake"} for m in fake.models()]
+        self._send(200, {"object": "list", "data": models})
+
+    def do_POST(self) -> None:
+        fake = cast(_Server, self.server).fake
+        raw_body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        if self.path.split("?")[0].rstrip("/") != "/v1/chat/completions":
+            self._send(404, error_body(404, f"fake: unknown path {self.path}"))
+            return
+        try:
+            request = json.loads(raw_body)
+        except ValueError:
+            request = None
+        if not isinstance(request, dict):
+            self._send(400, error_body(400, "fake: request body is not a JSON object"))
+            return
+        fake._record(request, {k.lower(): v for k, v in self.headers.items()})
+        if request.get("stream"):
+            self._send(400, error_body(400, "fake: streaming is not scripted yet"))
+            return
+        reply = fake._next_reply()
+        if reply is None:  # a test bug, not an outage: tell the SDK not to retry
+            self._send(500, error_body(500, "fake: script exhausted"), {"x-should-retry": "false"})
+            return
+        if reply.delay:
+            fake._stopping.wait(reply.delay)
+        if reply.message is None:
+            self._send(reply.status, reply.body or b"", reply.headers, reply.content_type)
+            return
+        self._send(reply.status, _completion(reply, str(request.get("model", "gpt-4o-mini"))), reply.headers)
+
+
+def _completion(reply: Reply, model: str) -> dict[str, Any]:
+    """A full chat.completion object, echoing the request's model like the real API."""
+    prompt, done = reply.usage
+    choice = {"index": 0, "message": reply.message, "finish_reason": reply.finish_reason, "logprobs": None}
+    usage = {"prompt_tokens": prompt, "completion_tokens": done, "total_tokens": prompt + done}
+    return {
+        "id": f"chatcmpl-fake-{next(_ids)}",
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": model,
+        "choices": [choice],
+        "usage": usage,
+    }
+
+
+class FakeOpenAI:
+    """Scripted Chat Completions server on 127.0.0.1 (random port) in a daemon thread."""
+
+    def __init__(self) -> None:
+        self.requests: list[dict[str, Any]] = []
+        self.headers: list[dict[str, str]] = []
+        self.default: Reply | None = None
+        self._queue: deque[Reply] = deque()
+        self._cond = threading.Condition()
+        self._stopping = threading.Event()
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def base_url(self) -> str:
+        if self._server is None:
+            raise RuntimeError("FakeOpenAI not started")
+        return f"http://127.0.0.1:{self._server.server_address[1]}/v1"
+
+    def start(self) -> FakeOpenAI:
+        self._stopping.clear()
+        self._server = _Server(("127.0.0.1", 0), _Handler)
+        self._server.fake = self
+        # short poll: shutdown() waits up to one poll interval, 0.5 s by default, on every test teardown
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-openai", daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop accepting; hanging handlers are woken and left to die with their daemon threads."""
+        self._stopping.set()
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+
+    def __enter__(self) -> FakeOpenAI:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+    def script(self, *replies: Reply) -> None:
+        """Queue replies; each chat request pops one, in order."""
+        with self._cond:
+            self._queue.extend(replies)
+
+    def wait_requests(self, n: int, timeout: float = 10) -> None:
+        """Block until ``n`` chat requests arrived (useful when the agent runs in a subprocess)."""
+        with self._cond:
+            if not self._cond.wait_for(lambda: len(self.requests) >= n, timeout):
+                raise TimeoutError(f"fake: waited {timeout}s for {n} requests, got {len(self.requests)}")
+
+    def models(self) -> list[str]:
+        """Models seen so far plus the default one, in first-seen order."""
+        with self._cond:
+            seen = [str(r["model"]) for r in self.requests if r.get("model")]
+        return list(dict.fromkeys([*seen, "gpt-4o-mini"]))
+
+    def _record(self, request: dict[str, Any], headers: dict[str, str]) -> None:
+        with self._cond:
+            self.requests.append(request)
+            self.headers.append(headers)
+            self._cond.notify_all()
+
+    def _next_reply(self) -> Reply | None:
+        with self._cond:
+            return self._queue.popleft() if self._queue else self.default
