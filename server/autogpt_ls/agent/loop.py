@@ -35,7 +35,7 @@ from autogpt_ls.agent.models import (
     Usage,
 )
 from autogpt_ls.agent.parsing import UnusableReply, parse_reply
-from autogpt_ls.agent.prompt import build_messages, system_prompt
+from autogpt_ls.agent.prompt import History
 from autogpt_ls.executors.base import Executor
 from autogpt_ls.llm.base import BadReply, ChatProvider, LLMError
 from autogpt_ls.llm.pricing import cost_usd
@@ -84,7 +84,8 @@ class Agent:
         self._native_tools = native_tools
         self._emit_to = emit
         self._model = split_model(task.config.smart_llm)[1]
-        self._system = system_prompt(task, tools.specs(), native_tools)
+        self._history = History(task, tools.specs(), native_tools)
+        self._steps: list[Step] | None = None  # this task's steps; the Agent is their only writer
         self._running_step = ""
         self.ctx = ToolContext(executor=executor, shell=shell, on_output=self._on_output)
 
@@ -97,6 +98,18 @@ class Agent:
         self._emit(CommandOutput(task_id=self.task.id, step_id=self._running_step, text=text))
 
     # -- state
+    def steps(self) -> list[Step]:
+        if self._steps is None:
+            self._steps = self.store.get_steps(self.task.id)
+        return self._steps
+
+    def _remember(self, step: Step) -> None:
+        steps = self.steps()
+        if step.index < len(steps):
+            steps[step.index] = step
+        else:
+            steps.append(step)
+
     def tool_of(self, step: Step) -> Tool:
         assert step.proposal is not None
         tool = self.tools.get(step.proposal.tool_call.name)
@@ -117,7 +130,7 @@ class Agent:
         Returns the step still waiting for a decision, if any.
         """
         pending = None
-        for step in self.store.get_steps(self.task.id):
+        for step in self.steps():
             if step.status == StepStatus.EXECUTING:
                 step.status = StepStatus.INTERRUPTED
                 step.result = Result.error("autogpt-ls stopped while this action ran; its outcome is unknown.")
@@ -162,8 +175,7 @@ class Agent:
         """Ask the LLM for the next action and store it: awaiting a decision, or invalid with the error."""
         state = self.task.state
         self._emit(Thinking(task_id=self.task.id, step_index=state.steps))
-        messages = build_messages(self.task, self.store.get_steps(self.task.id), self.tools.specs(), self._native_tools)
-        messages[0].content = self._system
+        messages = self._history.messages(self.steps())
         step = Step(task_id=self.task.id, index=state.steps, status=StepStatus.AWAITING)
         started = time.monotonic()
         async with self._clock():
@@ -192,6 +204,7 @@ class Agent:
         with self.store.atomic():
             self.store.add_step(step)
             self.store.save_task(self.task)
+        self._remember(step)
         if step.status == StepStatus.INVALID:
             self._emit(StepCompleted(task_id=self.task.id, step=step))
         return step
@@ -224,6 +237,7 @@ class Agent:
             if not self.store.claim_step(step):
                 raise StepConflict(f"step {step.id} was already decided")
             self.store.save_task(self.task)
+        self._remember(step)
         if step.status == StepStatus.EXECUTING:
             await self._execute(step, tool, decision)
         self._emit(StepCompleted(task_id=self.task.id, step=step))

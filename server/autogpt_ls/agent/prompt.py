@@ -119,25 +119,39 @@ def _step_messages(step: Step, native_tools: bool) -> list[ChatMessage]:
     ]
 
 
-def build_messages(
-    task: Task, steps: list[Step], tool_specs: list[dict[str, Any]], native_tools: bool
-) -> list[ChatMessage]:
-    """System prompt, task, then the newest steps that fit the budget (older ones are summarised by count)."""
-    history: list[ChatMessage] = []
-    used = 0
-    omitted = 0
-    for step in reversed([s for s in steps if s.status != StepStatus.AWAITING]):
-        messages = _step_messages(step, native_tools)
-        size = sum(len(m.content) for m in messages)
-        if used + size > HISTORY_BUDGET_CHARS:
-            omitted = step.index + 1
-            break
-        history[:0] = messages
-        used += size
-    head = [
-        ChatMessage(role="system", content=system_prompt(task, tool_specs, native_tools)),
-        ChatMessage(role="user", content=task_message(task)),
-    ]
-    if omitted:
-        head.append(ChatMessage(role="user", content=f"({omitted} earlier steps are omitted for length.)"))
-    return head + history
+class History:
+    """The prompt for each LLM call. A settled step is rendered once and reused, so a step costs the same
+    whether it is the 3rd or the 300th of its task."""
+
+    def __init__(self, task: Task, tool_specs: list[dict[str, Any]], native_tools: bool) -> None:
+        self._native_tools = native_tools
+        self._head = [
+            ChatMessage(role="system", content=system_prompt(task, tool_specs, native_tools)),
+            ChatMessage(role="user", content=task_message(task)),
+        ]
+        self._rendered: dict[tuple[str, StepStatus], tuple[list[ChatMessage], int]] = {}
+
+    def _render(self, step: Step) -> tuple[list[ChatMessage], int]:
+        key = (step.id, step.status)
+        if key not in self._rendered:
+            messages = _step_messages(step, self._native_tools)
+            self._rendered[key] = (messages, sum(len(m.content) for m in messages))
+        return self._rendered[key]
+
+    def messages(self, steps: list[Step]) -> list[ChatMessage]:
+        """System prompt, task, then the newest steps that fit the budget (older ones are counted, not sent)."""
+        history: list[list[ChatMessage]] = []
+        used = omitted = 0
+        for step in reversed(steps):
+            if step.status == StepStatus.AWAITING:
+                continue
+            messages, size = self._render(step)
+            if used + size > HISTORY_BUDGET_CHARS:
+                omitted = step.index + 1
+                break
+            history.append(messages)
+            used += size
+        head = list(self._head)
+        if omitted:
+            head.append(ChatMessage(role="user", content=f"({omitted} earlier steps are omitted for length.)"))
+        return head + [m for messages in reversed(history) for m in messages]

@@ -25,16 +25,12 @@ class ShellCommandDenied(ValueError):
     """A shell line that the policy refuses; str(e) is a clear message meant for the LLM."""
 
 
-class _Cmd(NamedTuple):
-    pos: int  # offset in the line, so names come out in textual order
-    name: str  # basename, or the raw word when the name is computed at run time
-    dynamic: bool
-
-
 class _Word(NamedTuple):
-    pos: int
+    """A word of a command, or a command found (then `text` is the basename unless the name is dynamic)."""
+
+    pos: int  # offset in the line, so that commands are reported in textual order
     text: str  # after quote removal, as bashlex gives it
-    dynamic: bool  # contains $x, $(...), a glob or a brace expansion: the run-time value is unknown
+    dynamic: bool  # contains $x, $(...), a glob or a brace expansion: its run-time value is unknown
 
 
 class _Spec(NamedTuple):
@@ -83,8 +79,6 @@ def _patch_bashlex() -> None:
     `time` keyword raises NotImplementedError; as a plain word, `time` is checked like any other wrapper.
     """
     original = bashlex.heredoc.makeheredoc
-    if getattr(original, "_autogpt_patched", False):
-        return
 
     def makeheredoc(tokenizer: Any, redirnode: Any, lineno: int, killleading: bool) -> Any:
         word = redirnode.output.word
@@ -94,7 +88,6 @@ def _patch_bashlex() -> None:
         finally:
             redirnode.output.word = word  # keep the quotes: they say the body is not expanded
 
-    makeheredoc._autogpt_patched = True  # type: ignore[attr-defined]
     bashlex.heredoc.makeheredoc = makeheredoc
     bashlex.tokenizer.valid_reserved_first_command.pop("time", None)
 
@@ -112,19 +105,19 @@ def _parse(line: str) -> list[Any]:
         ) from exc
 
 
-def _analyze(line: str, depth: int = 0) -> list[_Cmd]:
+def _analyze(line: str, depth: int = 0) -> list[_Word]:
     """Every command in `line`, in textual order; a nested shell line counts at the position of its word."""
     if not line.strip():
         raise ShellCommandDenied(f"The shell command is empty. {_REFUSED}")
     if depth > _MAX_DEPTH:
         raise ShellCommandDenied(f"The shell command nests `sh -c`/`eval` too deeply to be checked. {_REFUSED}")
-    found: list[_Cmd] = []
+    found: list[_Word] = []
     for tree in _parse(line):
         _walk(tree, found, depth)
     return sorted(found, key=lambda c: c.pos)
 
 
-def _walk(node: Any, found: list[_Cmd], depth: int) -> None:
+def _walk(node: Any, found: list[_Word], depth: int) -> None:
     kind = node.kind
     if kind == "command":
         _command(node, found, depth)
@@ -138,27 +131,24 @@ def _walk(node: Any, found: list[_Cmd], depth: int) -> None:
         if node.heredoc is not None:
             _heredoc(node, found, depth)
     else:  # list, pipeline, compound, if/for/while/until, function, word, assignment
-        for child in [
-            *getattr(node, "parts", []),
-            *getattr(node, "list", []),
-            *getattr(node, "redirects", []),
-        ]:
-            _walk(child, found, depth)
+        for attr in ("parts", "list", "redirects"):
+            for child in getattr(node, attr, []):
+                _walk(child, found, depth)
 
 
-def _heredoc(node: Any, found: list[_Cmd], depth: int) -> None:
+def _heredoc(node: Any, found: list[_Word], depth: int) -> None:
     """The body of `<<EOF` (unquoted delimiter) is expanded like a "..." string, so its $(...) runs too."""
     body = node.heredoc.value.rpartition("\n")[0]
     if re.search(r"[\"'\\]", node.output.word) or not _SUBSTITUTION.search(body):
         return
-    sub: list[_Cmd] = []
+    sub: list[_Word] = []
     for tree in _parse(': "' + body.replace('"', '\\"') + '"'):
         for part in tree.parts[1:]:  # skip the `:` placeholder command
             _walk(part, sub, depth)
     found.extend(c._replace(pos=node.heredoc.pos[0]) for c in sub)
 
 
-def _command(node: Any, found: list[_Cmd], depth: int) -> None:
+def _command(node: Any, found: list[_Word], depth: int) -> None:
     words = [
         _Word(p.pos[0], p.word, any(c.kind in _EXPANDING for c in p.parts) or bool(_GLOB.search(p.word)))
         for p in node.parts
@@ -170,20 +160,21 @@ def _command(node: Any, found: list[_Cmd], depth: int) -> None:
             _walk(part, found, depth)
 
 
-def _nested(text: str, word: _Word, found: list[_Cmd], depth: int) -> int:
-    found.extend(c._replace(pos=word.pos) for c in _analyze(text, depth + 1))
+def _nested(text: str, word: _Word, found: list[_Word], depth: int) -> int:
+    if text.strip():  # `sh -c ''` runs nothing
+        found.extend(c._replace(pos=word.pos) for c in _analyze(text, depth + 1))
     return word.pos
 
 
-def _argv(words: list[_Word], i: int, found: list[_Cmd], depth: int) -> set[int]:
+def _argv(words: list[_Word], i: int, found: list[_Word], depth: int) -> set[int]:
     """Record the command at words[i] and what it runs; return positions of words parsed as shell lines."""
     if i >= len(words):
         return set()
     if words[i].dynamic:
-        found.append(_Cmd(words[i].pos, words[i].text, True))
+        found.append(_Word(words[i].pos, words[i].text, True))
         return set()
     name = posixpath.basename(words[i].text.rstrip("/")) or words[i].text
-    found.append(_Cmd(words[i].pos, name, False))
+    found.append(_Word(words[i].pos, name, False))
     if name in _SHELLS:
         j = _shell_string(words, i + 1)
         return set() if j is None else {_nested(words[j].text, words[j], found, depth)}
@@ -197,47 +188,28 @@ def _argv(words: list[_Word], i: int, found: list[_Cmd], depth: int) -> set[int]
     return set() if spec is None else _wrapped(words, i, spec, found, depth)
 
 
-def _wrapped(words: list[_Word], i: int, spec: _Spec, found: list[_Cmd], depth: int) -> set[int]:
+def _wrapped(words: list[_Word], i: int, spec: _Spec, found: list[_Word], depth: int) -> set[int]:
     """Skip the options and operands of the wrapper at words[i], then check the command (or line) it runs."""
-    args, lines = spec.args.split(), spec.lines.split()
-    short_args = "".join(o[1] for o in args if len(o) == 2)
-    short_lines = "".join(o[1] for o in lines if len(o) == 2)
+    takes_value, lines = (spec.args + " " + spec.lines).split(), spec.lines.split()
     reparsed: set[int] = set()
     j, operands = i + 1, spec.operands
     while j < len(words):
         text = words[j].text
-        key, eq, value = text.partition("=")
         if text == "--":
             j += 1 + operands
             break
-        if text == "-" or (spec.assigns and _ASSIGNMENT.match(text)):  # `su -`, `env -i`, `env FOO=1 cmd`
-            j += 1
-        elif text.startswith("--"):
-            if key in lines and eq:
+        if text.startswith("-") and text != "-":
+            key, value = _option(text, takes_value)
+            if key in takes_value and value is None and j + 1 < len(words):
+                j += 1
+                value = words[j].text
+            if key in lines and value is not None:
                 reparsed.add(_nested(value, words[j], found, depth))
-            elif key in lines and j + 1 < len(words):
-                j += 1
-                reparsed.add(_nested(words[j].text, words[j], found, depth))
-            elif text in args:
-                j += 1
-            j += 1
-        elif text.startswith("-") and len(text) > 1:
-            for k, ch in enumerate(text[1:], 2):  # a cluster of short options: `-Eu root`, `-n5`
-                if ch in short_lines and k < len(text):
-                    reparsed.add(_nested(text[k:], words[j], found, depth))
-                elif ch in short_lines and j + 1 < len(words):
-                    j += 1
-                    reparsed.add(_nested(words[j].text, words[j], found, depth))
-                elif ch not in short_args:
-                    continue
-                j += ch in short_args and k == len(text)
+        elif not (text == "-" or (spec.assigns and _ASSIGNMENT.match(text))):  # `su -`, `env FOO=1 cmd`
+            if not operands:
                 break
-            j += 1
-        elif operands:
             operands -= 1
-            j += 1
-        else:
-            break
+        j += 1
     if spec.tail == "argv":
         return reparsed | _argv(words, j, found, depth)
     if spec.tail == "join":  # eval ARGS, watch 'LINE', parallel CMD ::: ARGS: the words form one shell line
@@ -246,8 +218,19 @@ def _wrapped(words: list[_Word], i: int, spec: _Spec, found: list[_Cmd], depth: 
             _nested(" ".join(w.text for w in words[j:end]), words[j], found, depth)
             reparsed |= {w.pos for w in words[j:end]}
         elif posixpath.basename(words[i].text) == "parallel":  # no command: it runs the lines it reads
-            found.append(_Cmd(words[i].pos, "(commands read by parallel from its input)", True))
+            found.append(_Word(words[i].pos, "(commands read by parallel from its input)", True))
     return reparsed
+
+
+def _option(text: str, takes_value: list[str]) -> tuple[str, str | None]:
+    """Split `--opt=value`, `-ovalue` or a cluster `-abo` into the option and its attached value, if any."""
+    if text.startswith("--"):
+        key, eq, value = text.partition("=")
+        return key, value if eq else None
+    for k, ch in enumerate(text[1:], 2):
+        if f"-{ch}" in takes_value:
+            return f"-{ch}", text[k:] or None
+    return text, None
 
 
 def _shell_string(words: list[_Word], j: int) -> int | None:
@@ -273,7 +256,7 @@ def command_names(command_line: str) -> list[str]:
     subshells ( ), groups { }, command substitution $(...) and `...`, process substitution <(...),
     the commands run by wrappers, and nested `sh -c '...'` / `bash -c '...'` strings (parsed recursively).
     Raises ShellCommandDenied when the line cannot be parsed (fail closed) or is empty."""
-    return [c.name for c in _analyze(command_line)]
+    return [c.text for c in _analyze(command_line)]
 
 
 def check_shell_command(
@@ -285,13 +268,10 @@ def check_shell_command(
     """Raise ShellCommandDenied naming the offending command if any command is not allowed."""
     found = _analyze(command_line)
     setting = "SHELL_ALLOWLIST" if mode == "allowlist" else "SHELL_DENYLIST"
-    allowed = {posixpath.basename(n.strip()) for n in allowlist}
-    denied = {posixpath.basename(n.strip()) for n in denylist}
-    dynamic = [c.name for c in found if c.dynamic]
-    if mode == "allowlist":
-        bad = [c.name for c in found if not c.dynamic and c.name not in allowed]
-    else:
-        bad = [c.name for c in found if not c.dynamic and c.name in denied]
+    listed = {posixpath.basename(n.strip()) for n in (allowlist if mode == "allowlist" else denylist)}
+    dynamic = [c.text for c in found if c.dynamic]
+    # allowlist: refuse the names not listed; denylist: refuse the names listed
+    bad = [c.text for c in found if not c.dynamic and (c.text in listed) != (mode == "allowlist")]
     problems: list[str] = []
     if dynamic:
         problems.append(

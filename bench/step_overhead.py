@@ -1,0 +1,75 @@
+"""The agent's own time per step, LLM time excluded: prompt assembly, parsing, checks, the tool, the store.
+
+Runs the real core in continuous mode against the loopback fake OpenAI server through the real SDK; a step
+is timed from its Thinking event to its StepCompleted event, minus the time spent waiting on the LLM call.
+Target: median <= 2.5 ms. Prints a table and one JSON line.
+
+    .venv/bin/python bench/step_overhead.py [--steps 300]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+
+from autogpt_ls.agent.events import Event, StepCompleted, Thinking
+from autogpt_ls.agent.models import Decision, Step
+from autogpt_ls.agent.runtime import Runtime
+from autogpt_ls.settings import Settings
+from fakes.openai_server import FakeOpenAI, tool_call
+
+
+async def measure(steps: int, base_url: str, root: Path) -> list[float]:
+    workspace = root / "ws"
+    workspace.mkdir()
+    settings = Settings(
+        openai_base_url=base_url, smart_llm="openai/gpt-4o-mini", data_dir=root / "data", max_steps=None
+    )
+    runtime = Runtime(settings)
+    task = runtime.new_task("benchmark", workspace, continuous=True, continuous_limit=steps)
+    started: dict[int, float] = {}
+    overhead: list[float] = []
+
+    def on_event(event: Event) -> None:
+        now = time.perf_counter()
+        if isinstance(event, Thinking):
+            started[event.step_index] = now
+        elif isinstance(event, StepCompleted):
+            step = event.step
+            overhead.append(now - started[step.index] - step.llm_seconds)
+
+    async def never(_step: Step) -> Decision:
+        raise AssertionError("continuous mode asks nobody")
+
+    await runtime.drive(task, never, on_event)
+    await runtime.aclose()
+    return overhead
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--steps", type=int, default=300)
+    args = parser.parse_args()
+    with FakeOpenAI() as fake, tempfile.TemporaryDirectory() as tmp:
+        fake.default = tool_call("write_file", {"filename": "notes/out.txt", "contents": "Washington\n" * 20})
+        overhead = asyncio.run(measure(args.steps, fake.base_url, Path(tmp)))
+    ms = sorted(x * 1000 for x in overhead[5:])  # the first steps warm caches and imports
+    median, p95 = statistics.median(ms), ms[int(len(ms) * 0.95) - 1]
+    print(f"steps measured: {len(ms)}")
+    print(f"agent overhead per step (LLM excluded): median {median:.3f} ms, p95 {p95:.3f} ms, max {ms[-1]:.3f} ms")
+    print(f"target median <= 2.5 ms: {'met' if median <= 2.5 else 'NOT met'}")
+    print(
+        json.dumps({"bench": "step_overhead", "steps": len(ms), "median_ms": round(median, 3), "p95_ms": round(p95, 3)})
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,35 @@
+"""AutoGPT's answers: y, y -N, n, reserved s / undo, feedback, and ask_user replies."""
+
+from __future__ import annotations
+
+import pytest
+
+from autogpt_ls.agent.decisions import ReservedAnswer, parse_answer
+from autogpt_ls.agent.models import Decision, DecisionKind
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("y\n", Decision(kind=DecisionKind.APPROVE)),
+        ("Y", Decision(kind=DecisionKind.APPROVE)),
+        ("y -3", Decision(kind=DecisionKind.APPROVE, times=3)),
+        ("y-2", Decision(kind=DecisionKind.APPROVE, times=2)),
+        ("n", Decision(kind=DecisionKind.REJECT)),
+        ("yes please, but in a .txt", Decision(kind=DecisionKind.FEEDBACK, text="yes please, but in a .txt")),
+        ("y -x", Decision(kind=DecisionKind.FEEDBACK, text="y -x")),
+    ],
+)
+def test_answers(line: str, expected: Decision) -> None:
+    assert parse_answer(line, "write") == expected
+
+
+@pytest.mark.parametrize("line", ["s", "S", "undo", "y -0"])
+def test_reserved(line: str) -> None:
+    with pytest.raises(ReservedAnswer):
+        parse_answer(line, "command")
+
+
+@pytest.mark.parametrize("line", ["y", "n", "s", "Washington"])
+def test_ask_user_takes_any_line_as_the_answer(line: str) -> None:
+    assert parse_answer(line + "\n", "ask_user") == Decision(kind=DecisionKind.ANSWER, text=line)
