@@ -49,7 +49,8 @@ async def measure(steps: int, base_url: str, root: Path) -> list[float]:
     async def never(_step: Step) -> Decision:
         raise AssertionError("continuous mode asks nobody")
 
-    await runtime.drive(task, never, on_event)
+    runtime.subscribe(on_event)
+    await runtime.drive(task, never)
     await runtime.aclose()
     return overhead
 

@@ -119,7 +119,8 @@ async def _run(
                 prompt=load_prompt_settings(prompt_settings) if prompt_settings else None,
             )
         terminal.say_start(task)
-        task = await runtime.drive(task, terminal.ask, terminal.show)
+        runtime.subscribe(terminal.show)
+        task = await runtime.drive(task, terminal.ask)
         return EXIT_CODES[task.status]
     except LeaseHeld as e:
         click.echo(str(e), err=True)

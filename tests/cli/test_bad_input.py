@@ -94,8 +94,15 @@ def test_reading_through_a_symlink_out_is_refused(cli, fake: FakeOpenAI, workspa
 
 def test_the_data_folder_is_out_of_reach(cli, fake: FakeOpenAI, workspace: Path, agent_env: dict[str, str]) -> None:
     data = workspace / ".autogpt-data"
-    fake.script(tool_call("read_file", {"filename": ".autogpt-data/autogpt-ls.sqlite3"}), FINISH)
+    fake.script(tool_call("read_file", {"filename": ".autogpt-data/db/autogpt-ls.sqlite3"}), FINISH)
     run = cli(GOAL, answers="y\n", env=agent_env | {"AUTOGPT_DATA_DIR": str(data)})
+    assert run.code == 0, run.out
+    assert "autogpt-ls's own data folder" in last_observation(fake.requests[1])
+
+
+def test_the_logs_are_out_of_reach(cli, fake: FakeOpenAI, workspace: Path, agent_env: dict[str, str]) -> None:
+    fake.script(tool_call("list_folder", {"folder": "data/logs"}), FINISH)
+    run = cli(GOAL, answers="y\n", env=agent_env | {"AUTOGPT_DATA_DIR": str(workspace / "data")})
     assert run.code == 0, run.out
     assert "autogpt-ls's own data folder" in last_observation(fake.requests[1])
 

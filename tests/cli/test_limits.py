@@ -39,7 +39,7 @@ def test_usage_and_cost_are_recorded_on_every_step(cli, fake: FakeOpenAI, worksp
     )
     run = cli(GOAL, "--continuous")
     assert run.code == 0, run.out
-    db = sqlite3.connect(data_dir / "autogpt-ls.sqlite3")
+    db = sqlite3.connect(data_dir / "db" / "autogpt-ls.sqlite3")
     usages = [
         (row[0], row[1], round(row[2], 8))
         for row in db.execute(

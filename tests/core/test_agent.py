@@ -32,7 +32,9 @@ async def test_two_front_ends_approving_one_step_run_it_once(
 ) -> None:
     fake.script(tool_call("execute_shell", {"command_line": "echo ran >> count.txt"}))
     task = runtime.new_task("count", workspace)
-    editor, http = runtime.agent(task), runtime.agent(runtime.store.get_task(task.id))  # type: ignore[arg-type]
+    editor = runtime.agent(task)
+    other_runtime = Runtime(runtime.settings)  # another front end, e.g. the HTTP server in another process
+    http = other_runtime.agent(other_runtime.store.get_task(task.id))  # type: ignore[arg-type]
     step = await editor.think()
     assert step.status == StepStatus.AWAITING
     approve = Decision(kind=DecisionKind.APPROVE)
@@ -45,6 +47,7 @@ async def test_two_front_ends_approving_one_step_run_it_once(
     assert (workspace / "count.txt").read_text() == "ran\n"
     with pytest.raises(StepConflict):
         await editor.decide(step, approve)
+    await other_runtime.aclose()
 
 
 async def test_events_carry_previews_and_the_end(runtime: Runtime, fake: FakeOpenAI, workspace: Path) -> None:
@@ -60,7 +63,8 @@ async def test_events_carry_previews_and_the_end(runtime: Runtime, fake: FakeOpe
     async def approve(_step: object) -> Decision:
         return Decision(kind=DecisionKind.APPROVE)
 
-    ended = await runtime.drive(task, approve, events.append)
+    runtime.subscribe(events.append)
+    ended = await runtime.drive(task, approve)
     assert ended.status == TaskStatus.FINISHED and ended.end_reason == "done"
     previews = [e.preview for e in events if isinstance(e, ProposalMade)]
     assert isinstance(previews[0], FileChange) and (previews[0].before, previews[0].after) == ("old\n", "new\n")

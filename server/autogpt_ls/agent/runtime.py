@@ -9,7 +9,7 @@ from pathlib import Path
 
 from autogpt_ls.agent.events import Event, EventSink, ProposalMade, StepCompleted, TaskEnded
 from autogpt_ls.agent.loop import Agent, Ask
-from autogpt_ls.agent.models import AIProfile, Limits, PromptSettings, Task, TaskConfig, TaskStatus
+from autogpt_ls.agent.models import AIProfile, Limits, PromptSettings, Task, TaskConfig, TaskStatus, new_id
 from autogpt_ls.executors.local import LocalExecutor
 from autogpt_ls.llm.base import ChatProvider
 from autogpt_ls.llm.pricing import PRICES
@@ -49,7 +49,10 @@ class Runtime:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.store = Store(settings.data_dir / "autogpt-ls.sqlite3")
+        self.store = Store(settings.data_dir / "db" / "autogpt-ls.sqlite3")
+        # The store, the logs and the .env files we read hold state and secrets: no tool path may reach them.
+        # Per-task workspaces (data_dir/workspaces) are the one part of the data folder tools may use.
+        self._forbidden = (self.store.path.parent, settings.data_dir / "logs", *env_files())
         self.tools = ToolRegistry.default(settings.disabled_commands)
         self.shell = ShellPolicy(
             mode=settings.shell_command_control,
@@ -58,11 +61,21 @@ class Runtime:
             timeout_seconds=settings.shell_timeout_seconds,
         )
         self._providers: dict[str, ChatProvider] = {}
+        self._agents: dict[str, Agent] = {}
+        self._listeners: list[EventSink] = [log_event]
+
+    def subscribe(self, listener: EventSink) -> None:
+        """Front ends listen to every task's events; the activity log is the first listener."""
+        self._listeners.append(listener)
+
+    def _emit(self, event: Event) -> None:
+        for listener in self._listeners:
+            listener(event)
 
     def new_task(
         self,
         goal: str,
-        workspace: Path,
+        workspace: Path | None = None,
         *,
         smart_llm: str | None = None,
         continuous: bool = False,
@@ -70,15 +83,23 @@ class Runtime:
         profile: AIProfile | None = None,
         prompt: PromptSettings | None = None,
     ) -> Task:
-        """Validate the configuration up front (ConfigError names the setting) and store a new task."""
+        """Validate the configuration up front (ConfigError names the setting) and store a new task.
+
+        Without a workspace the task gets its own folder under the data folder (as Agent Protocol tasks do).
+        """
         if not goal.strip():
             raise ConfigError("the goal is empty: give a goal, or ai_goals in --ai-settings")
         model = smart_model(self.settings.model_copy(update={"smart_llm": smart_llm or self.settings.smart_llm}))
         if self.settings.max_cost_usd is not None and model not in PRICES:
             raise ConfigError(f"MAX_COST_USD is set, but {model} has no known price, so its cost cannot be limited")
+        task_id = new_id()
+        if workspace is None:
+            workspace = self.settings.data_dir / "workspaces" / task_id
+            workspace.mkdir(parents=True)
         if not workspace.is_dir():
             raise ConfigError(f"the workspace {workspace} is not an existing folder")
         task = Task(
+            id=task_id,
             goal=goal,
             workspace=str(workspace.resolve()),
             config=TaskConfig(
@@ -102,10 +123,14 @@ class Runtime:
             self._providers[model] = make_provider(self.settings, model)
         return self._providers[model]
 
-    def agent(self, task: Task, emit: EventSink | None = None) -> Agent:
-        # The data folder and the .env files we read hold secrets and state: no tool path may reach them.
-        workspace = Workspace(task.workspace, forbidden=(self.settings.data_dir, *env_files()))
-        return Agent(
+    def agent(self, task: Task) -> Agent:
+        """The one Agent of a task in this process (it caches the task's steps, so there must be only one)."""
+        agent = self._agents.get(task.id)
+        if agent is not None:
+            agent.task = task
+            return agent
+        workspace = Workspace(task.workspace, forbidden=self._forbidden)
+        agent = self._agents[task.id] = Agent(
             task,
             store=self.store,
             provider=self.provider(task.config.smart_llm),
@@ -113,8 +138,9 @@ class Runtime:
             executor=LocalExecutor(workspace, allow_commands=self.settings.commands_allowed_locally),
             shell=self.shell,
             native_tools=self.settings.llm_tool_calling,
-            emit=emit,
+            emit=self._emit,
         )
+        return agent
 
     def resumable(self, task_id: str) -> Task:
         task = self.store.get_task(task_id)
@@ -125,7 +151,7 @@ class Runtime:
         task.status, task.end_reason = TaskStatus.RUNNING, ""
         return task
 
-    async def drive(self, task: Task, ask: Ask, emit: EventSink | None = None) -> Task:
+    async def drive(self, task: Task, ask: Ask) -> Task:
         """Run a task's loop while holding its lease, so no other process drives it at the same time."""
         owner = lease_owner_id()
         self.store.acquire_lease(task.id, owner, LEASE_TTL)
@@ -135,13 +161,8 @@ class Runtime:
                 await asyncio.sleep(LEASE_TTL / 3)
                 self.store.renew_lease(task.id, owner, LEASE_TTL)
 
-        def emit_and_log(event: Event) -> None:
-            log_event(event)
-            if emit:
-                emit(event)
-
         beat = asyncio.create_task(heartbeat())
-        agent = self.agent(task, emit_and_log)
+        agent = self.agent(task)
         try:
             self.store.save_task(task)
             return await agent.run(ask)
@@ -150,6 +171,7 @@ class Runtime:
             with contextlib.suppress(asyncio.CancelledError):
                 await beat
             await agent.executor.close()
+            self._agents.pop(task.id, None)
             self.store.release_lease(task.id, owner)
 
     async def aclose(self) -> None:
