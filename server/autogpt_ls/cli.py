@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -33,19 +35,10 @@ def main() -> None:
 @click.option("--ai-settings", type=click.Path(dir_okay=False, path_type=Path), help="AutoGPT ai_settings.yaml.")
 @click.option("--prompt-settings", type=click.Path(dir_okay=False, path_type=Path), help="prompt_settings.yaml.")
 @click.option("--smart-llm", help="Model for proposals, as provider/model (default: SMART_LLM).")
+@click.option("--fast-llm", help="Model for cheap calls, as provider/model (default: FAST_LLM).")
 @click.option("--debug", is_flag=True, help="Also write debug.log.")
 @click.option("--resume", "resume_id", metavar="TASK_ID", help="Continue a stopped or interrupted task.")
-def run(
-    goal: str | None,
-    workspace: Path,
-    continuous: bool,
-    continuous_limit: int | None,
-    ai_settings: Path | None,
-    prompt_settings: Path | None,
-    smart_llm: str | None,
-    debug: bool,
-    resume_id: str | None,
-) -> None:
+def run(**options: Any) -> None:
     """Run the agent on GOAL in the terminal, asking before every action.
 
     Answers: y approves, y -N approves this and the next N-1, n stops, anything else is feedback.
@@ -56,19 +49,7 @@ def run(
     from autogpt_ls.settings import ConfigError
 
     try:
-        code = asyncio.run(
-            _run(
-                goal,
-                workspace,
-                continuous,
-                continuous_limit,
-                ai_settings,
-                prompt_settings,
-                smart_llm,
-                debug,
-                resume_id,
-            )
-        )
+        code = asyncio.run(_run(RunOptions(**options)))
     except ConfigError as e:
         click.echo(f"Configuration error: {e}", err=True)
         sys.exit(EXIT_CONFIG)
@@ -82,17 +63,21 @@ def run(
     sys.exit(code)
 
 
-async def _run(
-    goal: str | None,
-    workspace: Path,
-    continuous: bool,
-    continuous_limit: int | None,
-    ai_settings: Path | None,
-    prompt_settings: Path | None,
-    smart_llm: str | None,
-    debug: bool,
-    resume_id: str | None,
-) -> int:
+@dataclass(frozen=True)
+class RunOptions:
+    goal: str | None
+    workspace: Path
+    continuous: bool
+    continuous_limit: int | None
+    ai_settings: Path | None
+    prompt_settings: Path | None
+    smart_llm: str | None
+    fast_llm: str | None
+    debug: bool
+    resume_id: str | None
+
+
+async def _run(opts: RunOptions) -> int:
     from autogpt_ls.agent.runtime import Runtime
     from autogpt_ls.logs import configure_logging
     from autogpt_ls.settings import Settings, load_ai_profile, load_prompt_settings
@@ -100,23 +85,24 @@ async def _run(
     from autogpt_ls.terminal import EXIT_CODES, Terminal
 
     settings = Settings.load()
-    configure_logging(settings.data_dir, debug=debug, secrets=settings.secrets())
+    configure_logging(settings.data_dir, debug=opts.debug, secrets=settings.secrets())
     runtime = Runtime(settings)
     terminal = Terminal(runtime.tools)
     try:
-        if resume_id:
-            task = runtime.resumable(resume_id)
+        if opts.resume_id:
+            task = runtime.resumable(opts.resume_id)
         else:
-            profile = load_ai_profile(ai_settings) if ai_settings else None
-            goal = goal or ("; ".join(profile.ai_goals) if profile else "")
+            profile = load_ai_profile(opts.ai_settings) if opts.ai_settings else None
+            goal = opts.goal or ("; ".join(profile.ai_goals) if profile else "")
             task = runtime.new_task(
                 goal,
-                workspace,
-                smart_llm=smart_llm,
-                continuous=continuous,
-                continuous_limit=continuous_limit,
+                opts.workspace,
+                smart_llm=opts.smart_llm,
+                fast_llm=opts.fast_llm,
+                continuous=opts.continuous,
+                continuous_limit=opts.continuous_limit,
                 profile=profile.model_copy(update={"ai_goals": profile.ai_goals or [goal]}) if profile else None,
-                prompt=load_prompt_settings(prompt_settings) if prompt_settings else None,
+                prompt=load_prompt_settings(opts.prompt_settings) if opts.prompt_settings else None,
             )
         terminal.say_start(task)
         runtime.subscribe(terminal.show)

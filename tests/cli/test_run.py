@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from conftest import SECRET_KEY
 from fakes.openai_server import FakeOpenAI, content, tool_call
 
 GOAL = "Write the word 'Washington' to a .txt file"
@@ -140,3 +141,50 @@ def test_json_mode_sends_no_tools(cli, fake: FakeOpenAI, workspace: Path, agent_
     assert run.code == 0, run.err
     assert "tools" not in fake.requests[0]
     assert '"use_tool"' in fake.requests[0]["messages"][0]["content"]
+
+
+def test_ai_settings_and_prompt_settings_shape_the_prompt(
+    cli, fake: FakeOpenAI, workspace: Path, tmp_path: Path
+) -> None:
+    ai = tmp_path / "ai_settings.yaml"
+    ai.write_text(
+        "ai_name: CapitalBot\nai_role: an agent that knows capitals\n"
+        "ai_goals:\n  - Write the word 'Washington' to a .txt file\n  - Then finish\n"
+    )
+    prompt = tmp_path / "prompt_settings.yaml"
+    prompt.write_text("constraints:\n  - Never use more than two steps.\nresources: []\nbest_practices: []\n")
+    fake.script(FINISH)
+    run = cli("--ai-settings", str(ai), "--prompt-settings", str(prompt), answers="y\n")
+    assert run.code == 0, run.err
+    system, task = (m["content"] for m in fake.requests[0]["messages"][:2])
+    assert system.startswith("You are CapitalBot, an agent that knows capitals.")
+    assert "1. Never use more than two steps." in system
+    assert "1. Write the word 'Washington' to a .txt file\n2. Then finish" in task
+
+
+def test_broken_ai_settings_is_a_configuration_error(cli, tmp_path: Path) -> None:
+    ai = tmp_path / "ai_settings.yaml"
+    ai.write_text("ai_goals: [unclosed\n")
+    run = cli("--ai-settings", str(ai))
+    assert run.code == 2
+    assert "cannot read" in run.err
+
+
+def test_the_api_key_never_reaches_prompts_logs_or_output(
+    cli, fake: FakeOpenAI, workspace: Path, data_dir: Path, agent_env: dict[str, str]
+) -> None:
+    fake.script(tool_call("execute_shell", {"command_line": "env; cat .env"}), FINISH)
+    (workspace / ".env").write_text("NOT_A_SECRET=1\n")
+    run = cli(GOAL, "--debug", answers="y\ny\n", env=agent_env | {"EXECUTE_LOCAL_COMMANDS": "True"})
+    assert run.code == 0, run.err
+    assert "NOT_A_SECRET=1" in last_observation(fake.requests[1])  # the workspace's .env is just a file
+    logs = "".join(p.read_text() for p in (data_dir / "logs").iterdir())
+    assert "debug.log" in {p.name for p in (data_dir / "logs").iterdir()}
+    for text in (json.dumps(fake.requests), logs, run.out, run.err):
+        assert SECRET_KEY not in text
+
+
+def test_fast_llm_is_validated(cli) -> None:
+    run = cli(GOAL, "--fast-llm", "bogus/x")
+    assert run.code == 2
+    assert "unknown provider 'bogus'" in run.err

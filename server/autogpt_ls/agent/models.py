@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, Field
 
@@ -140,6 +140,7 @@ class TaskConfig(BaseModel):
     """Everything fixed when a task is created, so a resumed task behaves as it started."""
 
     smart_llm: str
+    fast_llm: str | None = None  # for cheap calls (summaries) once they exist
     continuous: bool = False
     continuous_limit: int | None = None
     limits: Limits = Field(default_factory=Limits)
@@ -167,6 +168,3 @@ class Task(BaseModel):
     state: TaskState = Field(default_factory=TaskState)
     end_reason: str = ""
     created_at: datetime = Field(default_factory=utcnow)
-
-
-EndKind = Literal["finished", "stopped", "failed"]

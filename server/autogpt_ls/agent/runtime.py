@@ -13,7 +13,7 @@ from autogpt_ls.agent.models import AIProfile, Limits, PromptSettings, Task, Tas
 from autogpt_ls.executors.local import LocalExecutor
 from autogpt_ls.llm.base import ChatProvider
 from autogpt_ls.llm.pricing import PRICES
-from autogpt_ls.llm.registry import make_provider, smart_model
+from autogpt_ls.llm.registry import make_provider, smart_model, split_model
 from autogpt_ls.settings import ConfigError, Settings, env_files
 from autogpt_ls.store import Store, lease_owner_id
 from autogpt_ls.tools.base import ShellPolicy
@@ -78,6 +78,7 @@ class Runtime:
         workspace: Path | None = None,
         *,
         smart_llm: str | None = None,
+        fast_llm: str | None = None,
         continuous: bool = False,
         continuous_limit: int | None = None,
         profile: AIProfile | None = None,
@@ -90,6 +91,9 @@ class Runtime:
         if not goal.strip():
             raise ConfigError("the goal is empty: give a goal, or ai_goals in --ai-settings")
         model = smart_model(self.settings.model_copy(update={"smart_llm": smart_llm or self.settings.smart_llm}))
+        fast = fast_llm or self.settings.fast_llm
+        if fast:
+            fast = "/".join(split_model(fast))
         if self.settings.max_cost_usd is not None and model not in PRICES:
             raise ConfigError(f"MAX_COST_USD is set, but {model} has no known price, so its cost cannot be limited")
         task_id = new_id()
@@ -104,6 +108,7 @@ class Runtime:
             workspace=str(workspace.resolve()),
             config=TaskConfig(
                 smart_llm=model,
+                fast_llm=fast,
                 continuous=continuous,
                 continuous_limit=continuous_limit if continuous_limit is not None else self.settings.continuous_limit,
                 limits=Limits(
