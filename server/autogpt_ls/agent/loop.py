@@ -41,7 +41,7 @@ from autogpt_ls.llm.base import BadReply, ChatProvider, LLMError
 from autogpt_ls.llm.pricing import cost_usd
 from autogpt_ls.llm.registry import split_model
 from autogpt_ls.store import Store
-from autogpt_ls.tools.base import Preview, ShellPolicy, Tool, ToolContext, ToolRefused
+from autogpt_ls.tools.base import Buffers, Preview, ShellPolicy, Tool, ToolContext, ToolRefused, no_buffers
 from autogpt_ls.tools.registry import ToolRegistry
 from autogpt_ls.tools.shell_policy import ShellCommandDenied
 from autogpt_ls.workspace import PathOutsideWorkspace
@@ -75,6 +75,7 @@ class Agent:
         shell: ShellPolicy,
         native_tools: bool = True,
         emit: EventSink | None = None,
+        buffers: Buffers = no_buffers,
     ) -> None:
         self.task = task
         self.store = store
@@ -87,7 +88,7 @@ class Agent:
         self._history = History(task, tools.specs(), native_tools)
         self._steps: list[Step] | None = None  # this task's steps; the Agent is their only writer
         self._running_step = ""
-        self.ctx = ToolContext(executor=executor, shell=shell, on_output=self._on_output)
+        self.ctx = ToolContext(executor=executor, shell=shell, on_output=self._on_output, buffers=buffers)
 
     # -- events
     def _emit(self, event: Event) -> None:
@@ -310,7 +311,7 @@ class Agent:
             self.end(TaskStatus.STOPPED, f"time limit reached ({self.task.config.limits.max_seconds:g} s)")
         except LLMError as e:
             self.end(TaskStatus.FAILED, f"LLM error: {e}")
-        except asyncio.CancelledError:
-            self.end(TaskStatus.STOPPED, "cancelled")
+        except asyncio.CancelledError as e:
+            self.end(TaskStatus.STOPPED, str(e.args[0]) if e.args else "cancelled")
             raise
         return self.task

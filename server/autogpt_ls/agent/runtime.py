@@ -16,7 +16,7 @@ from autogpt_ls.llm.pricing import PRICES
 from autogpt_ls.llm.registry import make_provider, smart_model, split_model
 from autogpt_ls.settings import ConfigError, Settings, env_files
 from autogpt_ls.store import Store, lease_owner_id
-from autogpt_ls.tools.base import ShellPolicy
+from autogpt_ls.tools.base import Buffers, ShellPolicy, no_buffers
 from autogpt_ls.tools.registry import ToolRegistry
 from autogpt_ls.workspace import Workspace
 
@@ -63,6 +63,7 @@ class Runtime:
         self._providers: dict[str, ChatProvider] = {}
         self._agents: dict[str, Agent] = {}
         self._listeners: list[EventSink] = [log_event]
+        self.buffers: Buffers = no_buffers  # an editor front end shows agents its open buffers
 
     def subscribe(self, listener: EventSink) -> None:
         """Front ends listen to every task's events; the activity log is the first listener."""
@@ -144,6 +145,7 @@ class Runtime:
             shell=self.shell,
             native_tools=self.settings.llm_tool_calling,
             emit=self._emit,
+            buffers=lambda path: self.buffers(path),
         )
         return agent
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Literal, get_type_hints
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
@@ -48,6 +49,13 @@ class ShellPolicy(BaseModel):
     timeout_seconds: float = 120.0
 
 
+Buffers = Callable[[Path], str | None]
+
+
+def no_buffers(_path: Path) -> str | None:
+    return None
+
+
 @dataclass
 class ToolContext:
     """What a tool may use: the task's executor (which confines paths) and the user's policy."""
@@ -56,6 +64,8 @@ class ToolContext:
     shell: ShellPolicy = field(default_factory=ShellPolicy)
     on_output: OutputCallback | None = None
     answer: str = ""
+    # An editor's open buffers: previews and checks see the text the user sees, unsaved changes included.
+    buffers: Buffers = no_buffers
 
 
 Runner = Callable[..., Awaitable[Result]]

@@ -13,10 +13,14 @@ Filename = Annotated[str, Field(description="Path of the file, relative to the w
 MAX_READ_CHARS = 60_000
 
 
-def _current(ctx: ToolContext, filename: str) -> str | None:
+def _current(ctx: ToolContext, filename: str, *, on_disk: bool = False) -> str | None:
+    """The file's text as the user sees it (an open editor buffer first), or on disk when executing."""
     path = ctx.executor.workspace.resolve(filename)
     if path.is_dir():
         raise ToolRefused(f"{filename!r} is a folder, not a file.")
+    buffer = None if on_disk else ctx.buffers(path)
+    if buffer is not None:
+        return buffer
     return path.read_text(encoding="utf-8", errors="replace") if path.exists() else None
 
 
@@ -30,9 +34,9 @@ def _change(ctx: ToolContext, filename: str, after: str) -> FileChange:
     )
 
 
-def _replaced(ctx: ToolContext, filename: str, old: str, new: str) -> str:
+def _replaced(ctx: ToolContext, filename: str, old: str, new: str, *, on_disk: bool = False) -> str:
     """The file's contents after the replacement, or a refusal the LLM can act on."""
-    before = _current(ctx, filename)
+    before = _current(ctx, filename, on_disk=on_disk)
     if before is None:
         raise ToolRefused(f"File {filename!r} does not exist.")
     if not old:
@@ -86,7 +90,7 @@ async def replace_in_file(
     new_text: Annotated[str, Field(description="Text to put in its place")],
 ) -> Result:
     """Replace one exact occurrence of old_text in a file with new_text."""
-    ctx.executor.write_file(filename, _replaced(ctx, filename, old_text, new_text))
+    ctx.executor.write_file(filename, _replaced(ctx, filename, old_text, new_text, on_disk=True))
     return Result(ok=True, output=f"Replaced the text in {filename}.")
 
 
