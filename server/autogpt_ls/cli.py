@@ -113,3 +113,33 @@ async def _run(opts: RunOptions) -> int:
         return 1
     finally:
         await runtime.aclose()
+
+
+@main.command()
+@click.option(
+    "--host", default="127.0.0.1", show_default=True, help="Address to bind (not loopback: needs AP_SERVER_TOKEN)."
+)
+@click.option(
+    "--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="Port to bind; 0 picks a free one."
+)
+@click.option("--debug", is_flag=True, help="Also write debug.log.")
+def serve(host: str, port: int, debug: bool) -> None:
+    """Serve the Agent Protocol (for agbenchmark and other clients) at http://HOST:PORT/ap/v1.
+
+    Same tasks and store as the editor and the terminal. Empty step input approves the pending proposal,
+    other input is feedback. Exit codes: 2 configuration error, 1 cannot listen.
+    """
+    from autogpt_ls.http.app import serve as serve_http
+    from autogpt_ls.logs import configure_logging
+    from autogpt_ls.settings import ConfigError, Settings
+
+    try:
+        settings = Settings.load()
+        configure_logging(settings.data_dir, debug=debug, secrets=settings.secrets())
+        serve_http(settings, host, port, lambda url: click.echo(f"Agent Protocol on {url} (data: {settings.data_dir})"))
+    except ConfigError as e:
+        click.echo(f"Configuration error: {e}", err=True)
+        sys.exit(EXIT_CONFIG)
+    except OSError as e:
+        click.echo(f"Cannot listen on {host}:{port}: {e}", err=True)
+        sys.exit(1)

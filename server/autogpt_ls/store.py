@@ -172,6 +172,13 @@ class Store:
         ).fetchone()
         return _artifact(row) if row else None
 
+    def get_artifact(self, artifact_id: str) -> Artifact | None:
+        row = self._db.execute(
+            "SELECT id, task_id, relative_path, agent_created, created_at FROM artifacts WHERE id = ?",
+            (artifact_id,),
+        ).fetchone()
+        return _artifact(row) if row else None
+
     def list_artifacts(self, task_id: str) -> list[Artifact]:
         rows = self._db.execute(
             "SELECT id, task_id, relative_path, agent_created, created_at FROM artifacts "

@@ -12,7 +12,7 @@ import sys
 import threading
 import time
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
@@ -152,7 +152,7 @@ class _Handler(BaseHTTPRequestHandler):
         if request.get("stream"):
             self._send(400, error_body(400, "fake: streaming is not scripted yet"))
             return
-        reply = fake._next_reply()
+        reply = fake._next_reply(request)
         if reply is None:  # a test bug, not an outage: tell the SDK not to retry
             self._send(500, error_body(500, "fake: script exhausted"), {"x-should-retry": "false"})
             return
@@ -186,6 +186,9 @@ class FakeOpenAI:
         self.requests: list[dict[str, Any]] = []
         self.headers: list[dict[str, str]] = []
         self.default: Reply | None = None
+        # Answers from the request itself when the queue is empty (a scripted model that reads the conversation);
+        # called on the handler's thread, outside the lock, so it may be slow or raise (the request then fails).
+        self.responder: Callable[[dict[str, Any]], Reply] | None = None
         self._queue: deque[Reply] = deque()
         self._cond = threading.Condition()
         self._stopping = threading.Event()
@@ -251,6 +254,9 @@ class FakeOpenAI:
             self.headers.append(headers)
             self._cond.notify_all()
 
-    def _next_reply(self) -> Reply | None:
+    def _next_reply(self, request: dict[str, Any]) -> Reply | None:
         with self._cond:
-            return self._queue.popleft() if self._queue else self.default
+            if self._queue:
+                return self._queue.popleft()
+            responder = self.responder
+        return responder(request) if responder is not None else self.default

@@ -149,6 +149,16 @@ class Runtime:
         )
         return agent
 
+    async def release(self, task_id: str) -> None:
+        """Forget a task's Agent when this process stops driving it.
+
+        A step-driven front end calls this after every step: another process may drive the task in between,
+        and the Agent caches the task's steps, so the next step must start from the store again.
+        """
+        agent = self._agents.pop(task_id, None)
+        if agent is not None:
+            await agent.executor.close()
+
     def resumable(self, task_id: str) -> Task:
         task = self.store.get_task(task_id)
         if task is None:

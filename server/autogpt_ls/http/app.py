@@ -1,0 +1,76 @@
+"""The Agent Protocol server: FastAPI on uvicorn over one Runtime, bound to loopback unless a token is set."""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+
+import uvicorn
+from fastapi import FastAPI
+
+from autogpt_ls.agent.runtime import Runtime
+from autogpt_ls.agent.stepper import Stepper
+from autogpt_ls.http import errors
+from autogpt_ls.http.routes import router
+from autogpt_ls.settings import ConfigError, Settings
+
+LOOPBACK_NAMES = {"localhost", "localhost.localdomain"}
+
+
+def is_loopback(host: str) -> bool:
+    if host.lower() in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def create_app(stepper: Stepper, token: str | None = None) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        await stepper.runtime.aclose()
+
+    app = FastAPI(
+        title="autogpt-ls Agent Protocol",
+        version="v1",
+        openapi_url="/ap/v1/openapi.json",
+        docs_url=None,
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.stepper = stepper
+    app.state.token = token
+    errors.install(app)
+    app.include_router(router)
+    return app
+
+
+def listen(host: str, port: int) -> socket.socket:
+    """Bind before serving, so that `--port 0` can announce the port it got and clients may connect at once."""
+    family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    sock = socket.socket(family, kind, proto)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(address)
+    sock.listen(2048)
+    return sock
+
+
+def serve(settings: Settings, host: str, port: int, announce: Callable[[str], None]) -> None:
+    """Serve until SIGINT/SIGTERM. Binding anything but loopback needs AP_SERVER_TOKEN."""
+    token = settings.ap_server_token.get_secret_value() if settings.ap_server_token else None
+    if not token and not is_loopback(host):
+        raise ConfigError(
+            f"binding {host} exposes an agent that can write files and run commands to the network; "
+            "set AP_SERVER_TOKEN to a long random secret (clients send 'Authorization: Bearer <token>'), "
+            "or bind 127.0.0.1"
+        )
+    sock = listen(host, port)
+    app = create_app(Stepper(Runtime(settings)), token)
+    server = uvicorn.Server(uvicorn.Config(app, log_config=None, access_log=False, server_header=False))
+    bound = sock.getsockname()[1]
+    announce(f"http://{f'[{host}]' if ':' in host else host}:{bound}/ap/v1")
+    server.run(sockets=[sock])

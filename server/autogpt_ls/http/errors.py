@@ -1,0 +1,61 @@
+"""Every error leaves as the protocol's `{"message": ...}` with a 4xx; a 500 only for a bug, and then logged."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from autogpt_ls.agent.stepper import (
+    Forbidden,
+    Invalid,
+    LLMUnavailable,
+    NotFound,
+    StepperError,
+    TaskBusy,
+    TaskOver,
+)
+
+log = logging.getLogger(__name__)
+STATUS: dict[type[Exception], int] = {
+    NotFound: 404,
+    Invalid: 422,
+    Forbidden: 403,
+    TaskBusy: 409,
+    TaskOver: 409,
+    LLMUnavailable: 502,  # the LLM upstream failed, not us and not the client; the step can be retried
+}
+
+
+def _stepper_error(request: Request, exc: Exception) -> JSONResponse:
+    return JSONResponse({"message": str(exc)}, status_code=STATUS.get(type(exc), 400))
+
+
+def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = [
+        {"loc": [str(part) for part in e.get("loc", ())], "msg": str(e.get("msg", "")), "type": str(e.get("type", ""))}
+        for e in exc.errors()
+    ]
+    message = "; ".join(f"{'.'.join(e['loc'])}: {e['msg']}" for e in errors) or "invalid request"
+    return JSONResponse({"message": message, "detail": errors}, status_code=422)
+
+
+def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, HTTPException)
+    return JSONResponse({"message": str(exc.detail)}, status_code=exc.status_code, headers=exc.headers)
+
+
+def _bug(request: Request, exc: Exception) -> JSONResponse:
+    log.error("%s %s failed", request.method, request.url.path, exc_info=exc)
+    return JSONResponse({"message": "internal error; see error.log"}, status_code=500)
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(StepperError, _stepper_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(Exception, _bug)

@@ -1,0 +1,124 @@
+"""The /ap/v1 routes: each converts the request, calls the Stepper, and converts its answer. No agent logic."""
+
+from __future__ import annotations
+
+import hmac
+from typing import Annotated, Any, cast
+
+from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, Request, Response, UploadFile
+
+from autogpt_ls.agent.stepper import MAX_UPLOAD_BYTES, Invalid, Stepper
+from autogpt_ls.http.models import (
+    INT32_MAX,
+    Artifact,
+    Message,
+    Pagination,
+    Step,
+    StepRequestBody,
+    Task,
+    TaskArtifactsListResponse,
+    TaskListResponse,
+    TaskRequestBody,
+    TaskStepsListResponse,
+)
+
+
+def authorized(request: Request) -> None:
+    """With AP_SERVER_TOKEN set, every request must carry `Authorization: Bearer <token>`."""
+    token: str | None = request.app.state.token
+    if token is None:
+        return
+    scheme, _, value = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(value.strip().encode(), token.encode()):
+        raise HTTPException(401, "missing or wrong bearer token (AP_SERVER_TOKEN)", {"WWW-Authenticate": "Bearer"})
+
+
+def _stepper(request: Request) -> Stepper:
+    return cast(Stepper, request.app.state.stepper)
+
+
+Core = Annotated[Stepper, Depends(_stepper)]
+CurrentPage = Annotated[int, Query(ge=1, le=INT32_MAX, description="Page number")]
+PageSize = Annotated[int, Query(ge=1, le=INT32_MAX, description="Number of items per page")]
+ERRORS: dict[int | str, dict[str, Any]] = {
+    code: {"model": Message, "description": text}
+    for code, text in [(404, "Not found"), (409, "The task is busy or has ended"), (422, "Unprocessable")]
+}
+router = APIRouter(prefix="/ap/v1/agent", tags=["agent"], dependencies=[Depends(authorized)], responses=ERRORS)
+
+
+@router.post("/tasks", operation_id="createAgentTask")
+async def create_agent_task(core: Core, body: TaskRequestBody | None = None) -> Task:
+    return Task.of(core.create_task(body.input if body else None))
+
+
+@router.get("/tasks", operation_id="listAgentTasks")
+async def list_agent_tasks(core: Core, current_page: CurrentPage = 1, page_size: PageSize = 10) -> TaskListResponse:
+    page = core.tasks((current_page - 1) * page_size, page_size)
+    return TaskListResponse(
+        tasks=[Task.of(t) for t in page.items], pagination=Pagination.of(page.total, current_page, page_size)
+    )
+
+
+@router.get("/tasks/{task_id}", operation_id="getAgentTask")
+async def get_agent_task(core: Core, task_id: str) -> Task:
+    return Task.of(core.task(task_id))
+
+
+@router.get("/tasks/{task_id}/steps", operation_id="listAgentTaskSteps")
+async def list_agent_task_steps(
+    core: Core, task_id: str, current_page: CurrentPage = 1, page_size: PageSize = 10
+) -> TaskStepsListResponse:
+    page = core.steps(task_id, (current_page - 1) * page_size, page_size)
+    return TaskStepsListResponse(
+        steps=[Step.of(s) for s in page.items], pagination=Pagination.of(page.total, current_page, page_size)
+    )
+
+
+@router.post("/tasks/{task_id}/steps", operation_id="executeAgentTaskStep")
+async def execute_agent_task_step(core: Core, task_id: str, body: StepRequestBody | None = None) -> Step:
+    """Empty input approves the pending proposal; other text is feedback (or the answer to ask_user)."""
+    return Step.of(await core.step(task_id, (body.input if body else None) or ""))
+
+
+@router.get("/tasks/{task_id}/steps/{step_id}", operation_id="getAgentTaskStep")
+async def get_agent_task_step(core: Core, task_id: str, step_id: str) -> Step:
+    return Step.of(core.step_report(task_id, step_id))
+
+
+@router.get("/tasks/{task_id}/artifacts", operation_id="listAgentTaskArtifacts")
+async def list_agent_task_artifacts(
+    core: Core, task_id: str, current_page: CurrentPage = 1, page_size: PageSize = 10
+) -> TaskArtifactsListResponse:
+    page = core.artifacts(task_id, (current_page - 1) * page_size, page_size)
+    return TaskArtifactsListResponse(
+        artifacts=[Artifact.of(a) for a in page.items], pagination=Pagination.of(page.total, current_page, page_size)
+    )
+
+
+@router.post("/tasks/{task_id}/artifacts", operation_id="uploadAgentTaskArtifacts")
+async def upload_agent_task_artifacts(
+    core: Core,
+    task_id: str,
+    file: Annotated[UploadFile, File(description="The file to upload")],
+    relative_path: Annotated[str | None, Form(description="Folder inside the task's workspace")] = None,
+) -> Artifact:
+    if file.size is not None and file.size > MAX_UPLOAD_BYTES:
+        raise Invalid(f"the file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB")
+    return Artifact.of(core.add_file(task_id, relative_path, file.filename, await file.read()))
+
+
+@router.get(
+    "/tasks/{task_id}/artifacts/{artifact_id}",
+    operation_id="downloadAgentTaskArtifact",
+    response_class=Response,
+    responses={200: {"content": {"application/octet-stream": {}}}},
+)
+async def download_agent_task_artifact(core: Core, task_id: str, artifact_id: str) -> Response:
+    artifact, path = core.artifact_file(task_id, artifact_id)
+    name = artifact.relative_path.rpartition("/")[2].replace('"', "")
+    return Response(
+        path.read_bytes(),
+        media_type="application/octet-stream",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
