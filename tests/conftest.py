@@ -13,9 +13,8 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+from fakes import SECRET_KEY
 from fakes.openai_server import FakeOpenAI
-
-SECRET_KEY = "sk-test-abcdefghijklmnop0123456789"
 
 
 @pytest.fixture

@@ -116,6 +116,33 @@ async def _run(opts: RunOptions) -> int:
 
 
 @main.command()
+@click.option("--stdio", "transport", flag_value="stdio", default=True, help="Talk LSP over stdin/stdout (default).")
+@click.option("--tcp", metavar="[HOST:]PORT", help="Listen on TCP instead (HOST defaults to 127.0.0.1).")
+@click.option("--debug", is_flag=True, help="Also write debug.log.")
+def lsp(transport: str, tcp: str | None, debug: bool) -> None:
+    """Start the language server that hosts the agent (for VS Code or any LSP editor).
+
+    Binding TCP to anything but loopback requires LSP_SERVER_TOKEN; clients then send it as
+    initializationOptions.token.
+    """
+    from autogpt_ls.logs import configure_logging
+    from autogpt_ls.lsp.handlers import create_server
+    from autogpt_ls.settings import Settings
+
+    settings = Settings.load()
+    configure_logging(settings.data_dir, debug=debug, secrets=settings.secrets())
+    if tcp is None:
+        create_server(settings).start_io()
+        return
+    host, _, port = tcp.rpartition(":")
+    host = host or "127.0.0.1"
+    if host not in {"127.0.0.1", "localhost", "::1"} and not settings.lsp_server_token:
+        click.echo(f"Configuration error: binding {host} needs LSP_SERVER_TOKEN.", err=True)
+        sys.exit(EXIT_CONFIG)
+    create_server(settings).start_tcp(host, int(port))
+
+
+@main.command()
 @click.option(
     "--host", default="127.0.0.1", show_default=True, help="Address to bind (not loopback: needs AP_SERVER_TOKEN)."
 )

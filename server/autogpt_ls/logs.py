@@ -31,6 +31,8 @@ def configure_logging(data_dir: Path, *, debug: bool, secrets: list[str]) -> Pat
     root = logging.getLogger()
     root.handlers.clear()
     root.setLevel(logging.DEBUG if debug else logging.INFO)
+    # pygls logs every JSON-RPC message (file contents, prompts) at INFO: only worth keeping when debugging.
+    logging.getLogger("pygls").setLevel(logging.DEBUG if debug else logging.WARNING)
     outputs = [("activity.log", logging.INFO), ("error.log", logging.ERROR)]
     if debug:
         outputs.append(("debug.log", logging.DEBUG))

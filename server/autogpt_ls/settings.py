@@ -64,6 +64,7 @@ class Settings(BaseSettings):
     max_cost_usd: float | None = None
     max_seconds: float | None = None
     continuous_limit: int | None = None
+    lsp_server_token: SecretStr | None = None
     ap_server_token: SecretStr | None = None
 
     @field_validator("disabled_commands", "shell_allowlist", "shell_denylist", mode="before")
@@ -79,7 +80,7 @@ class Settings(BaseSettings):
 
     def secrets(self) -> list[str]:
         """Values that must never appear in logs, prompts or artifacts."""
-        values = (self.openai_api_key, self.ap_server_token)
+        values = (self.openai_api_key, self.lsp_server_token, self.ap_server_token)
         return [s.get_secret_value() for s in values if s and s.get_secret_value()]
 
     @property

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from conftest import SECRET_KEY
+from fakes import SECRET_KEY
 from fakes.openai_server import FakeOpenAI, content, tool_call
 
 GOAL = "Write the word 'Washington' to a .txt file"

@@ -1,0 +1,93 @@
+"""Conversions between the core's proposals and LSP shapes: WorkspaceEdits, code actions, hint diagnostics."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote
+
+from lsprotocol import types
+from pygls.uris import from_fs_path
+
+from autogpt_ls.agent.models import Step
+from autogpt_ls.tools.base import FileChange
+
+SOURCE = "autogpt"
+APPROVE_NEXT = 5
+
+
+def uri_of(path: str | Path) -> str:
+    return str(from_fs_path(str(path)))
+
+
+def same_uri(a: str, b: str) -> bool:
+    """Editors differ in how they quote URIs (VS Code escapes ':' in drive letters, others do not)."""
+    return unquote(a) == unquote(b)
+
+
+def changed_range(before: str, after: str) -> tuple[types.Range, str]:
+    """The smallest whole-line range of `before` to replace, and its replacement, to turn it into `after`."""
+    old, new = before.splitlines(keepends=True), after.splitlines(keepends=True)
+    start = 0
+    while start < min(len(old), len(new)) and old[start] == new[start]:
+        start += 1
+    end_old, end_new = len(old), len(new)
+    while end_old > start and end_new > start and old[end_old - 1] == new[end_new - 1]:
+        end_old, end_new = end_old - 1, end_new - 1
+    if end_old == len(old) and old and not old[-1].endswith("\n"):
+        # the change reaches the last line, which has no newline: end the range at that line's end
+        end = types.Position(line=len(old) - 1, character=len(old[-1].encode("utf-16-le")) // 2)
+    else:
+        end = types.Position(line=end_old, character=0)
+    return types.Range(start=types.Position(line=start, character=0), end=end), "".join(new[start:end_new])
+
+
+def workspace_edit(change: FileChange, version: int | None) -> types.WorkspaceEdit:
+    """The exact edit the proposal would make; a new file is created first."""
+    uri = uri_of(change.absolute_path)
+    text_range, new_text = changed_range(change.before or "", change.after)
+    edits: list[Any] = []
+    if change.before is None:
+        edits.append(types.CreateFile(uri=uri, options=types.CreateFileOptions(ignore_if_exists=True)))
+    edits.append(
+        types.TextDocumentEdit(
+            text_document=types.OptionalVersionedTextDocumentIdentifier(uri=uri, version=version),
+            edits=[types.TextEdit(range=text_range, new_text=new_text)],
+        )
+    )
+    return types.WorkspaceEdit(document_changes=edits)
+
+
+def hint(step: Step, change: FileChange) -> types.Diagnostic:
+    """Marks where a pending edit lands, with the agent's thoughts."""
+    assert step.proposal is not None
+    text_range, _ = changed_range(change.before or "", change.after)
+    thoughts = step.proposal.thoughts or f"AutoGPT proposes {step.proposal.tool_call.name} here."
+    return types.Diagnostic(
+        range=text_range,
+        message=f"AutoGPT (pending): {thoughts}",
+        severity=types.DiagnosticSeverity.Hint,
+        source=SOURCE,
+        code=step.id,
+    )
+
+
+def code_actions(step: Step, diagnostic: types.Diagnostic | None) -> list[types.CodeAction]:
+    """Approve / approve next N / reject / feedback for a pending step, as plain server commands."""
+    ids = {"taskId": step.task_id, "stepId": step.id}
+    entries = [
+        ("AutoGPT: Approve edit", "autogpt.server.approveStep", ids, True),
+        (f"AutoGPT: Approve next {APPROVE_NEXT}", "autogpt.server.approveStep", ids | {"times": APPROVE_NEXT}, False),
+        ("AutoGPT: Reject", "autogpt.server.rejectStep", ids, False),
+        ("AutoGPT: Give feedback…", "autogpt.server.feedback", ids, False),
+    ]
+    return [
+        types.CodeAction(
+            title=title,
+            kind=types.CodeActionKind.QuickFix,
+            diagnostics=[diagnostic] if diagnostic else None,
+            is_preferred=preferred,
+            command=types.Command(title=title, command=command, arguments=[args]),
+        )
+        for title, command, args, preferred in entries
+    ]

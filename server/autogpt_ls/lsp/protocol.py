@@ -1,0 +1,51 @@
+"""The custom agent/* protocol's request parameters (camelCase on the wire), validated at the edge."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic.alias_generators import to_camel
+from pygls.exceptions import JsonRpcInvalidParams
+
+
+def plain(value: Any) -> Any:
+    """pygls hands unknown methods' params over as namedtuples; the models validate plain JSON."""
+    if hasattr(value, "_asdict"):
+        return {k: plain(v) for k, v in value._asdict().items()}
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    return value
+
+
+class Params(BaseModel):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="ignore")
+
+    @classmethod
+    def parse(cls, raw: Any) -> Any:
+        """Validate a request's params (a dict, or the object pygls made of it) into this model."""
+        try:
+            return cls.model_validate(plain(raw) if raw is not None else {})
+        except ValidationError as e:
+            problems = "; ".join(f"{'.'.join(map(str, err['loc']))}: {err['msg']}" for err in e.errors())
+            raise JsonRpcInvalidParams(f"invalid params: {problems}") from None
+
+
+class RunParams(Params):
+    goal: str = Field(min_length=1)
+    workspace_folder: str | None = None
+    continuous: bool = False
+    continuous_limit: int | None = Field(None, ge=1)
+    smart_llm: str | None = None
+    fast_llm: str | None = None
+
+
+class TaskParams(Params):
+    task_id: str
+
+
+class StepParams(TaskParams):
+    step_id: str
+    times: int = Field(1, ge=1)
+    text: str | None = None
+    feedback: str | None = None
