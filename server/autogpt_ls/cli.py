@@ -125,21 +125,18 @@ def lsp(transport: str, tcp: str | None, debug: bool) -> None:
     Binding TCP to anything but loopback requires LSP_SERVER_TOKEN; clients then send it as
     initializationOptions.token.
     """
-    from autogpt_ls.logs import configure_logging
-    from autogpt_ls.lsp.handlers import create_server
-    from autogpt_ls.settings import Settings
+    from autogpt_ls.lsp.app import create_server
 
-    settings = Settings.load()
-    configure_logging(settings.data_dir, debug=debug, secrets=settings.secrets())
+    server = create_server(debug=debug)  # settings load on first use, after `initialize` is answered
     if tcp is None:
-        create_server(settings).start_io()
+        server.start_io()
         return
     host, _, port = tcp.rpartition(":")
     host = host or "127.0.0.1"
-    if host not in {"127.0.0.1", "localhost", "::1"} and not settings.lsp_server_token:
+    if host not in {"127.0.0.1", "localhost", "::1"} and not server.settings.lsp_server_token:
         click.echo(f"Configuration error: binding {host} needs LSP_SERVER_TOKEN.", err=True)
         sys.exit(EXIT_CONFIG)
-    create_server(settings).start_tcp(host, int(port))
+    server.start_tcp(host, int(port))
 
 
 @main.command()

@@ -16,7 +16,7 @@ from autogpt_ls.lsp import previews
 from autogpt_ls.lsp.protocol import RunParams, StepParams, TaskParams
 from autogpt_ls.lsp.server import AutogptLanguageServer
 from autogpt_ls.lsp.sessions import SessionError
-from autogpt_ls.settings import ConfigError, Settings
+from autogpt_ls.settings import ConfigError
 
 log = logging.getLogger(__name__)
 Handler = Callable[[AutogptLanguageServer, Any], Any]
@@ -45,6 +45,7 @@ def _workspace(ls: AutogptLanguageServer, folder: str | None) -> Path:
     return Path(path)
 
 
+@_errors
 async def run_goal(ls: AutogptLanguageServer, raw: Any) -> dict[str, str]:
     p = RunParams.parse(raw)
     task = ls.runtime.new_task(
@@ -79,12 +80,14 @@ def _decide(kind: DecisionKind | None) -> Handler:
     return decide
 
 
+@_errors
 async def cancel(ls: AutogptLanguageServer, raw: Any) -> dict[str, str]:
     p = TaskParams.parse(raw)
     ls.sessions.cancel(p.task_id, "cancelled by the user")
     return {"taskId": p.task_id}
 
 
+@_errors
 async def resume(ls: AutogptLanguageServer, raw: Any) -> dict[str, str]:
     p = TaskParams.parse(raw)
     ls.sessions.start(ls.runtime.resumable(p.task_id))
@@ -104,10 +107,12 @@ def _summary(task: Task) -> dict[str, Any]:
     }
 
 
+@_errors
 async def list_tasks(ls: AutogptLanguageServer, raw: Any) -> dict[str, Any]:
     return {"tasks": [_summary(t) for t in ls.runtime.store.list_tasks()]}
 
 
+@_errors
 async def get_task(ls: AutogptLanguageServer, raw: Any) -> dict[str, Any]:
     p = TaskParams.parse(raw)
     task = ls.runtime.store.get_task(p.task_id)
@@ -121,31 +126,18 @@ async def feedback_command(ls: AutogptLanguageServer, raw: Any) -> Any:
     """From a plain code action there is no text to send: say how to give it instead of guessing."""
     p = StepParams.parse(raw)
     if p.text:
-        return await _errors(_decide(DecisionKind.FEEDBACK))(ls, raw)
+        return await _decide(DecisionKind.FEEDBACK)(ls, raw)
     ls.sessions.pending(p.task_id, p.step_id)
     message = f"Send your feedback with agent/feedback {{taskId: {p.task_id}, stepId: {p.step_id}, text}}."
     ls.window_show_message(types.ShowMessageParams(type=types.MessageType.Info, message=message))
     return {"taskId": p.task_id, "stepId": p.step_id, "decision": None}
 
 
-REQUESTS: dict[str, Handler] = {
-    "agent/run": run_goal,
-    "agent/approveStep": _decide(DecisionKind.APPROVE),
-    "agent/rejectStep": _decide(None),
-    "agent/feedback": _decide(DecisionKind.FEEDBACK),
-    "agent/answer": _decide(DecisionKind.ANSWER),
-    "agent/cancel": cancel,
-    "agent/resume": resume,
-    "agent/listTasks": list_tasks,
-    "agent/getTask": get_task,
-}
-COMMANDS: dict[str, Handler] = {
-    "autogpt.server.runGoal": run_goal,
-    "autogpt.server.approveStep": REQUESTS["agent/approveStep"],
-    "autogpt.server.rejectStep": REQUESTS["agent/rejectStep"],
-    "autogpt.server.feedback": feedback_command,
-    "autogpt.server.cancel": cancel,
-}
+approve_step = _errors(_decide(DecisionKind.APPROVE))
+reject_step = _errors(_decide(None))
+feedback = _errors(_decide(DecisionKind.FEEDBACK))
+answer = _errors(_decide(DecisionKind.ANSWER))
+feedback_from_code_action = _errors(feedback_command)
 
 
 def code_actions(ls: AutogptLanguageServer, params: types.CodeActionParams) -> list[types.CodeAction]:
@@ -157,38 +149,3 @@ def code_actions(ls: AutogptLanguageServer, params: types.CodeActionParams) -> l
         if previews.same_uri(edit.uri, uri)
         for action in previews.code_actions(edit.step, edit.diagnostic)
     ]
-
-
-def _command(handler: Handler) -> Callable[..., Any]:
-    """workspace/executeCommand passes arguments positionally; ours take one object."""
-
-    async def command(ls: AutogptLanguageServer, *args: Any) -> Any:
-        return await handler(ls, args[0] if args else None)
-
-    return command
-
-
-def create_server(settings: Settings) -> AutogptLanguageServer:
-    server = AutogptLanguageServer(settings)
-    register(server)
-    return server
-
-
-def register(ls: AutogptLanguageServer) -> None:
-    for method, handler in REQUESTS.items():
-        ls.feature(method)(_errors(handler))
-    for name, handler in COMMANDS.items():
-        ls.command(name)(_command(_errors(handler)))
-    ls.feature(
-        types.TEXT_DOCUMENT_CODE_ACTION,
-        types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix]),
-    )(code_actions)
-
-    @ls.feature(types.INITIALIZE)
-    def initialize(ls_: AutogptLanguageServer, params: types.InitializeParams) -> None:
-        ls_.initialization_options = params.initialization_options
-
-    @ls.feature(types.SHUTDOWN)
-    async def shutdown(ls_: AutogptLanguageServer, _params: Any) -> None:
-        if ls_._sessions is not None:
-            await ls_.sessions.pause_all("paused: the editor shut the server down")

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
 from lsprotocol import types
 from pygls.uris import from_fs_path
 
-from autogpt_ls.agent.models import Step
-from autogpt_ls.tools.base import FileChange
+if TYPE_CHECKING:
+    from autogpt_ls.agent.models import Step
+    from autogpt_ls.tools.base import FileChange
 
 SOURCE = "autogpt"
 APPROVE_NEXT = 5

@@ -8,14 +8,11 @@ Whatever cannot be analysed (parse errors, command names computed at run time) i
 
 from __future__ import annotations
 
+import functools
 import posixpath
 import re
 from collections.abc import Sequence
 from typing import Any, Literal, NamedTuple
-
-import bashlex
-import bashlex.heredoc
-import bashlex.tokenizer
 
 _REFUSED = "The line was refused; nothing ran."
 _MAX_DEPTH = 8  # nested `sh -c` / `eval` strings; deeper nesting is refused rather than followed
@@ -72,12 +69,19 @@ _ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=")
 _SUBSTITUTION = re.compile(r"\$\(|`")
 
 
-def _patch_bashlex() -> None:
-    """Work around two bashlex 0.18 gaps that would otherwise refuse common, harmless lines.
+@functools.cache
+def _bashlex() -> Any:
+    """bashlex, imported on first use (its parser tables take ~80 ms to load) and patched once.
+
+    Work around two bashlex 0.18 gaps that would otherwise refuse common, harmless lines.
 
     A quoted heredoc delimiter (`cat <<'EOF'`) is matched with its quotes still on (idank/bashlex#99), and the
     `time` keyword raises NotImplementedError; as a plain word, `time` is checked like any other wrapper.
     """
+    import bashlex
+    import bashlex.heredoc
+    import bashlex.tokenizer
+
     original = bashlex.heredoc.makeheredoc
 
     def makeheredoc(tokenizer: Any, redirnode: Any, lineno: int, killleading: bool) -> Any:
@@ -90,14 +94,12 @@ def _patch_bashlex() -> None:
 
     bashlex.heredoc.makeheredoc = makeheredoc
     bashlex.tokenizer.valid_reserved_first_command.pop("time", None)
-
-
-_patch_bashlex()
+    return bashlex
 
 
 def _parse(line: str) -> list[Any]:
     try:
-        return list(bashlex.parse(line))
+        return list(_bashlex().parse(line))
     except Exception as exc:  # ParsingError, NotImplementedError, and plain crashes on odd input
         raise ShellCommandDenied(
             f"could not parse the shell command {line!r}: {exc}. A line that cannot be parsed cannot be "
@@ -126,7 +128,7 @@ def _walk(node: Any, found: list[_Word], depth: int) -> None:
     elif kind == "parameter" and _SUBSTITUTION.search(getattr(node, "value", None) or ""):
         raise ShellCommandDenied(f"A $(...) inside ${{...}} cannot be checked; use a plain $(...). {_REFUSED}")
     elif kind == "redirect":
-        if isinstance(node.output, bashlex.ast.node):
+        if isinstance(node.output, _bashlex().ast.node):
             _walk(node.output, found, depth)
         if node.heredoc is not None:
             _heredoc(node, found, depth)

@@ -1,0 +1,116 @@
+"""Renders the core's events for the editor: notifications, hint diagnostics, progress and buffer edits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from lsprotocol import types
+
+from autogpt_ls.agent.events import CommandOutput, Event, ProposalMade, StepCompleted, TaskEnded, Thinking
+from autogpt_ls.agent.models import Step, StepStatus
+from autogpt_ls.lsp import previews
+from autogpt_ls.tools.base import CommandPreview, FileChange
+
+if TYPE_CHECKING:
+    from autogpt_ls.lsp.server import AutogptLanguageServer
+
+
+@dataclass
+class PendingEdit:
+    """A proposed file edit on show: where it lands and its hint."""
+
+    step: Step
+    uri: str
+    change: FileChange
+    diagnostic: types.Diagnostic
+
+
+class Renderer:
+    def __init__(self, ls: AutogptLanguageServer) -> None:
+        self.ls = ls
+
+    def on_event(self, event: Event) -> None:
+        if isinstance(event, Thinking):
+            self.ls.begin_progress(f"think-{event.task_id}-{event.step_index}", event.task_id, "AutoGPT is thinking")
+        elif isinstance(event, ProposalMade):
+            self._proposal(event)
+        elif isinstance(event, CommandOutput):
+            self.ls.send("agent/commandOutput", {"taskId": event.task_id, "stepId": event.step_id, "text": event.text})
+        elif isinstance(event, StepCompleted):
+            self._completed(event.step)
+        elif isinstance(event, TaskEnded):
+            task = event.task
+            payload = {"taskId": task.id, "status": task.status, "reason": task.end_reason}
+            self.ls.send("agent/taskEnded", payload | {"usage": task.state.usage.model_dump(by_alias=True)})
+            self.ls.window_log_message(
+                types.LogMessageParams(type=types.MessageType.Info, message=f"Task {task.status}: {task.end_reason}")
+            )
+
+    def _proposal(self, event: ProposalMade) -> None:
+        step = event.step
+        assert step.proposal is not None
+        self.ls.end_progress(f"think-{step.task_id}-{step.index}")
+        call = step.proposal.tool_call
+        payload: dict[str, Any] = {
+            "taskId": step.task_id,
+            "stepId": step.id,
+            "index": step.index,
+            "thoughts": step.proposal.thoughts,
+            "tool": call.name,
+            "arguments": call.arguments,
+            "auto": event.auto,
+            "kind": "other",
+        }
+        if isinstance(event.preview, FileChange):
+            uri = previews.uri_of(event.preview.absolute_path)
+            edit = previews.workspace_edit(event.preview, self.ls.version_of(uri))
+            payload |= {
+                "kind": "file_change",
+                "uri": uri,
+                "workspaceEdit": self.ls.protocol._converter.unstructure(edit),
+            }
+            if not event.auto:
+                self._show_edit(PendingEdit(step, uri, event.preview, previews.hint(step, event.preview)))
+        elif isinstance(event.preview, CommandPreview):
+            payload |= {"kind": "command", "command": event.preview.model_dump()}
+            if event.auto:
+                self.ls.begin_progress(f"run-{step.id}", step.task_id, "AutoGPT is running a command")
+        self.ls.send("agent/proposal", payload)
+        if call.name == "ask_user" and not event.auto:
+            question = {"taskId": step.task_id, "stepId": step.id, "question": call.arguments.get("question", "")}
+            self.ls.send("agent/question", question)
+
+    def _show_edit(self, edit: PendingEdit) -> None:
+        self.ls.edits[edit.step.id] = edit
+        self._publish(edit.uri)
+
+    def _publish(self, uri: str) -> None:
+        diagnostics = [e.diagnostic for e in self.ls.edits.values() if e.uri == uri]
+        self.ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics))
+
+    def _completed(self, step: Step) -> None:
+        self.ls.end_progress(f"think-{step.task_id}-{step.index}")
+        self.ls.end_progress(f"run-{step.id}")
+        edit = self.ls.edits.pop(step.id, None)
+        if edit is not None:
+            self._publish(edit.uri)
+            if step.status == StepStatus.DONE and step.result and step.result.ok:
+                self._apply_to_dirty_buffer(edit)
+        payload = {"taskId": step.task_id, "step": step.model_dump(mode="json", by_alias=True)}
+        self.ls.send("agent/stepCompleted", payload)
+
+    def _apply_to_dirty_buffer(self, edit: PendingEdit) -> None:
+        """The executor wrote the disk; a buffer with unsaved changes gets the same edit, so nothing is lost.
+
+        A buffer that matches the disk simply reloads it, as editors do.
+        """
+        buffer = self.ls.buffer_text(Path(edit.change.absolute_path))
+        if buffer is None or buffer != edit.change.before:
+            return
+        disk = Path(edit.change.absolute_path).read_text(encoding="utf-8", errors="replace")
+        if buffer == disk:
+            return
+        change = previews.workspace_edit(edit.change, self.ls.version_of(edit.uri))
+        self.ls.workspace_apply_edit(types.ApplyWorkspaceEditParams(edit=change, label="AutoGPT: approved edit"))
