@@ -26,10 +26,16 @@ def fix_code_action_parsing(client: LanguageClient) -> None:
     converter.register_structure_hook(Union[types.Command, types.CodeAction], hook)  # noqa: UP007
 
 
+@pytest.fixture
+def lsp_env(agent_env: dict[str, str]) -> dict[str, str]:
+    """The server's environment; a test module overrides this fixture to change settings."""
+    return agent_env
+
+
 @pytest.fixture(params=EDITORS)
-async def lsp(request: pytest.FixtureRequest, agent_env: dict[str, str], workspace: Path) -> AsyncIterator[Any]:
+async def lsp(request: pytest.FixtureRequest, lsp_env: dict[str, str], workspace: Path) -> AsyncIterator[Any]:
     """(client, inbox) for a server started as an editor would start it."""
-    config = ClientServerConfig(server_command=[sys.executable, "-m", "autogpt_ls", "lsp"], server_env=agent_env)
+    config = ClientServerConfig(server_command=[sys.executable, "-m", "autogpt_ls", "lsp"], server_env=lsp_env)
     client: LanguageClient = await config.start()  # type: ignore[assignment]
     fix_code_action_parsing(client)
     inbox = Inbox()
