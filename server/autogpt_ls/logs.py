@@ -22,6 +22,12 @@ class RedactSecrets(logging.Filter):
         return True
 
 
+def redacted(handler: logging.Handler, secrets: list[str]) -> logging.Handler:
+    """`handler` with secrets masked, for logs that leave through another channel (e.g. the editor)."""
+    handler.addFilter(RedactSecrets(secrets))
+    return handler
+
+
 def configure_logging(data_dir: Path, *, debug: bool, secrets: list[str]) -> Path:
     """activity.log (info), error.log (errors) and, with --debug, debug.log; returns the logs folder."""
     folder = data_dir / "logs"

@@ -12,6 +12,7 @@ from lsp_client import Inbox, _plain, uri
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 
+from fakes import SECRET_KEY
 from fakes.openai_server import FakeOpenAI, Reply, tool_call
 
 FINISH = tool_call("finish", {"reason": "done"})
@@ -83,6 +84,8 @@ async def test_edit_of_a_buffer_with_unsaved_changes(lsp: Any, fake: FakeOpenAI,
     await request(client, "agent/approveStep", {"taskId": finish["taskId"], "stepId": finish["stepId"]})
     ended = await inbox.next("agent/taskEnded")
     assert ended["status"] == "finished" and ended["reason"] == "done"
+    logged = [m.message for m in client.log_messages]
+    assert any("proposes replace_in_file" in m for m in logged) and SECRET_KEY not in str(logged)
 
 
 async def test_new_file_feedback_and_rejection(lsp: Any, fake: FakeOpenAI, workspace: Path) -> None:
@@ -166,6 +169,8 @@ async def test_two_tasks_at_once(lsp: Any, fake: FakeOpenAI, workspace: Path) ->
     assert {t["taskId"] for t in tasks["tasks"] if t["status"] == "running"} == {a["taskId"], b["taskId"]}
     await request(client, "agent/cancel", {"taskId": a["taskId"]})
     assert (await inbox.next("agent/taskEnded"))["taskId"] == a["taskId"]
+    with pytest.raises(JsonRpcException, match="is not running in this server"):
+        await client.protocol.send_request_async("agent/approveStep", _ids(first))  # a cancelled task's step
     await request(client, "agent/approveStep", _ids(second))
     assert (await inbox.next("agent/stepCompleted"))["taskId"] == b["taskId"]
     detail = await request(client, "agent/getTask", {"taskId": b["taskId"]})

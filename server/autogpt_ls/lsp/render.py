@@ -44,9 +44,6 @@ class Renderer:
             task = event.task
             payload = {"taskId": task.id, "status": task.status, "reason": task.end_reason}
             self.ls.send("agent/taskEnded", payload | {"usage": task.state.usage.model_dump(by_alias=True)})
-            self.ls.window_log_message(
-                types.LogMessageParams(type=types.MessageType.Info, message=f"Task {task.status}: {task.end_reason}")
-            )
 
     def _proposal(self, event: ProposalMade) -> None:
         step = event.step

@@ -26,6 +26,20 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
+class EditorLog(logging.Handler):
+    """The activity log, shown in the editor's output (window/logMessage)."""
+
+    LEVELS = {logging.ERROR: types.MessageType.Error, logging.WARNING: types.MessageType.Warning}
+
+    def __init__(self, ls: LanguageServer) -> None:
+        super().__init__()
+        self._ls = ls
+
+    def emit(self, record: logging.LogRecord) -> None:
+        kind = self.LEVELS.get(record.levelno, types.MessageType.Log)
+        self._ls.window_log_message(types.LogMessageParams(type=kind, message=record.getMessage()))
+
+
 class AutogptLanguageServer(LanguageServer):
     """State lives here (the runtime, the sessions, what is on show); handlers in `handlers.py` stay thin."""
 
@@ -45,11 +59,14 @@ class AutogptLanguageServer(LanguageServer):
     @property
     def settings(self) -> Settings:
         if self._settings is None:
-            from autogpt_ls.logs import configure_logging
+            from autogpt_ls.logs import configure_logging, redacted
             from autogpt_ls.settings import Settings
 
             self._settings = Settings.load()
             configure_logging(self._settings.data_dir, debug=self._debug, secrets=self._settings.secrets())
+            forward = redacted(EditorLog(self), self._settings.secrets())
+            forward.setLevel(logging.INFO)
+            logging.getLogger("autogpt_ls").addHandler(forward)
         return self._settings
 
     @property
