@@ -7,6 +7,14 @@ cd "$root"
 source "$root/scripts/bootstrap.sh"
 bootstrap_venv "$root" dev
 bin="$root/.venv/bin"
+# Services and tools the tests need beyond the venv (a Docker engine, code-server, ...): one script each,
+# sourced in order, each installing what is missing and caching slow builds outside the clone.
+for setup in "$root"/scripts/setup.d/*.sh; do
+  [ -e "$setup" ] || continue
+  echo "== setup: $(basename "$setup")"
+  # shellcheck source=/dev/null
+  source "$setup"
+done
 echo "== ruff check" && "$bin/ruff" check server tests bench
 echo "== ruff format --check" && "$bin/ruff" format --check server tests bench
 echo "== mypy" && "$bin/mypy"
