@@ -118,3 +118,19 @@ def test_unknown_task_id(cli) -> None:
     run = cli("--resume", "0" * 32)
     assert run.code == 2
     assert "no task" in run.err
+
+
+def test_a_pending_proposal_of_a_since_disabled_tool_goes_back_to_the_llm(
+    cli, fake: FakeOpenAI, workspace: Path, agent_env: dict[str, str]
+) -> None:
+    fake.script(WRITE)
+    proc = start(agent_env, workspace, GOAL)
+    tid = task_id(read_until(proc, "Approve?"))
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+
+    fake.script(FINISH)
+    run = cli("--resume", tid, answers="y\n", env=agent_env | {"DISABLED_COMMANDS": "write_file"})
+    assert run.code == 0, run.out + run.err
+    assert "The tool 'write_file' is no longer available." in last_observation(fake.requests[-1])
+    assert not (workspace / "answer.txt").exists()

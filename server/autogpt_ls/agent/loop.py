@@ -7,6 +7,7 @@ Protocol) calls; `run` drives them with an `ask` callback for interactive front 
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -46,6 +47,7 @@ from autogpt_ls.tools.registry import ToolRegistry
 from autogpt_ls.tools.shell_policy import ShellCommandDenied
 from autogpt_ls.workspace import PathOutsideWorkspace
 
+log = logging.getLogger(__name__)
 Ask = Callable[[Step], Awaitable[Decision]]
 MAX_CONSECUTIVE_FAILURES = 3
 REFUSALS = (UnusableReply, ToolRefused, PathOutsideWorkspace, ShellCommandDenied, OSError)
@@ -135,6 +137,15 @@ class Agent:
             if step.status == StepStatus.EXECUTING:
                 step.status = StepStatus.INTERRUPTED
                 step.result = Result.error("autogpt-ls stopped while this action ran; its outcome is unknown.")
+                self.store.save_step(step)
+            elif (
+                step.status == StepStatus.AWAITING
+                and step.proposal
+                and not self.tools.get(step.proposal.tool_call.name)
+            ):
+                # the user disabled this tool since it was proposed: tell the LLM instead of asking anyone
+                step.status = StepStatus.INVALID
+                step.result = Result.error(f"The tool {step.proposal.tool_call.name!r} is no longer available.")
                 self.store.save_step(step)
             elif step.status == StepStatus.AWAITING:
                 pending = step
@@ -314,4 +325,7 @@ class Agent:
         except asyncio.CancelledError as e:
             self.end(TaskStatus.STOPPED, str(e.args[0]) if e.args else "cancelled")
             raise
+        except Exception as e:  # our bug must end the task visibly (and resumably), not leave it "running"
+            log.exception("task %s failed", self.task.id)
+            self.end(TaskStatus.FAILED, f"internal error: {type(e).__name__}: {e}")
         return self.task

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import hmac
-from typing import Annotated, Any, cast
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any, TypeVar, cast
 
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, Request, Response, UploadFile
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, ValidationError
 
 from autogpt_ls.agent.stepper import MAX_UPLOAD_BYTES, Invalid, Stepper
 from autogpt_ls.http.models import (
@@ -22,6 +25,8 @@ from autogpt_ls.http.models import (
     TaskStepsListResponse,
 )
 
+Body = TypeVar("Body", bound=BaseModel)
+
 
 def authorized(request: Request) -> None:
     """With AP_SERVER_TOKEN set, every request must carry `Authorization: Bearer <token>`."""
@@ -33,8 +38,31 @@ def authorized(request: Request) -> None:
         raise HTTPException(401, "missing or wrong bearer token (AP_SERVER_TOKEN)", {"WWW-Authenticate": "Bearer"})
 
 
+def _json_body(model: type[Body]) -> Callable[[Request], Awaitable[Body]]:
+    """The request body as `model`; no body at all is the empty one (the spec does not require a body, and
+    agbenchmark posts steps without one), but a JSON `null` or a non-JSON body is refused like any bad input."""
+
+    async def parse(request: Request) -> Body:
+        raw = await request.body()
+        if not raw.strip():
+            return model()
+        kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if kind != "application/json" and not kind.endswith("+json"):
+            raise HTTPException(415, f"the body must be application/json, not {kind or 'untyped'}")
+        try:
+            return model.model_validate_json(raw)
+        except ValidationError as e:
+            raise RequestValidationError([{**err, "loc": ("body", *err["loc"])} for err in e.errors()]) from None
+
+    return parse
+
+
 def _stepper(request: Request) -> Stepper:
     return cast(Stepper, request.app.state.stepper)
+
+
+def _body_schema(model: type[BaseModel]) -> dict[str, Any]:
+    return {"requestBody": {"content": {"application/json": {"schema": model.model_json_schema()}}}}
 
 
 Core = Annotated[Stepper, Depends(_stepper)]
@@ -47,9 +75,9 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 router = APIRouter(prefix="/ap/v1/agent", tags=["agent"], dependencies=[Depends(authorized)], responses=ERRORS)
 
 
-@router.post("/tasks", operation_id="createAgentTask")
-async def create_agent_task(core: Core, body: TaskRequestBody | None = None) -> Task:
-    return Task.of(core.create_task(body.input if body else None))
+@router.post("/tasks", operation_id="createAgentTask", openapi_extra=_body_schema(TaskRequestBody))
+async def create_agent_task(core: Core, body: Annotated[TaskRequestBody, Depends(_json_body(TaskRequestBody))]) -> Task:
+    return Task.of(core.create_task(body.input))
 
 
 @router.get("/tasks", operation_id="listAgentTasks")
@@ -75,10 +103,12 @@ async def list_agent_task_steps(
     )
 
 
-@router.post("/tasks/{task_id}/steps", operation_id="executeAgentTaskStep")
-async def execute_agent_task_step(core: Core, task_id: str, body: StepRequestBody | None = None) -> Step:
+@router.post("/tasks/{task_id}/steps", operation_id="executeAgentTaskStep", openapi_extra=_body_schema(StepRequestBody))
+async def execute_agent_task_step(
+    core: Core, task_id: str, body: Annotated[StepRequestBody, Depends(_json_body(StepRequestBody))]
+) -> Step:
     """Empty input approves the pending proposal; other text is feedback (or the answer to ask_user)."""
-    return Step.of(await core.step(task_id, (body.input if body else None) or ""))
+    return Step.of(await core.step(task_id, body.input or ""))
 
 
 @router.get("/tasks/{task_id}/steps/{step_id}", operation_id="getAgentTaskStep")
