@@ -1,0 +1,56 @@
+"""agbenchmark 0.0.10 itself (its own venv) against the server, on its offline challenges.
+
+The LLM is a scripted stand-in (capable_model.py) that reads each challenge's task from the conversation and
+calls the real tools; agbenchmark uploads the inputs, posts empty steps until is_last, downloads the artifacts
+and runs its own checks (file contents, hidden test.py). Every challenge must be reported passed.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from apclient import Server
+from capable_model import respond
+from toolvenv import tool_venv
+
+from fakes.openai_server import FakeOpenAI
+
+CHALLENGES = [
+    "TestWriteFile",
+    "TestReadFile",
+    "TestRememberGoal_Simple",
+    "TestRememberGoalHard",
+    "TestThreeSum",
+    "TestPasswordGenerator_Easy",
+    "TestWritingCLI_FileOrganizer",
+    "TestUrlShortener",
+]
+
+
+@pytest.mark.timeout(1800)
+def test_agbenchmark_offline_challenges_pass(
+    start_server: Callable[..., Server], server_env: dict[str, str], fake: FakeOpenAI, tmp_path: Path
+) -> None:
+    bench = tool_venv("agbenchmark", "0.0.10")
+    fake.responder = respond
+    server = start_server(env=server_env | {"EXECUTE_LOCAL_COMMANDS": "True"})
+    config = tmp_path / "bench" / "agbenchmark_config"
+    config.mkdir(parents=True)
+    (config / "config.json").write_text(json.dumps({"host": server.url}))
+    proc = subprocess.run(
+        [str(bench / "agbenchmark"), "start", *(f"--test={name}" for name in CHALLENGES)],
+        cwd=config.parent,
+        capture_output=True,
+        text=True,
+        timeout=1500,
+    )
+    [report] = config.glob("reports/*/report.json")
+    results = {name: test["metrics"]["success"] for name, test in json.loads(report.read_text())["tests"].items()}
+    assert results == dict.fromkeys(CHALLENGES, True), proc.stdout[-6000:] + proc.stderr[-3000:]
+    assert proc.returncode == 0, proc.stdout[-6000:]
+    tasks = server.api.ok("GET", "/agent/tasks?page_size=100")["tasks"]
+    assert len(tasks) == len(CHALLENGES) and all(t["status"] == "finished" for t in tasks)
