@@ -195,3 +195,11 @@ def test_the_project_env_file_is_configuration(
     assert run.code == 0, run.err
     assert fake.requests[0]["model"] == "from-dotenv"
     assert os.environ.get("SMART_LLM") != "openai/from-dotenv"
+
+
+def test_reading_a_missing_file_is_refused_before_anyone_is_asked(cli, fake: FakeOpenAI, workspace: Path) -> None:
+    fake.script(tool_call("read_file", {"filename": "nope.txt"}), FINISH)
+    run = cli(GOAL, answers="y\n")
+    assert run.code == 0, run.out
+    assert "File 'nope.txt' does not exist." in last_observation(fake.requests[1])
+    assert run.out.count("Approve?") == 1

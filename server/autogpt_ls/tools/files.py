@@ -50,7 +50,12 @@ def _replaced(ctx: ToolContext, filename: str, old: str, new: str, *, on_disk: b
     return before.replace(old, new)
 
 
-@tool("read_file", "file_operations", "read", check=lambda ctx, a: _current(ctx, a.filename))
+def _check_readable(ctx: ToolContext, args: Any) -> None:
+    if _current(ctx, args.filename) is None:
+        raise ToolRefused(f"File {args.filename!r} does not exist.")
+
+
+@tool("read_file", "file_operations", "read", check=_check_readable)
 async def read_file(ctx: ToolContext, filename: Filename) -> Result:
     """Read a text file from the workspace."""
     text = ctx.executor.read_file(filename)
