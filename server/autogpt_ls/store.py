@@ -31,6 +31,7 @@ CREATE TABLE IF NOT EXISTS artifacts (
     id TEXT PRIMARY KEY, task_id TEXT NOT NULL REFERENCES tasks(id), relative_path TEXT NOT NULL,
     agent_created INTEGER NOT NULL, created_at TEXT NOT NULL, UNIQUE (task_id, relative_path)
 );
+CREATE INDEX IF NOT EXISTS tasks_by_created_at ON tasks (created_at);
 """
 
 

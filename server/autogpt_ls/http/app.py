@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import importlib
 import ipaddress
 import socket
+import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
@@ -17,6 +19,7 @@ from autogpt_ls.http.routes import router
 from autogpt_ls.settings import ConfigError, Settings
 
 LOOPBACK_NAMES = {"localhost", "localhost.localdomain"}
+PRELOADED = ("openai", "autogpt_ls.llm.providers.openai")
 
 
 def is_loopback(host: str) -> bool:
@@ -28,9 +31,17 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def _preload() -> None:
+    for name in PRELOADED:
+        importlib.import_module(name)
+
+
 def create_app(stepper: Stepper, token: str | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # The LLM SDK takes about half a second to import: load it in the background once we are serving,
+        # so the server answers at once and the first step does not stall every other request.
+        threading.Thread(target=_preload, daemon=True).start()
         yield
         await stepper.runtime.aclose()
 
