@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import signal
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -231,3 +233,9 @@ def test_routes_are_the_canonical_specs(server: Server) -> None:
         }
 
     assert operations(ours) == operations(spec)
+
+
+def test_binding_beyond_loopback_needs_a_token(server_env: dict[str, str]) -> None:
+    argv = [sys.executable, "-m", "autogpt_ls", "serve", "--host", "0.0.0.0", "--port", "0"]
+    proc = subprocess.run(argv, env=server_env, capture_output=True, text=True, timeout=30)
+    assert proc.returncode == 2 and "AP_SERVER_TOKEN" in proc.stderr  # refused before anything is bound
