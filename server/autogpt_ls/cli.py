@@ -116,6 +116,26 @@ async def _run(opts: RunOptions) -> int:
 
 
 @main.command()
+def models() -> None:
+    """List what each configured LLM provider offers (its models endpoint) and which models are in use.
+
+    Exit codes: 0 listed, 2 configuration error, 1 a provider could not be asked.
+    """
+    from autogpt_ls.llm import catalog
+    from autogpt_ls.settings import ConfigError, Settings
+
+    try:
+        settings = Settings.load()
+        roles = catalog.in_use(settings)
+        found = asyncio.run(catalog.offers(settings, roles))
+    except ConfigError as e:
+        click.echo(f"Configuration error: {e}", err=True)
+        sys.exit(EXIT_CONFIG)
+    click.echo(catalog.render(roles, found))
+    sys.exit(1 if any(offer.error for offer in found) else 0)
+
+
+@main.command()
 @click.option("--stdio", "transport", flag_value="stdio", default=True, help="Talk LSP over stdin/stdout (default).")
 @click.option("--tcp", metavar="[HOST:]PORT", help="Listen on TCP instead (HOST defaults to 127.0.0.1).")
 @click.option("--debug", is_flag=True, help="Also write debug.log.")

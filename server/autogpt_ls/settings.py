@@ -44,6 +44,24 @@ class Settings(BaseSettings):
     fast_llm: str | None = None
     openai_api_key: SecretStr | None = None
     openai_base_url: str | None = None
+    # Azure: the openai SDK's own variable names, then the seeds' azure.yaml (endpoint, api version, model map)
+    use_azure: bool = False
+    azure_openai_api_key: SecretStr | None = None
+    azure_openai_ad_token: SecretStr | None = None
+    azure_openai_endpoint: str | None = None
+    openai_api_version: str | None = None
+    azure_config_file: Path | None = None
+    anthropic_api_key: SecretStr | None = None
+    anthropic_base_url: str | None = None
+    groq_api_key: SecretStr | None = None
+    groq_base_url: str | None = None
+    # OpenAI-compatible servers on this machine (or the LAN); no key needed
+    llamafile_base_url: str | None = Field(
+        None, validation_alias=AliasChoices("LLAMAFILE_BASE_URL", "LLAMAFILE_API_BASE", "llamafile_base_url")
+    )
+    ollama_base_url: str | None = None
+    openai_compatible_base_url: str | None = None
+    openai_compatible_api_key: SecretStr | None = None
     llm_max_retries: int = 3
     llm_timeout_seconds: float = 120.0
     llm_tool_calling: bool = True
@@ -80,7 +98,16 @@ class Settings(BaseSettings):
 
     def secrets(self) -> list[str]:
         """Values that must never appear in logs, prompts or artifacts."""
-        values = (self.openai_api_key, self.lsp_server_token, self.ap_server_token)
+        values = (
+            self.openai_api_key,
+            self.azure_openai_api_key,
+            self.azure_openai_ad_token,
+            self.anthropic_api_key,
+            self.groq_api_key,
+            self.openai_compatible_api_key,
+            self.lsp_server_token,
+            self.ap_server_token,
+        )
         return [s.get_secret_value() for s in values if s and s.get_secret_value()]
 
     @property
@@ -88,7 +115,7 @@ class Settings(BaseSettings):
         return self.execute_local_commands or self.in_container
 
 
-def _load_yaml(path: Path) -> dict[str, object]:
+def load_yaml_mapping(path: Path) -> dict[str, object]:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as e:
@@ -100,9 +127,9 @@ def _load_yaml(path: Path) -> dict[str, object]:
 
 def load_ai_profile(path: Path) -> AIProfile:
     """AutoGPT's ai_settings.yaml (ai_name, ai_role, ai_goals)."""
-    return AIProfile.model_validate(_load_yaml(path))
+    return AIProfile.model_validate(load_yaml_mapping(path))
 
 
 def load_prompt_settings(path: Path) -> PromptSettings:
     """AutoGPT's prompt_settings.yaml (constraints, resources, best_practices)."""
-    return PromptSettings.model_validate(_load_yaml(path))
+    return PromptSettings.model_validate(load_yaml_mapping(path))

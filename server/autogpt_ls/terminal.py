@@ -15,7 +15,15 @@ from rich.console import Console
 from rich.text import Text
 
 from autogpt_ls.agent.decisions import ReservedAnswer, parse_answer
-from autogpt_ls.agent.events import CommandOutput, Event, ProposalMade, StepCompleted, TaskEnded, Thinking
+from autogpt_ls.agent.events import (
+    CommandOutput,
+    Event,
+    ProposalMade,
+    StepCompleted,
+    TaskEnded,
+    Thinking,
+    ThinkingDelta,
+)
 from autogpt_ls.agent.models import Decision, DecisionKind, Step, StepStatus, Task, TaskStatus
 from autogpt_ls.tools.base import FileChange, Preview
 from autogpt_ls.tools.registry import ToolRegistry
@@ -40,6 +48,7 @@ class Terminal:
         self._tools = tools
         self._stdin = stdin
         self.console = Console(markup=False, highlight=False, soft_wrap=True)
+        self._streamed = ""  # the LLM's text printed so far for the step being thought about
 
     def _say(self, text: str, style: str = "") -> None:
         self.console.print(Text(text, style=style))
@@ -61,11 +70,14 @@ class Terminal:
     def show(self, event: Event) -> None:
         if isinstance(event, Thinking) and self.console.is_terminal:
             self._say(f"[step {event.step_index + 1}] thinking...", "dim")
+        elif isinstance(event, ThinkingDelta):
+            self._stream(event.text)
         elif isinstance(event, ProposalMade):
             proposal = event.step.proposal
             assert proposal is not None
+            streamed = self._end_stream()
             self._say(f"\n== Step {event.step.index + 1}: {proposal.tool_call.name}", "bold cyan")
-            if proposal.thoughts:
+            if proposal.thoughts and proposal.thoughts != streamed:
                 self._say(f"Thoughts: {proposal.thoughts}", "italic")
             args = ", ".join(f"{k}={v!r}" for k, v in proposal.tool_call.arguments.items())
             self._say(f"Proposed: {proposal.tool_call.name}({args[:MAX_SHOWN]})")
@@ -81,7 +93,20 @@ class Terminal:
             self._say(f"\nTask {event.task.status}: {event.task.end_reason}", style)
             self._say(f"Task id: {event.task.id}   cost: {_cost(event.task.state.usage.cost_usd)}", "dim")
 
+    def _stream(self, text: str) -> None:
+        """The LLM's reply as it arrives, flushed at once so the user reads along."""
+        self.console.out(text, end="", style="italic", highlight=False)
+        self.console.file.flush()
+        self._streamed += text
+
+    def _end_stream(self) -> str:
+        streamed, self._streamed = self._streamed.strip(), ""
+        if streamed:
+            self.console.out("")
+        return streamed
+
     def _completed(self, step: Step) -> None:
+        self._end_stream()
         usage = f"tokens {step.usage.prompt_tokens}+{step.usage.completion_tokens}, {_cost(step.usage.cost_usd)}"
         if step.status == StepStatus.INVALID:
             self._say(f"\n== Step {step.index + 1}: unusable LLM reply ({usage})", "bold red")

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
+import socket
 import sys
 import threading
 import time
+import urllib.parse
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -40,6 +43,10 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
     content_type: str = "application/json"
     delay: float = 0.0
+    # streaming: send only this many events, then drop the connection mid-body (a reply cut mid-stream)
+    cut_after: int | None = None
+    # streaming: after the first piece of text, wait for this event before sending the rest
+    hold: threading.Event | None = None
 
 
 def error_body(code: int, message: str) -> dict[str, Any]:
@@ -127,64 +134,138 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
+    def send_events(self, events: Sequence[bytes], reply: Reply) -> None:
+        """An SSE body in chunked encoding, flushed event by event; `cut_after` drops the connection mid-body."""
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.send_header("x-request-id", f"req_fake_{next(_ids)}")
+        self.end_headers()
+        fake = cast(_Server, self.server).fake
+        for n, event in enumerate(events):
+            if reply.cut_after is not None and n >= reply.cut_after:
+                self.close_connection = True
+                self.wfile.flush()
+                self.connection.shutdown(socket.SHUT_RDWR)
+                return
+            if reply.hold is not None and n == fake.hold_at:
+                while not (reply.hold.wait(0.05) or fake._stopping.is_set()):
+                    pass
+            self.wfile.write(b"%x\r\n%s\r\n" % (len(event), event))
+            self.wfile.flush()
+        self.wfile.write(b"0\r\n\r\n")
+
+    def _split(self) -> tuple[str, dict[str, str]]:
+        path, _, query = self.path.partition("?")
+        return path.rstrip("/"), dict(urllib.parse.parse_qsl(query))
+
     def do_GET(self) -> None:
         fake = cast(_Server, self.server).fake
-        if self.path.rstrip("/") != "/v1/models":
-            self._send(404, error_body(404, f"fake: unknown path {self.path}"))
+        path, query = self._split()
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        if fake.route("GET", path, query, headers) != "models":
+            self._send(404, fake.error_json(404, f"fake: unknown path {self.path}"))
             return
-        models = [{"id": m, "object": "model", "created": 0, "owned_by": "fake"} for m in fake.models()]
-        self._send(200, {"object": "list", "data": models})
+        self._send(200, fake.models_body())
 
     def do_POST(self) -> None:
         fake = cast(_Server, self.server).fake
         raw_body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        if self.path.split("?")[0].rstrip("/") != "/v1/chat/completions":
-            self._send(404, error_body(404, f"fake: unknown path {self.path}"))
+        path, query = self._split()
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        if fake.route("POST", path, query, headers) != "chat":
+            self._send(404, fake.error_json(404, f"fake: unknown path {self.path}"))
             return
         try:
             request = json.loads(raw_body)
         except ValueError:
             request = None
         if not isinstance(request, dict):
-            self._send(400, error_body(400, "fake: request body is not a JSON object"))
+            self._send(400, fake.error_json(400, "fake: request body is not a JSON object"))
             return
-        fake._record(request, {k.lower(): v for k, v in self.headers.items()})
-        if request.get("stream"):
-            self._send(400, error_body(400, "fake: streaming is not scripted yet"))
-            return
-        reply = fake._next_reply(request)
+        fake._record(request, headers, path)
+        reply = fake.refuse(request, query, headers) or fake._next_reply(request)
         if reply is None:  # a test bug, not an outage: tell the SDK not to retry
-            self._send(500, error_body(500, "fake: script exhausted"), {"x-should-retry": "false"})
+            self._send(500, fake.error_json(500, "fake: script exhausted"), {"x-should-retry": "false"})
             return
         if reply.delay:
             fake._stopping.wait(reply.delay)
         if reply.message is None:
-            self._send(reply.status, reply.body or b"", reply.headers, reply.content_type)
-            return
-        self._send(reply.status, _completion(reply, str(request.get("model", "gpt-4o-mini"))), reply.headers)
+            body = reply.body if isinstance(reply.body, bytes) or reply.body is None else fake.error_shape(reply.body)
+            self._send(reply.status, body or b"", reply.headers, reply.content_type)
+        elif request.get("stream"):
+            self.send_events(fake.stream_events(reply, request), reply)
+        else:
+            self._send(reply.status, fake.completion_body(reply, request), reply.headers)
+
+
+def sse(data: dict[str, Any] | str, event: str | None = None) -> bytes:
+    """One server-sent event."""
+    text = data if isinstance(data, str) else json.dumps(data)
+    return (f"event: {event}\n" if event else "").encode() + f"data: {text}\n\n".encode()
+
+
+def pieces(text: str) -> list[str]:
+    """Text cut as a model streams it: word by word, with the spaces kept."""
+    return re.findall(r"\s*\S+\s*", text) or ([text] if text else [])
+
+
+def halves(text: str) -> list[str]:
+    return [text[: len(text) // 2], text[len(text) // 2 :]] if len(text) > 1 else [text]
 
 
 def _completion(reply: Reply, model: str) -> dict[str, Any]:
     """A full chat.completion object, echoing the request's model like the real API."""
-    prompt, done = reply.usage
     choice = {"index": 0, "message": reply.message, "finish_reason": reply.finish_reason, "logprobs": None}
-    usage = {"prompt_tokens": prompt, "completion_tokens": done, "total_tokens": prompt + done}
     return {
         "id": f"chatcmpl-fake-{next(_ids)}",
         "object": "chat.completion",
         "created": int(time.time()),
         "model": model,
         "choices": [choice],
-        "usage": usage,
+        "usage": _usage(reply),
     }
 
 
+def _chunks(reply: Reply, model: str) -> list[dict[str, Any]]:
+    """The chat.completion.chunk objects of a scripted reply: role, text word by word, each tool call's name
+    then its arguments in two pieces, and the finish reason."""
+    assert reply.message is not None
+    base = {"id": f"chatcmpl-fake-{next(_ids)}", "object": "chat.completion.chunk", "created": 0, "model": model}
+
+    def chunk(delta: dict[str, Any], finish: str | None = None) -> dict[str, Any]:
+        return base | {"choices": [{"index": 0, "delta": delta, "finish_reason": finish, "logprobs": None}]}
+
+    chunks = [chunk({"role": "assistant", "content": ""})]
+    chunks += [chunk({"content": piece}) for piece in pieces(reply.message.get("content") or "")]
+    for i, call in enumerate(reply.message.get("tool_calls") or []):
+        head = {"index": i, "id": call["id"], "type": "function", "function": {"name": call["function"]["name"]}}
+        chunks.append(chunk({"tool_calls": [head | {"function": head["function"] | {"arguments": ""}}]}))
+        for part in halves(call["function"]["arguments"]):
+            chunks.append(chunk({"tool_calls": [{"index": i, "function": {"arguments": part}}]}))
+    chunks.append(chunk({}, reply.finish_reason))
+    return chunks
+
+
+def _usage(reply: Reply) -> dict[str, int]:
+    prompt, done = reply.usage
+    return {"prompt_tokens": prompt, "completion_tokens": done, "total_tokens": prompt + done}
+
+
 class FakeOpenAI:
-    """Scripted Chat Completions server on 127.0.0.1 (random port) in a daemon thread."""
+    """Scripted Chat Completions server on 127.0.0.1 (random port) in a daemon thread.
+
+    Subclasses (one module per provider) change the routes, the error shape, the stream's events or what
+    requests they refuse; scripts and helpers (``tool_call``, ``content``, ``status``...) stay the same.
+    """
+
+    prefix = "/v1"
+    hold_at = 2  # the stream's event before which a ``hold`` waits: right after the first piece of text
 
     def __init__(self) -> None:
         self.requests: list[dict[str, Any]] = []
         self.headers: list[dict[str, str]] = []
+        self.paths: list[str] = []  # the path of each chat request (Azure's names the deployment)
         self.default: Reply | None = None
         # Answers from the request itself when the queue is empty (a scripted model that reads the conversation);
         # called on the handler's thread, outside the lock, so it may be slow or raise (the request then fails).
@@ -196,10 +277,48 @@ class FakeOpenAI:
         self._thread: threading.Thread | None = None
 
     @property
-    def base_url(self) -> str:
+    def root_url(self) -> str:
         if self._server is None:
             raise RuntimeError("FakeOpenAI not started")
-        return f"http://127.0.0.1:{self._server.server_address[1]}/v1"
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    @property
+    def base_url(self) -> str:
+        return self.root_url + self.prefix
+
+    # -- the wire format; overridden per provider
+    def route(self, method: str, path: str, query: dict[str, str], headers: dict[str, str]) -> str | None:
+        """'chat', 'models', or None (404)."""
+        if method == "POST" and path == f"{self.prefix}/chat/completions":
+            return "chat"
+        return "models" if method == "GET" and path == f"{self.prefix}/models" else None
+
+    def refuse(self, request: dict[str, Any], query: dict[str, str], headers: dict[str, str]) -> Reply | None:
+        """An error this server answers the request with before any script is consumed (none here)."""
+        return None
+
+    def error_json(self, code: int, message: str) -> dict[str, Any]:
+        return error_body(code, message)
+
+    def error_shape(self, body: dict[str, Any]) -> dict[str, Any]:
+        """A scripted error body in this API's own shape (OpenAI's is the scripts' shape already)."""
+        return body
+
+    def models_body(self) -> dict[str, Any]:
+        return {
+            "object": "list",
+            "data": [{"id": m, "object": "model", "created": 0, "owned_by": "fake"} for m in self.models()],
+        }
+
+    def completion_body(self, reply: Reply, request: dict[str, Any]) -> dict[str, Any]:
+        return _completion(reply, str(request.get("model", "gpt-4o-mini")))
+
+    def stream_events(self, reply: Reply, request: dict[str, Any]) -> list[bytes]:
+        """The SSE body: chunks, a usage chunk when ``stream_options.include_usage`` asks for it, ``[DONE]``."""
+        chunks = _chunks(reply, str(request.get("model", "gpt-4o-mini")))
+        if (request.get("stream_options") or {}).get("include_usage"):
+            chunks.append(chunks[0] | {"choices": [], "usage": _usage(reply)})
+        return [sse(c) for c in chunks] + [sse("[DONE]")]
 
     def start(self) -> FakeOpenAI:
         self._stopping.clear()
@@ -248,10 +367,11 @@ class FakeOpenAI:
             seen = [str(r["model"]) for r in self.requests if r.get("model")]
         return list(dict.fromkeys([*seen, "gpt-4o-mini"]))
 
-    def _record(self, request: dict[str, Any], headers: dict[str, str]) -> None:
+    def _record(self, request: dict[str, Any], headers: dict[str, str], path: str = "") -> None:
         with self._cond:
             self.requests.append(request)
             self.headers.append(headers)
+            self.paths.append(path)
             self._cond.notify_all()
 
     def _next_reply(self, request: dict[str, Any]) -> Reply | None:

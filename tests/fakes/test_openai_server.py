@@ -15,7 +15,7 @@ from collections.abc import Iterator
 import openai
 import pytest
 
-from .openai_server import FakeOpenAI, content, hang, raw, status, tool_call
+from .openai_server import FakeOpenAI, Reply, content, hang, raw, status, tool_call
 
 MESSAGES: list[openai.types.chat.ChatCompletionMessageParam] = [{"role": "user", "content": "hi"}]
 
@@ -177,14 +177,32 @@ def test_default_reply_used_when_queue_empty(fake: FakeOpenAI) -> None:
     assert texts == ["first", "again", "again"]
 
 
-def test_stream_request_is_rejected(fake: FakeOpenAI) -> None:
-    fake.script(content("kept for the next request"))
+def test_stream_sends_chunks_usage_and_done(fake: FakeOpenAI) -> None:
+    fake.script(tool_call("read_file", {"path": "a.py"}, thoughts="look first", usage=(7, 3)))
     with sync_client(fake) as client:
-        with pytest.raises(openai.BadRequestError, match="streaming is not scripted yet"):
-            client.chat.completions.create(model="m", messages=MESSAGES, stream=True)
-        resp = client.chat.completions.create(model="m", messages=MESSAGES)
-    assert resp.choices[0].message.content == "kept for the next request"
-    assert fake.requests[0]["stream"] is True
+        stream = client.chat.completions.create(
+            model="m", messages=MESSAGES, stream=True, stream_options={"include_usage": True}
+        )
+        chunks = list(stream)
+    text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+    assert text == "look first"
+    assert sum(bool(c.choices and c.choices[0].delta.content) for c in chunks) == 2  # word by word
+    pieces = [t for c in chunks if c.choices for t in c.choices[0].delta.tool_calls or []]
+    assert pieces[0].function is not None and pieces[0].function.name == "read_file"
+    assert json.loads("".join(t.function.arguments or "" for t in pieces if t.function)) == {"path": "a.py"}
+    assert [c.choices[0].finish_reason for c in chunks if c.choices][-1] == "tool_calls"
+    assert chunks[-1].usage is not None and chunks[-1].usage.prompt_tokens == 7
+
+
+def test_stream_cut_mid_body_breaks_the_sdk_iteration(fake: FakeOpenAI) -> None:
+    fake.script(Reply(message={"role": "assistant", "content": "one two three four"}, cut_after=3))
+    with sync_client(fake) as client:
+        stream = client.chat.completions.create(model="m", messages=MESSAGES, stream=True)
+        received = []
+        with pytest.raises(openai.APIConnectionError):
+            for chunk in stream:
+                received.append(chunk.choices[0].delta.content)
+    assert received == ["", "one ", "two "]
 
 
 async def test_models_lists_seen_models_plus_default(fake: FakeOpenAI) -> None:

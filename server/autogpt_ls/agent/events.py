@@ -17,6 +17,15 @@ class Thinking(BaseModel):
     step_index: int
 
 
+class ThinkingDelta(BaseModel):
+    """A piece of the LLM's reply as it streams in; the proposal is parsed once the reply is complete."""
+
+    type: Literal["thinking_delta"] = "thinking_delta"
+    task_id: str
+    step_index: int
+    text: str
+
+
 class ProposalMade(BaseModel):
     """A proposal to show before anything happens; `auto` when continuous mode or `y -N` approves it."""
 
@@ -46,5 +55,5 @@ class TaskEnded(BaseModel):
     task: Task
 
 
-Event = Thinking | ProposalMade | CommandOutput | StepCompleted | TaskEnded
+Event = Thinking | ThinkingDelta | ProposalMade | CommandOutput | StepCompleted | TaskEnded
 EventSink = Callable[[Event], None]

@@ -24,6 +24,7 @@ from autogpt_ls.agent.events import (
     StepCompleted,
     TaskEnded,
     Thinking,
+    ThinkingDelta,
 )
 from autogpt_ls.agent.models import (
     Decision,
@@ -38,7 +39,7 @@ from autogpt_ls.agent.models import (
 from autogpt_ls.agent.parsing import UnusableReply, parse_reply
 from autogpt_ls.agent.prompt import History
 from autogpt_ls.executors.base import Executor
-from autogpt_ls.llm.base import BadReply, ChatProvider, LLMError
+from autogpt_ls.llm.base import BadReply, ChatProvider, ChatReply, LLMError, ToolsUnsupported
 from autogpt_ls.llm.pricing import cost_usd
 from autogpt_ls.llm.registry import split_model
 from autogpt_ls.store import Store
@@ -84,13 +85,17 @@ class Agent:
         self.tools = tools
         self.executor = executor
         self._provider = provider
-        self._native_tools = native_tools
         self._emit_to = emit
         self._model = split_model(task.config.smart_llm)[1]
-        self._history = History(task, tools.specs(), native_tools)
+        self._use_json_replies(not (native_tools and provider.tool_calling(self._model)))
         self._steps: list[Step] | None = None  # this task's steps; the Agent is their only writer
         self._running_step = ""
         self.ctx = ToolContext(executor=executor, shell=shell, on_output=self._on_output, buffers=buffers)
+
+    def _use_json_replies(self, json_replies: bool) -> None:
+        """Native tool calls, or the JSON-reply fallback for models without function calling."""
+        self._native_tools = not json_replies
+        self._history = History(self.task, self.tools.specs(), self._native_tools)
 
     # -- events
     def _emit(self, event: Event) -> None:
@@ -187,14 +192,11 @@ class Agent:
         """Ask the LLM for the next action and store it: awaiting a decision, or invalid with the error."""
         state = self.task.state
         self._emit(Thinking(task_id=self.task.id, step_index=state.steps))
-        messages = self._history.messages(self.steps())
         step = Step(task_id=self.task.id, index=state.steps, status=StepStatus.AWAITING)
         started = time.monotonic()
         async with self._clock():
             try:
-                reply = await self._provider.chat(
-                    self._model, messages, self.tools.specs() if self._native_tools else None
-                )
+                reply = await self._chat(state.steps)
             except BadReply as e:
                 reply = None
                 step.status, step.result = (
@@ -220,6 +222,23 @@ class Agent:
         if step.status == StepStatus.INVALID:
             self._emit(StepCompleted(task_id=self.task.id, step=step))
         return step
+
+    async def _chat(self, index: int) -> ChatReply:
+        """One LLM call; its text streams out as ThinkingDelta events. A model whose server refuses tools is
+        asked again at once, for a JSON reply."""
+
+        def on_text(text: str) -> None:
+            self._emit(ThinkingDelta(task_id=self.task.id, step_index=index, text=text))
+
+        try:
+            tools = self.tools.specs() if self._native_tools else None
+            return await self._provider.chat(self._model, self._history.messages(self.steps()), tools, on_text)
+        except ToolsUnsupported as e:
+            if not self._native_tools:
+                raise
+            log.info("task %s: %s; switching to JSON replies", self.task.id, e)
+            self._use_json_replies(True)
+            return await self._provider.chat(self._model, self._history.messages(self.steps()), None, on_text)
 
     def _propose(self, step: Step, reply: Any) -> None:
         try:

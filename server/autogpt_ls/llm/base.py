@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, Field
@@ -29,6 +30,10 @@ class ChatReply(BaseModel):
     completion_tokens: int = 0
 
 
+OnText = Callable[[str], None]
+"""Receives the reply's text as it streams in, piece by piece (the proposal is parsed once it is complete)."""
+
+
 class LLMError(RuntimeError):
     """The provider could not answer (after the SDK's own retries); says what to check."""
 
@@ -37,9 +42,27 @@ class BadReply(LLMError):
     """A reply arrived but could not be decoded; the loop treats it as an unusable reply, not an outage."""
 
 
+class ToolsUnsupported(LLMError):
+    """The server refused function-calling tools for this model; the loop switches to JSON replies."""
+
+
 class ChatProvider(Protocol):
     """One LLM backend. `tools=None` means the model gets no function-calling tools (JSON-reply mode)."""
 
-    async def chat(self, model: str, messages: list[ChatMessage], tools: list[dict[str, Any]] | None) -> ChatReply: ...
+    async def chat(
+        self,
+        model: str,
+        messages: list[ChatMessage],
+        tools: list[dict[str, Any]] | None,
+        on_text: OnText | None = None,
+    ) -> ChatReply: ...
+
+    def tool_calling(self, model: str) -> bool:
+        """Whether `model` gets native tools (False: the JSON-reply fallback)."""
+        ...
+
+    async def list_models(self) -> list[str]:
+        """What the provider's models endpoint offers."""
+        ...
 
     async def aclose(self) -> None: ...

@@ -1,8 +1,17 @@
-"""USD per million tokens (input, output). Unknown models get no price: cost is unknown, never guessed."""
+"""USD per million tokens (input, output), from the providers' public price lists.
+
+Unknown models get no price: their cost is unknown, never guessed. Models served by llamafile or Ollama run on
+the user's own hardware and cost nothing per token; an `openai-compatible` server may be a paid service, so its
+models stay unknown. Azure deployments have no entry (their price depends on the deployment type and region).
+"""
 
 from __future__ import annotations
 
-PRICES: dict[str, tuple[float, float]] = {
+from collections.abc import Iterator, Mapping
+
+FREE_PROVIDERS = ("llamafile/", "ollama/")
+
+LISTED: dict[str, tuple[float, float]] = {
     "openai/gpt-4o": (2.50, 10.00),
     "openai/gpt-4o-mini": (0.15, 0.60),
     "openai/gpt-4.1": (2.00, 8.00),
@@ -13,7 +22,43 @@ PRICES: dict[str, tuple[float, float]] = {
     "openai/gpt-3.5-turbo": (0.50, 1.50),
     "openai/o3-mini": (1.10, 4.40),
     "openai/o4-mini": (1.10, 4.40),
+    "anthropic/claude-3-opus-20240229": (15.00, 75.00),
+    "anthropic/claude-3-sonnet-20240229": (3.00, 15.00),
+    "anthropic/claude-3-haiku-20240307": (0.25, 1.25),
+    "anthropic/claude-3-5-sonnet-20240620": (3.00, 15.00),
+    "anthropic/claude-3-5-sonnet-20241022": (3.00, 15.00),
+    "anthropic/claude-3-5-haiku-20241022": (0.80, 4.00),
+    "anthropic/claude-3-7-sonnet-20250219": (3.00, 15.00),
+    "anthropic/claude-sonnet-4-20250514": (3.00, 15.00),
+    "anthropic/claude-opus-4-20250514": (15.00, 75.00),
+    "groq/llama3-70b-8192": (0.59, 0.79),
+    "groq/llama3-8b-8192": (0.05, 0.08),
+    "groq/llama-3.3-70b-versatile": (0.59, 0.79),
+    "groq/llama-3.1-8b-instant": (0.05, 0.08),
+    "groq/mixtral-8x7b-32768": (0.24, 0.24),
+    "groq/gemma2-9b-it": (0.20, 0.20),
+    "llamafile/mistral-7b-instruct-v0.2": (0.0, 0.0),
 }
+
+
+class PriceTable(Mapping[str, tuple[float, float]]):
+    """The listed prices, plus every local server's model at zero."""
+
+    def __getitem__(self, model: str) -> tuple[float, float]:
+        if model in LISTED:
+            return LISTED[model]
+        if model.startswith(FREE_PROVIDERS):
+            return (0.0, 0.0)
+        raise KeyError(model)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(LISTED)
+
+    def __len__(self) -> int:
+        return len(LISTED)
+
+
+PRICES = PriceTable()
 
 
 def cost_usd(model: str, prompt_tokens: int, completion_tokens: int) -> float | None:

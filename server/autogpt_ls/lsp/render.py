@@ -8,7 +8,15 @@ from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 
-from autogpt_ls.agent.events import CommandOutput, Event, ProposalMade, StepCompleted, TaskEnded, Thinking
+from autogpt_ls.agent.events import (
+    CommandOutput,
+    Event,
+    ProposalMade,
+    StepCompleted,
+    TaskEnded,
+    Thinking,
+    ThinkingDelta,
+)
 from autogpt_ls.agent.models import Step, StepStatus
 from autogpt_ls.lsp import previews
 from autogpt_ls.tools.base import CommandPreview, FileChange
@@ -30,10 +38,16 @@ class PendingEdit:
 class Renderer:
     def __init__(self, ls: AutogptLanguageServer) -> None:
         self.ls = ls
+        self._thinking: dict[str, str] = {}  # task id -> the reply's text so far, for agent/thinking
 
     def on_event(self, event: Event) -> None:
         if isinstance(event, Thinking):
+            self._thinking[event.task_id] = ""
             self.ls.begin_progress(f"think-{event.task_id}-{event.step_index}", event.task_id, "AutoGPT is thinking")
+        elif isinstance(event, ThinkingDelta):
+            text = self._thinking[event.task_id] = self._thinking.get(event.task_id, "") + event.text
+            payload = {"taskId": event.task_id, "index": event.step_index, "delta": event.text, "text": text}
+            self.ls.send("agent/thinking", payload)
         elif isinstance(event, ProposalMade):
             self._proposal(event)
         elif isinstance(event, CommandOutput):
@@ -42,6 +56,7 @@ class Renderer:
             self._completed(event.step)
         elif isinstance(event, TaskEnded):
             task = event.task
+            self._thinking.pop(task.id, None)
             payload = {"taskId": task.id, "status": task.status, "reason": task.end_reason}
             self.ls.send("agent/taskEnded", payload | {"usage": task.state.usage.model_dump(by_alias=True)})
 

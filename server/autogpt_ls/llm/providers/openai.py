@@ -1,11 +1,25 @@
-"""OpenAI Chat Completions through the official SDK; also any OpenAI-compatible server by base URL."""
+"""Chat Completions, streamed, through an OpenAI-shaped SDK client.
+
+The same wire format serves OpenAI (`openai.AsyncOpenAI`), Azure (`openai.AsyncAzureOpenAI`), Groq
+(`groq.AsyncGroq`) and OpenAI-compatible servers by base URL, so one class drives them all; each provider's
+module only builds its client and states its quirks.
+"""
 
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from types import ModuleType
 from typing import Any
 
-from autogpt_ls.llm.base import BadReply, ChatMessage, ChatReply, LLMError, WireToolCall
+from autogpt_ls.llm.base import BadReply, ChatMessage, ChatReply, LLMError, OnText, ToolsUnsupported, WireToolCall
+
+Adapt = Callable[[list[ChatMessage]], list[ChatMessage]]
+# Ollama: "... does not support tools"; llama.cpp without --jinja: "tools param requires --jinja flag";
+# vLLM: "auto" tool choice requires --enable-auto-tool-choice. Each means: this model gets JSON replies instead.
+_NO_TOOLS = re.compile(r"does not support tools|tools? (param|parameter).*(requires|not supported)|tool.choice", re.I)
 
 
 def to_wire(message: ChatMessage) -> dict[str, Any]:
@@ -22,48 +36,165 @@ def to_wire(message: ChatMessage) -> dict[str, Any]:
     return wire
 
 
-class OpenAIProvider:
-    def __init__(self, *, api_key: str, base_url: str | None, max_retries: int, timeout: float) -> None:
-        import openai  # lazily: the SDK takes half a second to import
+@dataclass
+class CallParts:
+    """A tool call as its pieces arrive."""
 
-        self._openai = openai
-        self._client = openai.AsyncOpenAI(api_key=api_key, base_url=base_url, max_retries=max_retries, timeout=timeout)
+    id: str = ""
+    name: str = ""
+    arguments: list[str] = field(default_factory=list)
 
-    async def chat(self, model: str, messages: list[ChatMessage], tools: list[dict[str, Any]] | None) -> ChatReply:
-        kwargs: dict[str, Any] = {"model": model, "messages": [to_wire(m) for m in messages]}
-        if tools:
-            kwargs["tools"] = [{"type": "function", "function": spec} for spec in tools]
-        try:
-            completion = await self._client.chat.completions.create(**kwargs)
-        except self._openai.APIStatusError as e:
-            raise LLMError(f"{model}: HTTP {e.status_code} from the API: {_message(e)}") from None
-        except self._openai.APIConnectionError as e:
-            raise LLMError(f"{model}: cannot reach {self._client.base_url} ({e}); check OPENAI_BASE_URL") from None
-        except (self._openai.APIResponseValidationError, json.JSONDecodeError, ValueError) as e:
-            raise BadReply(f"the API's reply could not be decoded: {e}") from None
-        if not getattr(completion, "choices", None):
-            raise BadReply("the API's reply has no choices")
-        message = completion.choices[0].message
-        usage = completion.usage
+
+@dataclass
+class StreamedReply:
+    """Chat-completion chunks accumulated into one reply: text, tool calls by index, usage, finish reason."""
+
+    text: list[str] = field(default_factory=list)
+    calls: dict[int, CallParts] = field(default_factory=dict)
+    finish_reason: str | None = None
+    chunks: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+    def add(self, chunk: Any) -> str:
+        """Take one chunk in; returns its new text (for the streaming callback)."""
+        self.chunks += 1
+        # OpenAI sends usage in a last chunk (stream_options.include_usage); Groq in x_groq.usage
+        usage = getattr(chunk, "usage", None) or getattr(getattr(chunk, "x_groq", None), "usage", None)
+        if usage is not None:
+            self.prompt_tokens, self.completion_tokens = usage.prompt_tokens or 0, usage.completion_tokens or 0
+        new = ""
+        for choice in getattr(chunk, "choices", None) or []:
+            if choice.index:
+                continue
+            delta = choice.delta
+            if delta is not None and delta.content:
+                new += delta.content
+            for piece in (delta.tool_calls if delta is not None else None) or []:
+                call = self.calls.setdefault(piece.index if piece.index is not None else len(self.calls), CallParts())
+                call.id = call.id or piece.id or ""
+                if piece.function is not None:
+                    call.name = call.name or piece.function.name or ""
+                    call.arguments.append(piece.function.arguments or "")
+            self.finish_reason = choice.finish_reason or self.finish_reason
+        if new:
+            self.text.append(new)
+        return new
+
+    def reply(self) -> ChatReply:
+        if not self.chunks:
+            raise BadReply("the API sent no reply (an empty or non-streamed body)")
+        if self.finish_reason is None:
+            raise BadReply("the reply was cut off mid-stream")
         return ChatReply(
-            content=message.content or "",
+            content="".join(self.text),
             tool_calls=[
-                WireToolCall(id=c.id, name=c.function.name, arguments=c.function.arguments or "")
-                for c in (message.tool_calls or [])
-                if getattr(c, "function", None)
+                WireToolCall(id=c.id or f"call_{i}", name=c.name, arguments="".join(c.arguments))
+                for i, c in sorted(self.calls.items())
+                if c.name
             ],
-            prompt_tokens=usage.prompt_tokens if usage else 0,
-            completion_tokens=usage.completion_tokens if usage else 0,
+            prompt_tokens=self.prompt_tokens,
+            completion_tokens=self.completion_tokens,
         )
 
-    async def aclose(self) -> None:
-        await self._client.close()
 
-
-def _message(error: Any) -> str:
+def error_text(error: Any) -> str:
+    """The API's own message from an SDK status error, whichever of the providers' error shapes it has."""
     body = getattr(error, "body", None)
     if isinstance(body, dict):
         inner = body.get("error", body)
         if isinstance(inner, dict) and inner.get("message"):
             return str(inner["message"])
     return str(getattr(error, "message", error))
+
+
+class ChatCompletionsProvider:
+    """Streams one chat completion per call. `sdk` is the client's module (`openai` or `groq`), for its errors.
+
+    `stream_usage` asks for the usage chunk (servers that reject `stream_options` get False); `native_tools`
+    False means the model gets JSON-reply prompts from the start; `adapt` reshapes the messages for
+    templates with strict turn rules; `url_setting` is what to check when the server cannot be reached;
+    `transport_errors` are the HTTP library's own errors that an SDK lets through mid-stream.
+    """
+
+    def __init__(
+        self,
+        client: Any,
+        sdk: ModuleType,
+        *,
+        url_setting: str,
+        stream_usage: bool = True,
+        native_tools: bool = True,
+        adapt: Adapt | None = None,
+        deployment: Callable[[str], str] = str,
+        transport_errors: tuple[type[Exception], ...] = (),
+    ) -> None:
+        self._client, self._sdk = client, sdk
+        self._url_setting = url_setting
+        self._stream_usage = stream_usage
+        self._native_tools = native_tools
+        self._no_tools: set[str] = set()
+        self._adapt = adapt
+        self._deployment = deployment
+        self._transport_errors = transport_errors
+
+    def tool_calling(self, model: str) -> bool:
+        return self._native_tools and model not in self._no_tools
+
+    async def chat(
+        self,
+        model: str,
+        messages: list[ChatMessage],
+        tools: list[dict[str, Any]] | None,
+        on_text: OnText | None = None,
+    ) -> ChatReply:
+        if self._adapt is not None:
+            messages = self._adapt(messages)
+        kwargs: dict[str, Any] = {
+            "model": self._deployment(model),
+            "messages": [to_wire(m) for m in messages],
+            "stream": True,
+        }
+        if tools:
+            kwargs["tools"] = [{"type": "function", "function": spec} for spec in tools]
+        if self._stream_usage:
+            kwargs["stream_options"] = {"include_usage": True}
+        streamed = StreamedReply()
+        sdk = self._sdk
+        try:
+            stream = await self._client.chat.completions.create(**kwargs)
+            async with stream:
+                async for chunk in stream:
+                    text = streamed.add(chunk)
+                    if text and on_text is not None:
+                        on_text(text)
+        except sdk.APIStatusError as e:
+            if tools and e.status_code in {400, 404, 422, 500} and _NO_TOOLS.search(error_text(e)):
+                self._no_tools.add(model)
+                raise ToolsUnsupported(f"{model} does not support tools: {error_text(e)}") from None
+            raise LLMError(f"{model}: HTTP {e.status_code} from the API: {error_text(e)}") from None
+        except (sdk.APIResponseValidationError, json.JSONDecodeError, ValueError) as e:
+            raise BadReply(f"the API's reply could not be decoded: {e}") from None
+        except (sdk.APIError, *self._transport_errors) as e:  # connection lost, errors sent inside the stream
+            if streamed.chunks:
+                raise BadReply(f"the reply was cut off mid-stream ({e})") from None
+            raise LLMError(f"{model}: cannot reach {self._client.base_url} ({e}); check {self._url_setting}") from None
+        return streamed.reply()
+
+    async def list_models(self) -> list[str]:
+        try:
+            page = await self._client.models.list()
+        except self._sdk.APIError as e:
+            raise LLMError(f"cannot list models at {self._client.base_url}: {error_text(e)}") from None
+        return sorted(str(m.id) for m in page.data)
+
+    async def aclose(self) -> None:
+        await self._client.close()
+
+
+def openai_provider(*, api_key: str, base_url: str | None, max_retries: int, timeout: float) -> ChatCompletionsProvider:
+    """OpenAI itself, or a server at OPENAI_BASE_URL."""
+    import openai  # lazily: the SDK takes half a second to import
+
+    client = openai.AsyncOpenAI(api_key=api_key, base_url=base_url, max_retries=max_retries, timeout=timeout)
+    return ChatCompletionsProvider(client, openai, url_setting="OPENAI_BASE_URL")
