@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from cases import Case
@@ -12,7 +13,7 @@ from cases import Case
 from autogpt_ls.llm.adapt import fold_system, merge_consecutive
 from autogpt_ls.llm.base import ChatMessage, WireToolCall
 from autogpt_ls.llm.pricing import PRICES, cost_usd
-from autogpt_ls.llm.registry import smart_model, split_model
+from autogpt_ls.llm.registry import make_provider, smart_model, split_model
 from autogpt_ls.settings import ConfigError, Settings
 from fakes import SECRET_KEY
 
@@ -105,3 +106,15 @@ def test_models_without_configuration_is_a_configuration_error(case: Case) -> No
     env = {k: v for k, v in env.items() if not k.endswith("_BASE_URL") and k != "AZURE_CONFIG_FILE"}
     run = subprocess.run([sys.executable, "-m", "autogpt_ls", "models"], capture_output=True, text=True, env=env)
     assert run.returncode == 2 and "No LLM provider is configured" in run.stderr
+
+
+def test_use_azure_puts_azure_first_with_the_first_mapped_model(tmp_path: Path) -> None:
+    config = tmp_path / "azure.yaml"
+    config.write_text('azure_api_version: "2024-10-21"\nazure_model_map:\n  gpt-4-turbo: "turbo-deployment"\n')
+    azure = {"azure_openai_api_key": "k", "azure_openai_endpoint": "http://127.0.0.1:9", "azure_config_file": config}
+    assert smart_model(settings(openai_api_key="o", **azure)) == "openai/gpt-4o"
+    assert smart_model(settings(openai_api_key="o", use_azure=True, **azure)) == "azure/gpt-4-turbo"
+    (tmp_path / "no-version.yaml").write_text("azure_model_map: {}\n")
+    unversioned = azure | {"azure_config_file": tmp_path / "no-version.yaml"}
+    with pytest.raises(ConfigError, match="OPENAI_API_VERSION"):
+        make_provider(settings(**unversioned), "azure/x")
