@@ -17,6 +17,12 @@ from fakes import SECRET_KEY
 from fakes.openai_server import FakeOpenAI
 
 
+@pytest.fixture(autouse=True)
+def _local_executor(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Suites test the local executor unless they ask for the sandbox: with an engine up, `auto` would pick it."""
+    monkeypatch.setenv("EXECUTOR", "local")
+
+
 @pytest.fixture
 def fake() -> Iterator[FakeOpenAI]:
     with FakeOpenAI() as server:

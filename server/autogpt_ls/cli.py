@@ -7,7 +7,7 @@ import logging
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import click
 
@@ -38,6 +38,12 @@ def main() -> None:
 @click.option("--fast-llm", help="Model for cheap calls, as provider/model (default: FAST_LLM).")
 @click.option("--debug", is_flag=True, help="Also write debug.log.")
 @click.option("--resume", "resume_id", metavar="TASK_ID", help="Continue a stopped or interrupted task.")
+@click.option(
+    "--executor",
+    type=click.Choice(["local", "docker"]),
+    help="Where commands run: a Docker sandbox or this machine (default: EXECUTOR, auto: docker if it answers).",
+)
+@click.option("--network", is_flag=True, help="Give the Docker sandbox network access for this task.")
 def run(**options: Any) -> None:
     """Run the agent on GOAL in the terminal, asking before every action.
 
@@ -75,6 +81,8 @@ class RunOptions:
     fast_llm: str | None
     debug: bool
     resume_id: str | None
+    executor: Literal["local", "docker"] | None
+    network: bool
 
 
 async def _run(opts: RunOptions) -> int:
@@ -103,6 +111,8 @@ async def _run(opts: RunOptions) -> int:
                 continuous_limit=opts.continuous_limit,
                 profile=profile.model_copy(update={"ai_goals": profile.ai_goals or [goal]}) if profile else None,
                 prompt=load_prompt_settings(opts.prompt_settings) if opts.prompt_settings else None,
+                executor=opts.executor,
+                network=opts.network,
             )
         terminal.say_start(task)
         runtime.subscribe(terminal.show)

@@ -73,6 +73,13 @@ class Settings(BaseSettings):
     shell_allowlist: CommaList = Field(default_factory=list)
     shell_denylist: CommaList = Field(default_factory=lambda: ["sudo", "su"])
     shell_timeout_seconds: float = 120.0
+    # Where commands run: `docker` (a sandbox container per task), `local`, or `auto` (docker when an engine answers
+    # and autogpt-ls is not already inside its container).
+    executor: Literal["auto", "local", "docker"] = "auto"
+    sandbox_image: str = "autogpt-ls-sandbox:1"
+    sandbox_memory: str = "1g"
+    sandbox_cpus: float = 2.0
+    sandbox_pids: int = 256
 
     data_dir: Path = Field(
         default_factory=lambda: Path(user_data_dir(APP)),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -146,6 +146,8 @@ class TaskConfig(BaseModel):
     limits: Limits = Field(default_factory=Limits)
     profile: AIProfile = Field(default_factory=AIProfile)
     prompt: PromptSettings = Field(default_factory=PromptSettings)
+    executor: Literal["local", "docker"] | None = None  # None: the setting's choice when the task runs
+    network: bool = False  # the sandbox's network, on only when the user asked for this task
 
 
 class TaskState(BaseModel):

@@ -6,10 +6,12 @@ import asyncio
 import contextlib
 import logging
 from pathlib import Path
+from typing import Literal
 
 from autogpt_ls.agent.events import Event, EventSink, ProposalMade, StepCompleted, TaskEnded
 from autogpt_ls.agent.loop import Agent, Ask
 from autogpt_ls.agent.models import AIProfile, Limits, PromptSettings, Task, TaskConfig, TaskStatus, new_id
+from autogpt_ls.executors.base import Executor
 from autogpt_ls.executors.local import LocalExecutor
 from autogpt_ls.llm.base import ChatProvider
 from autogpt_ls.llm.pricing import PRICES
@@ -62,6 +64,8 @@ class Runtime:
         )
         self._providers: dict[str, ChatProvider] = {}
         self._agents: dict[str, Agent] = {}
+        self._executors: dict[str, Executor] = {}  # outlive a step-driven Agent: a sandbox stays warm between steps
+        self._default_executor: Literal["local", "docker"] | None = None
         self._listeners: list[EventSink] = [log_event]
         self.buffers: Buffers = no_buffers  # an editor front end shows agents its open buffers
 
@@ -84,6 +88,8 @@ class Runtime:
         continuous_limit: int | None = None,
         profile: AIProfile | None = None,
         prompt: PromptSettings | None = None,
+        executor: Literal["local", "docker"] | None = None,
+        network: bool = False,
     ) -> Task:
         """Validate the configuration up front (ConfigError names the setting) and store a new task.
 
@@ -97,6 +103,9 @@ class Runtime:
             fast = "/".join(split_model(fast))
         if self.settings.max_cost_usd is not None and model not in PRICES:
             raise ConfigError(f"MAX_COST_USD is set, but {model} has no known price, so its cost cannot be limited")
+        executor = executor or self.default_executor()
+        if network and executor != "docker":
+            raise ConfigError("network access is only for commands in the Docker sandbox: use --executor docker")
         task_id = new_id()
         if workspace is None:
             workspace = self.settings.data_dir / "workspaces" / task_id
@@ -119,6 +128,8 @@ class Runtime:
                 ),
                 profile=profile or AIProfile(ai_goals=[goal]),
                 prompt=prompt or PromptSettings(),
+                executor=executor,
+                network=network,
             ),
         )
         self.store.add_task(task)
@@ -135,19 +146,55 @@ class Runtime:
         if agent is not None:
             agent.task = task
             return agent
-        workspace = Workspace(task.workspace, forbidden=self._forbidden)
         agent = self._agents[task.id] = Agent(
             task,
             store=self.store,
             provider=self.provider(task.config.smart_llm),
             tools=self.tools,
-            executor=LocalExecutor(workspace, allow_commands=self.settings.commands_allowed_locally),
+            executor=self._executor(task),
             shell=self.shell,
             native_tools=self.settings.llm_tool_calling,
             emit=self._emit,
             buffers=lambda path: self.buffers(path),
         )
         return agent
+
+    def default_executor(self) -> Literal["local", "docker"]:
+        """EXECUTOR, where `auto` is the Docker sandbox when an engine answers, unless we already run in a container."""
+        if self._default_executor is None:
+            choice = self.settings.executor
+            if choice == "auto":
+                from autogpt_ls.executors.docker import engine_answers
+
+                choice = "local" if self.settings.in_container or not engine_answers() else "docker"
+            self._default_executor = choice
+        return self._default_executor
+
+    def _executor(self, task: Task) -> Executor:
+        executor = self._executors.get(task.id)
+        if executor is not None:
+            return executor
+        workspace = Workspace(task.workspace, forbidden=self._forbidden)
+        if (task.config.executor or self.default_executor()) == "docker":
+            from autogpt_ls.executors.docker import DockerExecutor, SandboxLimits
+
+            s = self.settings
+            executor = DockerExecutor(
+                workspace,
+                task_id=task.id,
+                image=s.sandbox_image,
+                network=task.config.network,
+                limits=SandboxLimits(memory=s.sandbox_memory, cpus=s.sandbox_cpus, pids=s.sandbox_pids),
+            )
+        else:
+            executor = LocalExecutor(workspace, allow_commands=self.settings.commands_allowed_locally)
+        self._executors[task.id] = executor
+        return executor
+
+    async def _close_executor(self, task_id: str) -> None:
+        executor = self._executors.pop(task_id, None)
+        if executor is not None:
+            await executor.close()
 
     async def release(self, task_id: str) -> None:
         """Forget a task's Agent when this process stops driving it.
@@ -156,8 +203,8 @@ class Runtime:
         and the Agent caches the task's steps, so the next step must start from the store again.
         """
         agent = self._agents.pop(task_id, None)
-        if agent is not None:
-            await agent.executor.close()
+        if agent is not None and agent.task.status != TaskStatus.RUNNING:
+            await self._close_executor(task_id)
 
     def resumable(self, task_id: str) -> Task:
         task = self.store.get_task(task_id)
@@ -187,11 +234,13 @@ class Runtime:
             beat.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await beat
-            await agent.executor.close()
+            await self._close_executor(task.id)
             self._agents.pop(task.id, None)
             self.store.release_lease(task.id, owner)
 
     async def aclose(self) -> None:
+        for task_id in list(self._executors):
+            await self._close_executor(task_id)
         for provider in self._providers.values():
             await provider.aclose()
         self.store.close()

@@ -55,6 +55,8 @@ async def run_goal(ls: AutogptLanguageServer, raw: Any) -> dict[str, str]:
         fast_llm=p.fast_llm,
         continuous=p.continuous,
         continuous_limit=p.continuous_limit,
+        executor=p.executor,
+        network=p.network,
     )
     ls.sessions.start(task)
     return {"taskId": task.id}

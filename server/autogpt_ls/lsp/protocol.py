@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic.alias_generators import to_camel
@@ -38,6 +38,8 @@ class RunParams(Params):
     continuous_limit: int | None = Field(None, ge=1)
     smart_llm: str | None = None
     fast_llm: str | None = None
+    executor: Literal["local", "docker"] | None = None
+    network: bool = False
 
 
 class TaskParams(Params):

@@ -1,0 +1,273 @@
+"""Runs approved commands in one long-lived sandbox container per task, through the Docker engine.
+
+A command costs an `exec` in a warm container, not a container start. The container sees the workspace (bind-
+mounted at the same path, so paths mean the same inside and out) and nothing else of the host: no network unless
+the task asked for it, no docker.sock, a read-only root with a tmpfs /tmp, no capabilities, the workspace owner's
+uid:gid, and CPU, memory and pids limits. A container that dies (killed, OOM, timed out) is reported in the
+command's output and replaced on the next command. Containers carry their owner process in a label, so those left
+by a crashed server are removed when a sandbox next starts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import secrets
+import socket
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from autogpt_ls.executors.base import CommandResult, OutputBuffer, OutputCallback, WorkspaceFiles
+from autogpt_ls.store import _owner_alive, lease_owner_id
+from autogpt_ls.workspace import Workspace
+
+if TYPE_CHECKING:
+    from docker import DockerClient
+    from docker.models.containers import Container
+
+LABEL = "autogpt-ls.sandbox"  # value: the owner process (host:pid:nonce), as for the store's leases
+TASK_LABEL = "autogpt-ls.task"
+SANDBOX_ENV = {
+    "PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+    "HOME": "/tmp",
+    "LANG": "C.UTF-8",
+    "PYTHONUNBUFFERED": "1",  # output streams to the user as it is printed
+}
+_OWNER = lease_owner_id()
+# stderr into stdout inside the container, as the local executor does: one stream in the order it was written
+# (the engine's two multiplexed streams are copied separately, so their relative order would be lost).
+_MERGED = ["/bin/sh", "-c", 'exec "$@" 2>&1', "sh"]
+
+
+@dataclass(frozen=True)
+class SandboxLimits:
+    memory: str = "1g"
+    cpus: float = 2.0
+    pids: int = 256
+    tmp_size: str = "256m"
+
+
+def engine_answers(timeout: float = 3.0) -> bool:
+    """Whether a Docker engine answers (DOCKER_HOST or the default socket); decides the `auto` executor."""
+    try:
+        import docker
+
+        client = docker.from_env(timeout=int(timeout))
+        try:
+            return bool(client.ping())
+        finally:
+            client.close()
+    except Exception:  # no SDK, no socket, a refused or hung engine: all mean "no engine"
+        return False
+
+
+class SandboxGone(RuntimeError):
+    """The container is not running (killed from outside, crashed, removed)."""
+
+
+class DockerExecutor(WorkspaceFiles):
+    """The task's sandbox container, started on its first command and removed by close()."""
+
+    name = "docker"
+    python = "python3"
+
+    def __init__(
+        self,
+        workspace: Workspace,
+        *,
+        task_id: str,
+        image: str,
+        network: bool = False,
+        limits: SandboxLimits | None = None,
+        max_output: int = 64_000,
+    ) -> None:
+        self.workspace = workspace
+        self.task_id = task_id
+        self.image = image
+        self.network = network
+        self.limits = limits or SandboxLimits()
+        self._max_output = max_output
+        stat = os.stat(workspace.root)
+        self.user = f"{stat.st_uid}:{stat.st_gid}"  # files it writes belong to the workspace's owner
+        self._client: DockerClient | None = None
+        self._container: Container | None = None
+        self._ready = False
+
+    def where(self) -> str:
+        net = "network on" if self.network else "no network"
+        return (
+            f"in a Docker sandbox ({self.image}, {net}, uid:gid {self.user}, {self.limits.memory} memory), "
+            f"in {self.workspace.root}"
+        )
+
+    def _docker(self) -> DockerClient:
+        if self._client is None:
+            import docker
+
+            # No client-side read timeout: a command may be silent for long; run() bounds it and kills the container.
+            self._client = docker.from_env(timeout=None)  # type: ignore[arg-type]
+        return self._client
+
+    def commands_allowed(self) -> str | None:
+        if self._ready:
+            return None
+        import docker.errors
+
+        try:
+            self._docker().images.get(self.image)
+        except docker.errors.ImageNotFound:
+            return (
+                f"The sandbox image {self.image} is not built. The user can build it with "
+                "scripts/sandbox-image.sh, or choose EXECUTOR=local. Use the file tools meanwhile."
+            )
+        except docker.errors.DockerException as e:
+            return f"The Docker engine does not answer ({e}); commands cannot run in the sandbox. Use the file tools."
+        self._ready = True
+        return None
+
+    # -- the container
+    def _start(self) -> Container:
+        self._remove_orphans()
+        root = str(self.workspace.root)
+        return self._docker().containers.run(
+            self.image,
+            ["sleep", "infinity"],
+            detach=True,
+            init=True,  # reaps the zombies of background commands
+            name=f"autogpt-ls-{self.task_id[:12]}-{secrets.token_hex(3)}",
+            hostname="sandbox",
+            labels={LABEL: _OWNER, TASK_LABEL: self.task_id},
+            network_mode=None if self.network else "none",
+            read_only=True,
+            tmpfs={"/tmp": f"rw,nosuid,nodev,size={self.limits.tmp_size}"},
+            volumes={root: {"bind": root, "mode": "rw"}},
+            working_dir=root,
+            user=self.user,
+            environment=SANDBOX_ENV,
+            cap_drop=["ALL"],
+            security_opt=["no-new-privileges"],
+            mem_limit=self.limits.memory,
+            memswap_limit=self.limits.memory,
+            nano_cpus=int(self.limits.cpus * 1e9),
+            pids_limit=self.limits.pids,
+        )
+
+    def _remove_orphans(self) -> None:
+        """Remove sandboxes whose server process died on this host (a crash or kill -9 skipped close())."""
+        for container in self._docker().containers.list(all=True, filters={"label": LABEL}):
+            owner = container.labels.get(LABEL, "")
+            if owner.partition(":")[0] == socket.gethostname() and not _owner_alive(owner):
+                with contextlib.suppress(Exception):  # another server may be removing it at the same time
+                    container.remove(force=True)
+
+    def _discard(self) -> None:
+        container, self._container = self._container, None
+        if container is not None:
+            import docker.errors
+
+            with contextlib.suppress(docker.errors.NotFound, docker.errors.APIError):
+                container.remove(force=True)
+
+    def _death(self, exit_code: int | None, since: float) -> str:
+        """Why a command ended by a signal: out of memory, or its container died (then it is replaced); '' if not."""
+        container = self._container
+        if container is None or (exit_code is not None and exit_code < 128):
+            return ""
+        import docker.errors
+        import requests
+
+        # The engine sends an `oom` event when the kernel kills any process of the container for memory.
+        events = self._docker().events(
+            since=int(since), until=int(time.time()) + 1, filters={"container": container.id, "event": "oom"}
+        )
+        why = f"out of memory (limit {self.limits.memory})" if any(True for _ in events) else "killed"
+        try:  # a container killed from outside may still look running for a moment: wait for it briefly
+            code: int | None = container.wait(timeout=1)["StatusCode"]
+        except docker.errors.NotFound:
+            code = None
+        except requests.exceptions.ConnectionError:  # still running after a second: only the command was killed
+            return f"\n[sandbox] the command was {why}." if exit_code in (None, 137) else ""
+        self._discard()
+        return (
+            f"\n[sandbox] the sandbox container died during the command ({why}, exit code {code}); "
+            "a new one starts with the next command (only the workspace is kept)."
+        )
+
+    # -- commands
+    def _prepare(self, argv: list[str]) -> tuple[str, str]:
+        """Create the command's exec, starting the container first or replacing a dead one: (exec id, note)."""
+        import docker.errors
+
+        note = ""
+        for attempt in (1, 2):
+            if self._container is None:
+                self._container = self._start()
+            try:
+                exec_id: str = self._docker().api.exec_create(
+                    self._container.id, _MERGED + argv, workdir=str(self.workspace.root), environment=SANDBOX_ENV
+                )["Id"]
+                return exec_id, note
+            except docker.errors.APIError as e:  # 404: removed, 409: not running
+                if attempt == 2 or e.status_code not in (404, 409):
+                    raise
+                self._discard()
+                note = (
+                    "[sandbox] the previous container had stopped (killed or crashed); a new one was started, "
+                    "so background processes and files outside the workspace are gone.\n"
+                )
+        raise AssertionError("unreachable")
+
+    def _exec(self, exec_id: str, sink: Callable[[bytes], None]) -> tuple[int | None, str]:
+        """Run a prepared exec to its end: its exit code, and a note when a signal ended it."""
+        api = self._docker().api
+        since = time.time()
+        for chunk in api.exec_start(exec_id, stream=True):
+            sink(chunk)
+        exit_code = api.exec_inspect(exec_id).get("ExitCode")
+        return exit_code, self._death(exit_code, since)
+
+    async def run(self, argv: list[str], *, timeout: float, on_output: OutputCallback | None = None) -> CommandResult:
+        import docker.errors
+
+        try:  # outside the timeout: starting a container is the sandbox's cost, not the command's
+            exec_id, before = await asyncio.to_thread(self._prepare, argv)
+        except docker.errors.DockerException as e:
+            return CommandResult(exit_code=None, output=f"[sandbox] the Docker engine refused the command: {e}")
+        loop = asyncio.get_running_loop()
+        buffer = OutputBuffer(self._max_output)
+
+        def sink(chunk: bytes) -> None:  # in the worker thread; the buffer is only read once it has finished
+            buffer.add(chunk)
+            if on_output:
+                loop.call_soon_threadsafe(on_output, chunk.decode(errors="replace"))
+
+        worker = asyncio.ensure_future(asyncio.to_thread(self._exec, exec_id, sink))
+        timed_out, exit_code, after = False, None, ""
+        try:
+            exit_code, after = await asyncio.wait_for(asyncio.shield(worker), timeout)
+        except TimeoutError:
+            timed_out = True
+            after = "\n[sandbox] the container was removed with everything it ran; the next command gets a new one."
+        except docker.errors.DockerException as e:
+            after = f"\n[sandbox] the Docker engine failed during the command: {e}"
+        finally:
+            if not worker.done():  # timed out or cancelled: removing the container ends the command and its children
+                await asyncio.to_thread(self._discard)
+                with contextlib.suppress(Exception):
+                    await worker
+        return CommandResult(
+            exit_code=None if timed_out else exit_code,
+            output=before + buffer.text() + after,
+            timed_out=timed_out,
+            truncated=buffer.truncated,
+        )
+
+    async def close(self) -> None:
+        """Remove the task's container (the task ended or the server stops)."""
+        await asyncio.to_thread(self._discard)
+        if self._client is not None:
+            self._client.close()
+            self._client = None

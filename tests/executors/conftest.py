@@ -1,0 +1,52 @@
+"""A real Docker engine (started by scripts/setup.d/20-docker.sh) and a sandbox executor per test."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+
+from autogpt_ls.executors.docker import LABEL, TASK_LABEL, DockerExecutor, SandboxLimits, engine_answers
+from autogpt_ls.workspace import Workspace
+
+IMAGE = os.environ.get("SANDBOX_IMAGE", "autogpt-ls-sandbox:1")
+
+
+@pytest.fixture(scope="session")
+def docker_client() -> Iterator[object]:
+    reason = os.environ.get("AUTOGPT_DOCKER_UNAVAILABLE")
+    if reason:
+        pytest.skip(f"no Docker engine here: {reason}")
+    if not engine_answers():
+        pytest.skip("no Docker engine answers; ./test.sh installs and starts one (scripts/setup.d/20-docker.sh)")
+    import docker
+
+    client = docker.from_env()
+    try:
+        client.images.get(IMAGE)
+    except docker.errors.ImageNotFound:
+        pytest.skip(f"the sandbox image {IMAGE} is not built; run scripts/sandbox-image.sh")
+    yield client
+    client.close()
+
+
+@pytest.fixture
+async def sandbox(
+    docker_client: object, workspace: Path, request: pytest.FixtureRequest
+) -> AsyncIterator[DockerExecutor]:
+    executor = DockerExecutor(
+        Workspace(workspace),
+        task_id=f"test-{request.node.name}"[:40],
+        image=IMAGE,
+        limits=SandboxLimits(memory="192m", cpus=1.0, pids=64, tmp_size="16m"),
+        max_output=4_000,
+    )
+    yield executor
+    await executor.close()
+
+
+def task_containers(client: object, task_id: str) -> list[object]:
+    """The containers of one task, running or not, found the way the executor labels them."""
+    return client.containers.list(all=True, filters={"label": [LABEL, f"{TASK_LABEL}={task_id}"]})  # type: ignore[attr-defined]
