@@ -1,0 +1,117 @@
+// The activity-bar view: tasks, their steps, and each step's proposal, decision, result, tokens and cost. Live:
+// notifications update it; a task's stored steps are fetched when it is first expanded.
+
+import * as vscode from 'vscode';
+import { stepDescription, stepDetails, stepFromProposal, stepLabel, taskDescription } from './common/messages';
+import { Proposal, Step, TaskSummary } from './common/protocol';
+
+type Node =
+  | { kind: 'task'; taskId: string }
+  | { kind: 'step'; taskId: string; stepId: string }
+  | { kind: 'detail'; label: string; value: string };
+
+interface TaskState {
+  summary: TaskSummary;
+  steps: Map<string, Step> | undefined; // undefined until loaded
+}
+
+export interface TaskSource {
+  listTasks(): Promise<TaskSummary[]>;
+  getTask(taskId: string): Promise<TaskSummary & { stepList: Step[] }>;
+}
+
+const ICONS: Record<string, string> = { running: 'sync~spin', finished: 'pass', stopped: 'debug-pause', failed: 'error' };
+
+export class TasksView implements vscode.TreeDataProvider<Node> {
+  private readonly tasks = new Map<string, TaskState>();
+  private readonly changed = new vscode.EventEmitter<Node | undefined>();
+  readonly onDidChangeTreeData = this.changed.event;
+
+  constructor(private readonly source: () => TaskSource | undefined) {}
+
+  async refresh(): Promise<void> {
+    const source = this.source();
+    if (!source) return;
+    const tasks = await source.listTasks();
+    this.tasks.clear();
+    for (const summary of tasks) this.tasks.set(summary.taskId, { summary, steps: undefined });
+    this.changed.fire(undefined);
+  }
+
+  /** The most recent running task, for the status bar. */
+  active(): TaskSummary | undefined {
+    return [...this.tasks.values()]
+      .map((t) => t.summary)
+      .filter((t) => t.status === 'running')
+      .sort((a, b) => b.createdAt.localeCompare(a.createdAt))[0];
+  }
+
+  running(): TaskSummary[] {
+    return [...this.tasks.values()].map((t) => t.summary).filter((t) => t.status === 'running');
+  }
+
+  /** Fetch a task's summary and stored steps again (it started, or one of its steps completed). */
+  async reload(taskId: string): Promise<void> {
+    const source = this.source();
+    if (!source) return;
+    const { stepList, ...summary } = await source.getTask(taskId);
+    this.tasks.set(taskId, { summary, steps: new Map(stepList.map((s) => [s.id, s])) });
+    this.changed.fire(undefined);
+  }
+
+  /** A proposal shows at once as a step waiting for the user. */
+  onProposal(p: Proposal): void {
+    const task = this.tasks.get(p.taskId);
+    if (!task?.steps) return;
+    task.steps.set(p.stepId, stepFromProposal(p));
+    this.changed.fire(undefined);
+  }
+
+  getTreeItem(node: Node): vscode.TreeItem {
+    if (node.kind === 'detail') {
+      const item = new vscode.TreeItem(node.label);
+      item.description = node.value;
+      item.tooltip = node.value;
+      return item;
+    }
+    if (node.kind === 'task') {
+      const { summary } = this.tasks.get(node.taskId)!;
+      const item = new vscode.TreeItem(summary.goal, vscode.TreeItemCollapsibleState.Collapsed);
+      item.id = summary.taskId;
+      item.description = taskDescription(summary);
+      item.tooltip = `${summary.goal}\n${summary.status}${summary.reason ? `: ${summary.reason}` : ''}\n${summary.workspace}`;
+      item.iconPath = new vscode.ThemeIcon(ICONS[summary.status] ?? 'circle-outline');
+      item.contextValue = summary.status === 'running' ? 'runningTask' : 'task';
+      return item;
+    }
+    const step = this.tasks.get(node.taskId)!.steps!.get(node.stepId)!;
+    const item = new vscode.TreeItem(stepLabel(step), vscode.TreeItemCollapsibleState.Collapsed);
+    item.id = step.id;
+    item.description = stepDescription(step);
+    item.tooltip = step.proposal?.thoughts || undefined;
+    item.contextValue = step.status === 'awaiting' ? 'pendingStep' : 'step';
+    return item;
+  }
+
+  async getChildren(node?: Node): Promise<Node[]> {
+    if (!node) {
+      return [...this.tasks.values()]
+        .sort((a, b) => b.summary.createdAt.localeCompare(a.summary.createdAt))
+        .map((t) => ({ kind: 'task', taskId: t.summary.taskId }));
+    }
+    if (node.kind === 'task') {
+      const task = this.tasks.get(node.taskId)!;
+      if (!task.steps) {
+        const loaded = await this.source()?.getTask(node.taskId);
+        task.steps = new Map((loaded?.stepList ?? []).map((s) => [s.id, s]));
+      }
+      return [...task.steps.values()]
+        .sort((a, b) => a.index - b.index)
+        .map((s) => ({ kind: 'step', taskId: node.taskId, stepId: s.id }));
+    }
+    if (node.kind === 'step') {
+      return stepDetails(this.tasks.get(node.taskId)!.steps!.get(node.stepId)!).map((d) => ({ kind: 'detail', ...d }));
+    }
+    return [];
+  }
+}

@@ -1,0 +1,106 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import {
+  applyEdits,
+  commandDocument,
+  describeProposal,
+  proposedText,
+  statusText,
+  stepDescription,
+  stepDetails,
+  terminalText,
+} from '../common/messages';
+import { Proposal, Step, TextEdit } from '../common/protocol';
+
+const edit = (sl: number, sc: number, el: number, ec: number, newText: string): TextEdit => ({
+  range: { start: { line: sl, character: sc }, end: { line: el, character: ec } },
+  newText,
+});
+
+function proposal(over: Partial<Proposal> = {}): Proposal {
+  return {
+    taskId: 't1',
+    stepId: 's1',
+    index: 0,
+    thoughts: 'Fix the capital.',
+    tool: 'replace_in_file',
+    arguments: { filename: 'notes.txt' },
+    auto: false,
+    kind: 'file_change',
+    uri: 'file:///ws/notes.txt',
+    ...over,
+  };
+}
+
+test('edits apply as the server computed them: whole lines, several at once, past the end', () => {
+  assert.equal(applyEdits('title\ncity: Boston\n', [edit(1, 0, 2, 0, 'city: Washington\n')]), 'title\ncity: Washington\n');
+  assert.equal(applyEdits('a\nb\nc', [edit(0, 0, 1, 0, 'A\n'), edit(2, 0, 2, 1, 'C')]), 'A\nb\nC');
+  assert.equal(applyEdits('no newline', [edit(0, 3, 0, 10, 'end')]), 'no end');
+  assert.equal(applyEdits('x\n', [edit(5, 0, 5, 0, 'y\n')]), 'x\ny\n');
+  assert.equal(applyEdits('é😀b\n', [edit(0, 3, 0, 4, 'B')]), 'é😀B\n'); // UTF-16 units, as LSP counts
+});
+
+test('the proposed text of a new file comes from its CreateFile + edit', () => {
+  const p = proposal({
+    tool: 'write_file',
+    workspaceEdit: {
+      documentChanges: [
+        { kind: 'create', uri: 'file:///ws/notes.txt' },
+        { textDocument: { uri: 'file:///ws/notes.txt', version: null }, edits: [edit(0, 0, 0, 0, 'Washington\n')] },
+        { textDocument: { uri: 'file:///ws/other.txt', version: null }, edits: [edit(0, 0, 0, 0, 'not this file')] },
+      ],
+    },
+  });
+  assert.equal(proposedText(p, undefined), 'Washington\n');
+});
+
+test('a command is shown in full with where it runs', () => {
+  const p = proposal({
+    kind: 'command',
+    tool: 'execute_shell',
+    thoughts: 'Run the tests.\nThen read them.',
+    command: { kind: 'command', language: 'shell', command: 'pytest -q && echo ok', where: 'in the sandbox container' },
+  });
+  assert.equal(
+    commandDocument(p),
+    '# AutoGPT proposes to run this shell in the sandbox container:\n# Run the tests.\n# Then read them.\n\npytest -q && echo ok\n',
+  );
+  assert.equal(describeProposal(p), 'execute_shell: pytest -q && echo ok');
+  assert.equal(describeProposal(proposal()), 'replace_in_file(filename="notes.txt")');
+});
+
+test('status bar: the active task, its steps and cost; unknown cost is said so', () => {
+  const task = {
+    taskId: 't', goal: 'Write the word Washington to a file please', status: 'running' as const, reason: null,
+    workspace: '/ws', steps: 3, createdAt: '2026-01-01T00:00:00', usage: { prompt_tokens: 300, completion_tokens: 60, cost_usd: 0.00012 },
+  };
+  assert.equal(statusText(task), '$(hubot) Write the word Washington to… · 3 steps · $0.0001');
+  assert.equal(statusText({ ...task, steps: 1, usage: { ...task.usage, cost_usd: null } }), '$(hubot) Write the word Washington to… · 1 step · cost unknown');
+  assert.equal(statusText(undefined), '$(hubot) AutoGPT');
+});
+
+test("a step's rows: proposal, decision with its text, result, tokens, cost", () => {
+  const step: Step = {
+    id: 's', task_id: 't', index: 1, status: 'feedback',
+    proposal: { thoughts: 'Write it.', tool_call: { id: 'c', name: 'write_file', arguments: { filename: 'a.txt' } } },
+    decision: { kind: 'feedback', times: 1, text: 'use b.txt', auto: false },
+    result: { ok: true, output: 'line1\nline2', exit_code: 0 },
+    usage: { prompt_tokens: 100, completion_tokens: 20, cost_usd: 0.00003 },
+  };
+  assert.deepEqual(stepDetails(step), [
+    { label: 'proposal', value: 'write_file {"filename":"a.txt"}' },
+    { label: 'thoughts', value: 'Write it.' },
+    { label: 'decision', value: 'feedback: use b.txt' },
+    { label: 'result', value: 'ok (exit 0): line1 line2' },
+    { label: 'tokens', value: '100 in + 20 out tokens' },
+    { label: 'cost', value: '$0.0000' },
+  ]);
+  assert.equal(stepDescription(step), 'feedback');
+  assert.equal(stepDescription({ ...step, status: 'rejected', decision: { ...step.decision!, kind: 'reject' } }), 'reject → rejected');
+  assert.equal(stepDescription({ ...step, status: 'awaiting', decision: null }), 'waiting for you');
+  assert.equal(stepDescription({ ...step, status: 'done', decision: { ...step.decision!, kind: 'approve', auto: true } }), 'auto-approve → done');
+});
+
+test('command output gets CRLF for the terminal view', () => {
+  assert.equal(terminalText('a\nb\r\nc'), 'a\r\nb\r\nc');
+});

