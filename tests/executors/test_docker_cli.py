@@ -1,0 +1,59 @@
+"""The sandbox through the real CLI: chosen by default when an engine answers, and the app image runs a goal."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import task_containers
+from fakes import SECRET_KEY
+from fakes.openai_server import FakeOpenAI, tool_call
+
+sys.path.insert(0, str(Path(__file__).parents[1] / "cli"))
+from test_run import FINISH, GOAL, WRITE, last_observation
+
+ROOT = Path(__file__).parents[2]
+
+
+def test_python_runs_in_the_sandbox_when_an_engine_answers(
+    docker_client: object, cli, fake: FakeOpenAI, workspace: Path, agent_env: dict[str, str]
+) -> None:
+    code = "import os, socket; open('made.txt', 'w').write(socket.gethostname()); print(os.getcwd())"
+    fake.script(tool_call("execute_python_code", {"code": code}), FINISH)
+    run = cli(GOAL, answers="y\ny\n", env=agent_env | {"EXECUTOR": "auto"})
+    assert run.code == 0, run.out + run.err
+    assert "runs in a Docker sandbox (autogpt-ls-sandbox:1, no network" in run.out
+    assert last_observation(fake.requests[1]) == f"Exit code: 0\n{workspace}\n"
+    assert (workspace / "made.txt").read_text() == "sandbox"  # the sandbox's hostname: it ran there
+    task_id = run.out.split("Task ", 1)[1].split(":", 1)[0]
+    assert task_containers(docker_client, task_id) == []  # removed when the task ended
+
+
+def test_network_is_refused_without_the_sandbox(cli, fake: FakeOpenAI) -> None:
+    run = cli(GOAL, "--executor", "local", "--network")
+    assert run.code == 2 and "--executor docker" in run.err
+    assert not fake.requests
+
+
+@pytest.mark.timeout(1500)  # a cold build fetches the wheelhouse and builds on vfs storage: minutes
+def test_the_app_image_runs_a_goal(docker_client: object, fake: FakeOpenAI, tmp_path: Path) -> None:
+    build = subprocess.run(
+        [str(ROOT / "scripts" / "build-image.sh"), "autogpt-ls:test"], capture_output=True, text=True, timeout=1500
+    )
+    assert build.returncode == 0, build.stderr[-3000:]
+    workspace = tmp_path / "project"
+    workspace.mkdir()
+    fake.script(WRITE, tool_call("execute_shell", {"command_line": "tr a-z A-Z < answer.txt"}), FINISH)
+    env = {"OPENAI_BASE_URL": fake.base_url, "OPENAI_API_KEY": SECRET_KEY, "SMART_LLM": "openai/gpt-4o-mini"}
+    argv = ["docker", "run", "--rm", "-i", "--network", "host", "-v", f"{workspace}:/workspace"]
+    argv += [arg for name, value in env.items() for arg in ("-e", f"{name}={value}")]
+    run = subprocess.run(
+        [*argv, "autogpt-ls:test", "run", GOAL], input="y\ny\ny\n", capture_output=True, text=True, timeout=300
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert (workspace / "answer.txt").read_text() == "Washington\n"
+    assert "runs on this machine, in /workspace" in run.stdout  # in its own container, the local executor runs
+    assert last_observation(fake.requests[2]) == "Exit code: 0\nWASHINGTON\n"
