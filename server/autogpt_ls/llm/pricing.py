@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 
-FREE_PROVIDERS = ("llamafile/", "ollama/")
+FREE_PROVIDERS = ("llamafile/", "ollama/", "local/")
 
 LISTED: dict[str, tuple[float, float]] = {
     "openai/gpt-4o": (2.50, 10.00),

