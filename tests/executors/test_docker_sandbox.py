@@ -10,9 +10,8 @@ import textwrap
 import time
 from pathlib import Path
 
-from conftest import IMAGE, task_containers
-
 from autogpt_ls.executors.docker import DockerExecutor
+from conftest import IMAGE, task_containers
 from fakes.openai_server import FakeOpenAI
 
 
