@@ -13,7 +13,7 @@ from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 
 from fakes import SECRET_KEY
-from fakes.openai_server import FakeOpenAI, Reply, tool_call
+from fakes.openai_server import FakeOpenAI, Reply, status, tool_call
 
 FINISH = tool_call("finish", {"reason": "done"})
 
@@ -155,6 +155,20 @@ async def test_cancel_a_slow_llm_answer_from_the_progress(lsp: Any, fake: FakeOp
     ended = await inbox.next("agent/taskEnded")
     assert ended["taskId"] == started["taskId"]
     assert (ended["status"], ended["reason"]) == ("stopped", "cancelled from the editor")
+
+
+async def test_an_llm_outage_ends_the_thinking_progress(lsp: Any, fake: FakeOpenAI, workspace: Path) -> None:
+    client, inbox = lsp
+    caps = client.capabilities
+    if not (caps and caps.window and caps.window.work_done_progress):
+        pytest.skip("this editor has no work-done progress")
+    fake.default = status(401, {"error": {"message": "bad key", "type": "invalid_request_error"}})
+    await request(client, "agent/run", {"goal": "Fail"})
+    ended = await inbox.next("agent/taskEnded")
+    assert ended["status"] == "failed"
+    token = await _progress_token(client)
+    while [r.kind for r in client.progress_reports[token]] != ["begin", "end"]:
+        await asyncio.wait_for(client.wait_for_notification(types.PROGRESS), 20)
 
 
 async def test_two_tasks_at_once(lsp: Any, fake: FakeOpenAI, workspace: Path) -> None:

@@ -57,6 +57,7 @@ class Renderer:
         elif isinstance(event, TaskEnded):
             task = event.task
             self._thinking.pop(task.id, None)
+            self.ls.end_task_progress(task.id)
             payload = {"taskId": task.id, "status": task.status, "reason": task.end_reason}
             self.ls.send("agent/taskEnded", payload | {"usage": task.state.usage.model_dump(by_alias=True)})
 

@@ -52,7 +52,8 @@ class AutogptLanguageServer(LanguageServer):
         self.edits: dict[str, PendingEdit] = {}  # by step id
         self.initialization_options: Any = None
         self._tasks: set[asyncio.Task[None]] = set()
-        self._progress: dict[str, asyncio.Task[None]] = {}  # token -> its begin, so end never overtakes it
+        # token -> (its task, its begin): end never overtakes begin, and a task's end closes all of its progress
+        self._progress: dict[str, tuple[str, asyncio.Task[None]]] = {}
 
     # Settings, the store, the tools and the SDKs load on first use, after `initialize` is answered: an editor
     # waits on start-up, so it costs no more than pygls itself.
@@ -139,17 +140,23 @@ class AutogptLanguageServer(LanguageServer):
             self.work_done_progress.tokens[token].add_done_callback(on_done)
             self.work_done_progress.begin(token, types.WorkDoneProgressBegin(title=title, cancellable=True))
 
-        self._progress[token] = self._background(begin())
+        self._progress[token] = (task_id, self._background(begin()))
 
     def _cancel_from_progress(self, task_id: str) -> None:
         log.info("task %s cancelled from the editor's progress", task_id)
         with contextlib.suppress(ValueError):  # it may have ended meanwhile
             self.sessions.cancel(task_id, "cancelled from the editor")
 
+    def end_task_progress(self, task_id: str) -> None:
+        """A task that ended (even on an LLM error, with no proposal) leaves no progress spinning."""
+        for token in [t for t, (owner, _) in self._progress.items() if owner == task_id]:
+            self.end_progress(token)
+
     def end_progress(self, token: str) -> None:
-        begun = self._progress.pop(token, None)
-        if begun is None:
+        entry = self._progress.pop(token, None)
+        if entry is None:
             return
+        begun = entry[1]
 
         async def end() -> None:
             await begun
