@@ -40,6 +40,16 @@ def task_id(output: str) -> str:
     return match.group(1)
 
 
+def killed_at_first_proposal(fake: FakeOpenAI, agent_env: dict[str, str], workspace: Path) -> str:
+    """Start the goal, kill -9 the agent while it waits for approval of writing the file; the task's id."""
+    fake.script(WRITE)
+    proc = start(agent_env, workspace, GOAL)
+    tid = task_id(read_until(proc, "Approve?"))
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    return tid
+
+
 def test_kill_while_a_command_runs_then_resume(
     cli, fake: FakeOpenAI, workspace: Path, agent_env: dict[str, str]
 ) -> None:
@@ -72,11 +82,7 @@ def test_kill_while_a_command_runs_then_resume(
 def test_kill_while_waiting_for_approval_then_resume(
     cli, fake: FakeOpenAI, workspace: Path, agent_env: dict[str, str]
 ) -> None:
-    fake.script(WRITE)
-    proc = start(agent_env, workspace, GOAL)
-    tid = task_id(read_until(proc, "Approve?"))
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
+    tid = killed_at_first_proposal(fake, agent_env, workspace)
     assert not (workspace / "answer.txt").exists()
 
     fake.script(FINISH)
@@ -123,11 +129,7 @@ def test_unknown_task_id(cli) -> None:
 def test_a_pending_proposal_of_a_since_disabled_tool_goes_back_to_the_llm(
     cli, fake: FakeOpenAI, workspace: Path, agent_env: dict[str, str]
 ) -> None:
-    fake.script(WRITE)
-    proc = start(agent_env, workspace, GOAL)
-    tid = task_id(read_until(proc, "Approve?"))
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
+    tid = killed_at_first_proposal(fake, agent_env, workspace)
 
     fake.script(FINISH)
     run = cli("--resume", tid, answers="y\n", env=agent_env | {"DISABLED_COMMANDS": "write_file"})

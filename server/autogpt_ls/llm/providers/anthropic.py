@@ -11,7 +11,7 @@ import json
 from typing import Any
 
 from autogpt_ls.llm.base import BadReply, ChatMessage, ChatReply, LLMError, OnText
-from autogpt_ls.llm.providers.openai import CallParts, StreamedReply, error_text
+from autogpt_ls.llm.providers.openai import CallParts, SdkClient, StreamedReply, error_text
 
 MAX_TOKENS = 4096  # required by the API; a proposal is far shorter
 
@@ -68,7 +68,7 @@ def add_event(streamed: StreamedReply, event: Any) -> str:
     return ""
 
 
-class AnthropicProvider:
+class AnthropicProvider(SdkClient):
     def __init__(self, *, api_key: str, base_url: str | None, max_retries: int, timeout: float) -> None:
         import anthropic  # lazily, like every SDK
         import httpx2  # anthropic's HTTP library, whose errors its stream lets through
@@ -117,13 +117,3 @@ class AnthropicProvider:
                 raise BadReply(f"the reply was cut off mid-stream ({e})") from None
             raise LLMError(f"{model}: cannot reach {self._client.base_url} ({e}); check ANTHROPIC_BASE_URL") from None
         return streamed.reply()
-
-    async def list_models(self) -> list[str]:
-        try:
-            page = await self._client.models.list()
-        except self._sdk.APIError as e:
-            raise LLMError(f"cannot list models at {self._client.base_url}: {error_text(e)}") from None
-        return sorted(str(m.id) for m in page.data)
-
-    async def aclose(self) -> None:
-        await self._client.close()

@@ -108,7 +108,24 @@ def error_text(error: Any) -> str:
     return str(getattr(error, "message", error))
 
 
-class ChatCompletionsProvider:
+class SdkClient:
+    """What every SDK-backed provider does alike: list its client's models endpoint, and close the client."""
+
+    _client: Any
+    _sdk: Any
+
+    async def list_models(self) -> list[str]:
+        try:
+            page = await self._client.models.list()
+        except self._sdk.APIError as e:
+            raise LLMError(f"cannot list models at {self._client.base_url}: {error_text(e)}") from None
+        return sorted(str(m.id) for m in page.data)
+
+    async def aclose(self) -> None:
+        await self._client.close()
+
+
+class ChatCompletionsProvider(SdkClient):
     """Streams one chat completion per call. `sdk` is the client's module (`openai` or `groq`), for its errors.
 
     `stream_usage` asks for the usage chunk (servers that reject `stream_options` get False); `native_tools`
@@ -180,16 +197,6 @@ class ChatCompletionsProvider:
                 raise BadReply(f"the reply was cut off mid-stream ({e})") from None
             raise LLMError(f"{model}: cannot reach {self._client.base_url} ({e}); check {self._url_setting}") from None
         return streamed.reply()
-
-    async def list_models(self) -> list[str]:
-        try:
-            page = await self._client.models.list()
-        except self._sdk.APIError as e:
-            raise LLMError(f"cannot list models at {self._client.base_url}: {error_text(e)}") from None
-        return sorted(str(m.id) for m in page.data)
-
-    async def aclose(self) -> None:
-        await self._client.close()
 
 
 def openai_provider(*, api_key: str, base_url: str | None, max_retries: int, timeout: float) -> ChatCompletionsProvider:
