@@ -8,6 +8,7 @@
 #   docker run --env-file=.env -p 8000:8000 autogpt-ls serve --host 0.0.0.0   # needs AP_SERVER_TOKEN
 ARG BASE=autogpt-ls-base:bookworm-1
 FROM ${BASE}
+LABEL org.autogpt-ls.image=app
 COPY wheels/ /tmp/wheels/
 RUN python3 -m venv /opt/autogpt-ls \
  && /opt/autogpt-ls/bin/pip install --no-index --find-links /tmp/wheels --no-cache-dir -q autogpt-ls \

@@ -48,11 +48,15 @@ def test_the_app_image_runs_a_goal(docker_client: object, fake: FakeOpenAI, tmp_
     workspace.mkdir()
     fake.script(WRITE, tool_call("execute_shell", {"command_line": "tr a-z A-Z < answer.txt"}), FINISH)
     env = {"OPENAI_BASE_URL": fake.base_url, "OPENAI_API_KEY": SECRET_KEY, "SMART_LLM": "openai/gpt-4o-mini"}
-    argv = ["docker", "run", "--rm", "-i", "--network", "host", "-v", f"{workspace}:/workspace"]
+    name = f"autogpt-ls-app-test-{tmp_path.name}"
+    argv = ["docker", "run", "--rm", "--name", name, "-i", "--network", "host", "-v", f"{workspace}:/workspace"]
     argv += [arg for name, value in env.items() for arg in ("-e", f"{name}={value}")]
-    run = subprocess.run(
-        [*argv, "autogpt-ls:test", "run", GOAL], input="y\ny\ny\n", capture_output=True, text=True, timeout=300
-    )
+    try:
+        run = subprocess.run(
+            [*argv, "autogpt-ls:test", "run", GOAL], input="y\ny\ny\n", capture_output=True, text=True, timeout=300
+        )
+    finally:  # `--rm` is the client's job: a client killed by a timeout leaves the container behind
+        subprocess.run(["docker", "rm", "-f", name], capture_output=True)
     assert run.returncode == 0, run.stdout + run.stderr
     assert (workspace / "answer.txt").read_text() == "Washington\n"
     assert "runs on this machine, in /workspace" in run.stdout  # in its own container, the local executor runs
