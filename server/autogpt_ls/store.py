@@ -51,7 +51,8 @@ def lease_owner_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{new_id()[:8]}"
 
 
-def _owner_alive(owner: str) -> bool:
+def owner_alive(owner: str) -> bool:
+    """Whether the process named by a `lease_owner_id()` may still run (one on another host is assumed to)."""
     host, _, rest = owner.partition(":")
     if host != socket.gethostname():
         return True  # cannot tell; rely on the expiry
@@ -197,7 +198,7 @@ class Store:
             if row is None:
                 raise KeyError(task_id)
             holder, expires = row
-            if holder and holder != owner and (expires or 0) > now and _owner_alive(holder):
+            if holder and holder != owner and (expires or 0) > now and owner_alive(holder):
                 raise LeaseHeld(f"task {task_id} is being driven by another process ({holder})")
             self._db.execute(
                 "UPDATE tasks SET lease_owner = ?, lease_expires = ? WHERE id = ?",
@@ -220,7 +221,7 @@ class Store:
     def lease_holder(self, task_id: str) -> str | None:
         """The live process driving the task, if any (the HTTP server refuses steps for such a task)."""
         row = self._db.execute("SELECT lease_owner, lease_expires FROM tasks WHERE id = ?", (task_id,)).fetchone()
-        if not row or not row[0] or (row[1] or 0) <= time.time() or not _owner_alive(row[0]):
+        if not row or not row[0] or (row[1] or 0) <= time.time() or not owner_alive(row[0]):
             return None
         return str(row[0])
 

@@ -14,14 +14,13 @@ import asyncio
 import contextlib
 import os
 import secrets
-import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from autogpt_ls.executors.base import CommandResult, OutputBuffer, OutputCallback, WorkspaceFiles
-from autogpt_ls.store import _owner_alive, lease_owner_id
+from autogpt_ls.store import lease_owner_id, owner_alive
 from autogpt_ls.workspace import Workspace
 
 if TYPE_CHECKING:
@@ -159,7 +158,7 @@ class DockerExecutor(WorkspaceFiles):
         """Remove sandboxes whose server process died on this host (a crash or kill -9 skipped close())."""
         for container in self._docker().containers.list(all=True, filters={"label": LABEL}):
             owner = container.labels.get(LABEL, "")
-            if owner.partition(":")[0] == socket.gethostname() and not _owner_alive(owner):
+            if not owner_alive(owner):  # owners on other hosts count as alive
                 with contextlib.suppress(Exception):  # another server may be removing it at the same time
                     container.remove(force=True)
 
