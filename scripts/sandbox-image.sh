@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # scripts/sandbox-image.sh: build the local images autogpt-ls runs commands in, without any registry.
 #
-#   autogpt-ls-base:bookworm-1     Debian bookworm (debootstrap minbase + python3, python3-venv), made here
+#   autogpt-ls-base:bookworm-2     Debian bookworm (debootstrap minbase + python3, python3-venv, and libgomp1 for
+#                                  the embedded model's llama.cpp), made here
 #   autogpt-ls-sandbox:1           the DockerExecutor's image (the same root filesystem, tagged for the sandbox)
 #
 # The root filesystem is cached as a tarball in ~/.cache/autogpt-ls (AUTOGPT_CACHE), so it is built once per
@@ -9,12 +10,20 @@
 # images exist. Needs root for debootstrap (only on the first build).
 set -euo pipefail
 
-BASE_IMAGE="${AUTOGPT_BASE_IMAGE:-autogpt-ls-base:bookworm-1}"
+BASE_IMAGE="${AUTOGPT_BASE_IMAGE:-autogpt-ls-base:bookworm-2}"
 SANDBOX_IMAGE="${SANDBOX_IMAGE:-autogpt-ls-sandbox:1}"
 CACHE="${AUTOGPT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/autogpt-ls}"
-ROOTFS_TAR="$CACHE/rootfs-bookworm-1.tar"
+ROOTFS_TAR="$CACHE/rootfs-bookworm-2.tar"
 
 have_image() { docker image inspect "$1" >/dev/null 2>&1; }
+
+# The Debian mirror this machine's apt is set up with (empty: debootstrap's own default).
+apt_mirror() {
+  local uri
+  uri="$(sed -n 's/^URIs: *\([^ ]*\).*/\1/p' /etc/apt/sources.list.d/*.sources 2>/dev/null | grep -v security | head -1)"
+  [ -n "$uri" ] || uri="$(awk '$1 == "deb" && $0 !~ /security/ {print $2; exit}' /etc/apt/sources.list 2>/dev/null)"
+  echo "$uri"
+}
 
 build_rootfs() {
   [ -s "$ROOTFS_TAR" ] && return 0
@@ -27,7 +36,9 @@ build_rootfs() {
   local work
   work="$(mktemp -d "$CACHE/rootfs.XXXXXX")"
   echo "Building the sandbox root filesystem with debootstrap (once per machine, about a minute)..." >&2
-  debootstrap --variant=minbase --include=python3,python3-venv bookworm "$work/root" http://deb.debian.org/debian \
+  local mirror
+  mirror="$(apt_mirror)"
+  debootstrap --variant=minbase --include=python3,python3-venv,libgomp1 bookworm "$work/root" ${mirror:+"$mirror"} \
     >"$work/debootstrap.log" 2>&1 || { tail -20 "$work/debootstrap.log" >&2; rm -rf "$work"; return 1; }
   # Nothing the sandbox needs: documentation, package caches and lists (they only slow every container start).
   rm -rf "$work/root"/usr/share/{doc,man,info,locale}/* "$work/root"/var/cache/apt/* "$work/root"/var/lib/apt/lists/*

@@ -38,12 +38,18 @@ def test_network_is_refused_without_the_sandbox(cli, fake: FakeOpenAI) -> None:
     assert not fake.requests
 
 
-@pytest.mark.timeout(1500)  # a cold build fetches the wheelhouse and builds on vfs storage: minutes
-def test_the_app_image_runs_a_goal(docker_client: object, fake: FakeOpenAI, tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def app_image(docker_client: object) -> str:
+    """The root Dockerfile built as a user would (scripts/build-image.sh); a cold build takes minutes on vfs."""
     build = subprocess.run(
         [str(ROOT / "scripts" / "build-image.sh"), "autogpt-ls:test"], capture_output=True, text=True, timeout=1500
     )
     assert build.returncode == 0, build.stderr[-3000:]
+    return "autogpt-ls:test"
+
+
+@pytest.mark.timeout(1500)
+def test_the_app_image_runs_a_goal(app_image: str, fake: FakeOpenAI, tmp_path: Path) -> None:
     workspace = tmp_path / "project"
     workspace.mkdir()
     fake.script(WRITE, tool_call("execute_shell", {"command_line": "tr a-z A-Z < answer.txt"}), FINISH)
@@ -53,7 +59,7 @@ def test_the_app_image_runs_a_goal(docker_client: object, fake: FakeOpenAI, tmp_
     argv += [arg for name, value in env.items() for arg in ("-e", f"{name}={value}")]
     try:
         run = subprocess.run(
-            [*argv, "autogpt-ls:test", "run", GOAL], input="y\ny\ny\n", capture_output=True, text=True, timeout=300
+            [*argv, app_image, "run", GOAL], input="y\ny\ny\n", capture_output=True, text=True, timeout=300
         )
     finally:  # `--rm` is the client's job: a client killed by a timeout leaves the container behind
         subprocess.run(["docker", "rm", "-f", name], capture_output=True)
@@ -61,3 +67,21 @@ def test_the_app_image_runs_a_goal(docker_client: object, fake: FakeOpenAI, tmp_
     assert (workspace / "answer.txt").read_text() == "Washington\n"
     assert "runs on this machine, in /workspace" in run.stdout  # in its own container, the local executor runs
     assert last_observation(fake.requests[2]) == "Exit code: 0\nWASHINGTON\n"
+
+
+@pytest.mark.timeout(1500)
+def test_the_app_image_runs_a_goal_offline_with_the_embedded_model(app_image: str, tmp_path: Path) -> None:
+    """No key and no network at all: the image's own embedded model does the work."""
+    workspace = tmp_path / "offline"
+    workspace.mkdir()
+    name = f"autogpt-ls-app-offline-{tmp_path.name}"
+    argv = ["docker", "run", "--rm", "--name", name, "--network", "none", "-v", f"{workspace}:/workspace", app_image]
+    try:
+        run = subprocess.run(
+            [*argv, "run", "--continuous", "--continuous-limit", "6", GOAL], capture_output=True, text=True, timeout=600
+        )
+    finally:
+        subprocess.run(["docker", "rm", "-f", name], capture_output=True)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "model: local/smollm2-135m" in run.stdout
+    assert any("Washington" in p.read_text() for p in workspace.glob("*.txt")), run.stdout
