@@ -170,11 +170,15 @@ class Runtime:
             self._default_executor = choice
         return self._default_executor
 
+    def workspace(self, task: Task) -> Workspace:
+        """The task's folder as every front end and tool must see it: the store, logs and .env out of reach."""
+        return Workspace(task.workspace, forbidden=self._forbidden)
+
     def _executor(self, task: Task) -> Executor:
         executor = self._executors.get(task.id)
         if executor is not None:
             return executor
-        workspace = Workspace(task.workspace, forbidden=self._forbidden)
+        workspace = self.workspace(task)
         if (task.config.executor or self.default_executor()) == "docker":
             from autogpt_ls.executors.docker import DockerExecutor, SandboxLimits
 

@@ -30,7 +30,7 @@ from autogpt_ls.agent.models import Decision, DecisionKind, Step, StepStatus, Ta
 from autogpt_ls.agent.prompt import observation
 from autogpt_ls.agent.runtime import LEASE_TTL, Runtime
 from autogpt_ls.llm.base import LLMError
-from autogpt_ls.settings import ConfigError, env_files
+from autogpt_ls.settings import ConfigError
 from autogpt_ls.store import Artifact, LeaseHeld, lease_owner_id
 from autogpt_ls.tools.base import ToolKind
 from autogpt_ls.workspace import PathOutsideWorkspace, Workspace
@@ -162,8 +162,6 @@ class Stepper:
         self.store = runtime.store
         self._owner = lease_owner_id()
         self._busy: set[str] = set()
-        # the same places the runtime keeps tools out of: the store, the logs, the .env files we read
-        self._forbidden = (self.store.path.parent, runtime.settings.data_dir / "logs", *env_files())
 
     # -- tasks
     def create_task(self, goal: str | None) -> TaskReport:
@@ -351,7 +349,7 @@ class Stepper:
 
     def _workspace(self, task: Task) -> Workspace:
         try:
-            return Workspace(task.workspace, forbidden=self._forbidden)
+            return self.runtime.workspace(task)
         except (OSError, NotADirectoryError):
             raise NotFound(f"the workspace of task {task.id} no longer exists") from None
 
