@@ -13,9 +13,10 @@ from urllib.parse import unquote
 
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
-from pygls.uris import from_fs_path
+from pygls.workspace import TextDocument
 
 from autogpt_ls import __version__
+from autogpt_ls.lsp import previews
 
 if TYPE_CHECKING:
     from autogpt_ls.agent.runtime import Runtime
@@ -103,12 +104,17 @@ class AutogptLanguageServer(LanguageServer):
         sent = options.get("token") if isinstance(options, dict) else None
         return bool(sent) and hmac.compare_digest(str(sent), token.get_secret_value())
 
+    def _open_document(self, uri: str) -> TextDocument | None:
+        """The editor's buffer for `uri`, only if the editor opened it (pygls keys them unquoted)."""
+        doc: TextDocument | None = self.workspace.text_documents.get(unquote(uri))
+        return doc
+
     def buffer_text(self, path: Path) -> str | None:
-        doc = self.workspace.text_documents.get(unquote(str(from_fs_path(str(path)))))
+        doc = self._open_document(previews.uri_of(path))
         return doc.source if doc is not None else None
 
     def version_of(self, uri: str) -> int | None:
-        doc = self.workspace.text_documents.get(unquote(uri))
+        doc = self._open_document(uri)
         return doc.version if doc is not None else None
 
     def send(self, method: str, payload: dict[str, Any]) -> None:
