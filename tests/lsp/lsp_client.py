@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 from collections import defaultdict
 from pathlib import Path
-from typing import Any
+from typing import Any, Union
 
 from lsprotocol import types
 from pygls.uris import from_fs_path
+from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 
 NOTIFICATIONS = ("agent/proposal", "agent/question", "agent/commandOutput", "agent/stepCompleted", "agent/taskEnded")
 EDITORS = ["visual-studio-code", "neovim"]
@@ -43,3 +45,47 @@ def _plain(value: Any) -> Any:
 
 def uri(path: Path) -> str:
     return str(from_fs_path(str(path)))
+
+
+def fix_code_action_parsing(client: LanguageClient) -> None:
+    """lsprotocol's client-side hook reads any item with a `command` key as a Command, but a CodeAction
+    may carry a Command too: tell them apart by whether `command` is a string, as the LSP spec does."""
+    converter = client.protocol._converter
+
+    def hook(obj: Any, _type: Any) -> types.Command | types.CodeAction:
+        kind = types.Command if isinstance(obj.get("command"), str) else types.CodeAction
+        return converter.structure(obj, kind)  # type: ignore[no-any-return]
+
+    converter.register_structure_hook(types.Command | types.CodeAction, hook)
+    converter.register_structure_hook(Union[types.Command, types.CodeAction], hook)  # noqa: UP007
+
+
+async def start_client(env: dict[str, str], workspace: Path, editor: str) -> tuple[LanguageClient, Inbox]:
+    """`autogpt-ls lsp` started as `editor` starts it, initialized on `workspace`; (client, inbox)."""
+    config = ClientServerConfig(server_command=[sys.executable, "-m", "autogpt_ls", "lsp"], server_env=env)
+    client: LanguageClient = await config.start()  # type: ignore[assignment]
+    fix_code_action_parsing(client)
+    inbox = Inbox()
+    for method in NOTIFICATIONS:
+        client.feature(method)(lambda params, _m=method: inbox.queues[_m].put_nowait(params))
+
+    @client.feature(types.WORKSPACE_APPLY_EDIT)
+    def apply_edit(params: types.ApplyWorkspaceEditParams) -> types.ApplyWorkspaceEditResult:
+        inbox.applied.append(params)
+        inbox.queues["applyEdit"].put_nowait(client.protocol._converter.unstructure(params))
+        return types.ApplyWorkspaceEditResult(applied=True)
+
+    await client.initialize_session(
+        types.InitializeParams(
+            capabilities=client_capabilities(editor),
+            root_uri=uri(workspace),
+            workspace_folders=[types.WorkspaceFolder(uri=uri(workspace), name="ws")],
+        )
+    )
+    return client, inbox
+
+
+async def next_progress(client: LanguageClient) -> None:
+    """Wait for the next $/progress. The waiter is registered before anything else runs: pytest-lsp's own
+    `wait_for_notification` coroutine registers it only once scheduled, and can miss one arriving meanwhile."""
+    await asyncio.wait_for(client.protocol.wait_for_notification_async(types.PROGRESS), 20)

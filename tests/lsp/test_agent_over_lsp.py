@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from lsp_client import Inbox, _plain, uri
+from lsp_client import _plain, next_progress, start_client, uri
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 
@@ -168,7 +168,7 @@ async def test_an_llm_outage_ends_the_thinking_progress(lsp: Any, fake: FakeOpen
     assert ended["status"] == "failed"
     token = await _progress_token(client)
     while [r.kind for r in client.progress_reports[token]] != ["begin", "end"]:
-        await asyncio.wait_for(client.wait_for_notification(types.PROGRESS), 20)
+        await next_progress(client)
 
 
 async def test_two_tasks_at_once(lsp: Any, fake: FakeOpenAI, workspace: Path) -> None:
@@ -221,24 +221,9 @@ async def test_bad_requests_get_errors_and_the_server_goes_on(lsp: Any, fake: Fa
 async def test_shutdown_pauses_tasks_and_resume_shows_the_proposal_again(
     agent_env: dict[str, str], fake: FakeOpenAI, workspace: Path, data_dir: Path
 ) -> None:
-    import sys
-
-    from pytest_lsp import ClientServerConfig, client_capabilities
-
     fake.script(tool_call("write_file", {"filename": "w.txt", "contents": "Washington"}), FINISH)
 
-    async def start() -> tuple[Any, Inbox]:
-        config = ClientServerConfig(server_command=[sys.executable, "-m", "autogpt_ls", "lsp"], server_env=agent_env)
-        client = await config.start()
-        inbox = Inbox()
-        for method in ("agent/proposal", "agent/taskEnded"):
-            client.feature(method)(lambda params, _m=method: inbox.queues[_m].put_nowait(params))
-        await client.initialize_session(
-            types.InitializeParams(capabilities=client_capabilities("neovim"), root_uri=uri(workspace))
-        )
-        return client, inbox
-
-    client, inbox = await start()
+    client, inbox = await start_client(agent_env, workspace, "neovim")
     started = await request(client, "agent/run", {"goal": "W"})
     first = await inbox.next("agent/proposal")
     await client.shutdown_session()
@@ -247,7 +232,7 @@ async def test_shutdown_pauses_tasks_and_resume_shows_the_proposal_again(
     status, reason = db.execute("SELECT status, json_extract(data, '$.end_reason') FROM tasks").fetchone()
     assert (status, reason) == ("stopped", "paused: the editor shut the server down")
 
-    client, inbox = await start()
+    client, inbox = await start_client(agent_env, workspace, "neovim")
     await request(client, "agent/resume", {"taskId": started["taskId"]})
     again = await inbox.next("agent/proposal")
     assert again["stepId"] == first["stepId"]
@@ -271,4 +256,4 @@ async def _progress_token(client: Any) -> Any:
         for token, reports in client.progress_reports.items():
             if str(token).startswith("think-") and reports:
                 return token
-        await asyncio.wait_for(client.wait_for_notification(types.PROGRESS), 20)
+        await next_progress(client)

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from lsp_client import _plain
+from lsp_client import _plain, next_progress
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 from pygls.lsp.client import LanguageClient
@@ -95,5 +95,5 @@ async def test_command_output_streams_with_progress(lsp: Any, fake: FakeOpenAI, 
     if caps and caps.window and caps.window.work_done_progress:
         token = f"run-{proposal['stepId']}"
         while not [r for r in client.progress_reports.get(token, []) if r.kind == "end"]:
-            await asyncio.wait_for(client.wait_for_notification(types.PROGRESS), 20)
+            await next_progress(client)
         assert [r.kind for r in client.progress_reports[token]] == ["begin", "end"]
