@@ -7,6 +7,7 @@ module only builds its client and states its quirks.
 
 from __future__ import annotations
 
+import importlib
 import json
 import re
 from collections.abc import Callable
@@ -131,7 +132,9 @@ class ChatCompletionsProvider(SdkClient):
     `stream_usage` asks for the usage chunk (servers that reject `stream_options` get False); `native_tools`
     False means the model gets JSON-reply prompts from the start; `adapt` reshapes the messages for
     templates with strict turn rules; `url_setting` is what to check when the server cannot be reached;
-    `transport_errors` are the HTTP library's own errors that an SDK lets through mid-stream.
+    `transport_errors` are the HTTP library's own errors that an SDK lets through mid-stream; `options` are
+    the SDK's request options (OpenAI's clients send only the API key as bearer auth, as its `create` does);
+    `path` is where the SDK's `chat.completions.create` posts.
     """
 
     def __init__(
@@ -145,8 +148,14 @@ class ChatCompletionsProvider(SdkClient):
         adapt: Adapt | None = None,
         deployment: Callable[[str], str] = str,
         transport_errors: tuple[type[Exception], ...] = (),
+        options: dict[str, Any] | None = None,
+        path: str = "/chat/completions",
     ) -> None:
         self._client, self._sdk = client, sdk
+        types = importlib.import_module(f"{sdk.__name__}.types.chat")
+        self._completion, self._stream_cls = types.ChatCompletion, sdk.AsyncStream[types.ChatCompletionChunk]
+        self._options = {"security": {"bearer_auth": True}} if options is None else options
+        self._path = path
         self._url_setting = url_setting
         self._stream_usage = stream_usage
         self._native_tools = native_tools
@@ -167,19 +176,28 @@ class ChatCompletionsProvider(SdkClient):
     ) -> ChatReply:
         if self._adapt is not None:
             messages = self._adapt(messages)
-        kwargs: dict[str, Any] = {
+        body: dict[str, Any] = {
             "model": self._deployment(model),
             "messages": [to_wire(m) for m in messages],
             "stream": True,
         }
         if tools:
-            kwargs["tools"] = [{"type": "function", "function": spec} for spec in tools]
+            body["tools"] = [{"type": "function", "function": spec} for spec in tools]
         if self._stream_usage:
-            kwargs["stream_options"] = {"include_usage": True}
+            body["stream_options"] = {"include_usage": True}
         streamed = StreamedReply()
         sdk = self._sdk
         try:
-            stream = await self._client.chat.completions.create(**kwargs)
+            # The SDK's own POST with a body that is already wire JSON: `create` would walk every message and
+            # tool schema through its param transform first, the largest CPU cost of a step under load.
+            stream = await self._client.post(
+                self._path,
+                body=body,
+                cast_to=self._completion,
+                stream=True,
+                stream_cls=self._stream_cls,
+                options=self._options,
+            )
             async with stream:
                 async for chunk in stream:
                     text = streamed.add(chunk)
