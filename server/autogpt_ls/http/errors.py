@@ -1,4 +1,7 @@
-"""Every error leaves as the protocol's `{"message": ...}` with a 4xx; a 500 only for a bug, and then logged."""
+"""Every error leaves as the protocol's `{"message": ...}` with a 4xx; a 500 only for a bug, and then logged.
+
+The handlers are `async` though they never await: Starlette runs plain functions in its thread pool.
+"""
 
 from __future__ import annotations
 
@@ -31,11 +34,11 @@ STATUS: dict[type[Exception], int] = {
 }
 
 
-def _stepper_error(request: Request, exc: Exception) -> JSONResponse:
+async def _stepper_error(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"message": str(exc)}, status_code=STATUS.get(type(exc), 400))
 
 
-def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     errors = [
         {"loc": [str(part) for part in e.get("loc", ())], "msg": str(e.get("msg", "")), "type": str(e.get("type", ""))}
@@ -45,7 +48,7 @@ def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"message": message, "detail": errors}, status_code=422)
 
 
-def _http_error(request: Request, exc: Exception) -> JSONResponse:
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, HTTPException)
     headers = dict(exc.headers or {})
     if exc.status_code == 405:  # Starlette names only the first route's methods; a path may have several
@@ -62,7 +65,7 @@ def _allowed_methods(request: Request) -> list[str]:
     return sorted(methods)
 
 
-def _bug(request: Request, exc: Exception) -> JSONResponse:
+async def _bug(request: Request, exc: Exception) -> JSONResponse:
     log.error("%s %s failed", request.method, request.url.path, exc_info=exc)
     return JSONResponse({"message": "internal error; see error.log"}, status_code=500)
 

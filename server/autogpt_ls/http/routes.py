@@ -28,8 +28,9 @@ from autogpt_ls.http.models import (
 Body = TypeVar("Body", bound=BaseModel)
 
 
-def authorized(request: Request) -> None:
-    """With AP_SERVER_TOKEN set, every request must carry `Authorization: Bearer <token>`."""
+async def authorized(request: Request) -> None:
+    """With AP_SERVER_TOKEN set, every request must carry `Authorization: Bearer <token>`. (The dependencies are
+    `async` because FastAPI runs plain functions in its thread pool, a thread hop per request for nothing.)"""
     token: str | None = request.app.state.token
     if token is None:
         return
@@ -57,7 +58,7 @@ def _json_body(model: type[Body]) -> Callable[[Request], Awaitable[Body]]:
     return parse
 
 
-def _stepper(request: Request) -> Stepper:
+async def _stepper(request: Request) -> Stepper:
     return cast(Stepper, request.app.state.stepper)
 
 
