@@ -3,12 +3,23 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from autogpt_ls.llm.base import ChatMessage, WireToolCall
-from autogpt_ls.llm.providers.local import available, completion_prompt, grounding, reply_schema, task_file_names
+from autogpt_ls.llm.base import BadReply, ChatMessage, WireToolCall
+from autogpt_ls.llm.providers.local import (
+    PYTHON,
+    Grounding,
+    available,
+    check_code,
+    completion_prompt,
+    grounding,
+    reply_schema,
+    task_file_names,
+)
 from autogpt_ls.tools.registry import ToolRegistry
 
 needs_model = pytest.mark.skipif(
@@ -27,26 +38,81 @@ def conversation(goal: str) -> list[ChatMessage]:
     ]
 
 
+def calls(messages: list[ChatMessage]) -> dict[str, dict[str, Any]]:
+    """The arguments schema of each tool call the constrained reply may make, by tool name."""
+    schema = reply_schema(ToolRegistry.default().specs(), grounding(messages))
+    return {
+        c["properties"]["name"]["const"]: c["properties"]["arguments"]
+        for c in schema["properties"]["use_tool"]["anyOf"]
+    }
+
+
 def test_the_schema_allows_exactly_one_registered_tool_call() -> None:
     specs = ToolRegistry.default().specs()
-    schema = reply_schema(specs, {"filename": [], "contents": []})
-    calls = schema["properties"]["use_tool"]["anyOf"]
-    assert [c["properties"]["name"]["const"] for c in calls] == [s["name"] for s in specs]
-    write = next(c for c in calls if c["properties"]["name"]["const"] == "write_file")["properties"]["arguments"]
+    schema = reply_schema(specs, Grounding(files=[], texts=[]))
+    offered = schema["properties"]["use_tool"]["anyOf"]
+    assert [c["properties"]["name"]["const"] for c in offered] == [s["name"] for s in specs]
+    write = next(c for c in offered if c["properties"]["name"]["const"] == "write_file")["properties"]["arguments"]
     assert write["additionalProperties"] is False and write["required"] == ["filename", "contents"]
     assert write["properties"]["contents"]["maxLength"] == 200
 
 
 def test_file_names_and_text_are_grounded_in_the_task_and_the_reads() -> None:
     messages = conversation("Copy in.txt to out.txt, then write 'done' to log.md")
-    assert grounding(messages) == {"filename": ["in.txt", "log.md", "out.txt"], "contents": ["done", "apple pie"]}
-    write = next(
-        c
-        for c in reply_schema(ToolRegistry.default().specs(), grounding(messages))["properties"]["use_tool"]["anyOf"]
-        if c["properties"]["name"]["const"] == "write_file"
-    )
-    assert write["properties"]["arguments"]["properties"]["filename"] == {"enum": ["in.txt", "log.md", "out.txt"]}
+    ground = grounding(messages)
+    assert ground.files == ["in.txt", "out.txt", "log.md"] and ground.texts == ["done", "apple pie"]
+    branches = calls(messages)["write_file"]["anyOf"]
+    assert [b["properties"]["filename"]["const"] for b in branches] == ["in.txt", "out.txt", "log.md"]
+    # no write that changes nothing: in.txt already holds apple pie
+    assert [b["properties"]["contents"]["enum"] for b in branches[:2]] == [["done"], ["done", "apple pie"]]
     assert task_file_names(GOAL) == []  # ".txt" alone names no file: the model may choose one
+    assert task_file_names("Store 3.14 in pi.txt") == ["pi.txt"]
+
+
+def test_unquoted_text_is_a_run_of_the_tasks_words() -> None:
+    runs = grounding(conversation("Write the word maple to tree.txt")[:2]).texts
+    assert "maple" in runs and "the word maple" in runs and not any("tree.txt" in r for r in runs)
+
+
+def test_a_task_relating_files_reads_one_first_and_finishes_only_when_each_is_handled() -> None:
+    first = grounding(conversation("Copy in.txt to out.txt")[:2])
+    assert first.read_first and not first.may_finish
+    assert list(calls(conversation("Copy in.txt to out.txt")[:2])) == ["read_file"]
+    after_read = grounding(conversation("Copy in.txt to out.txt"))
+    assert not after_read.read_first and not after_read.may_finish  # out.txt is not written yet
+    assert "finish" not in calls(conversation("Copy in.txt to out.txt"))
+    written = WireToolCall(id="c2", name="write_file", arguments=json.dumps({"filename": "out.txt", "contents": "x"}))
+    done = [
+        *conversation("Copy in.txt to out.txt"),
+        ChatMessage(role="assistant", content="", tool_calls=[written]),
+        ChatMessage(role="tool", tool_call_id="c2", content="Wrote 1 characters to out.txt."),
+    ]
+    assert grounding(done).may_finish
+
+
+def test_a_refused_read_is_not_offered_again_and_the_root_is_listed_once() -> None:
+    refused = json.dumps({"use_tool": {"name": "read_file", "arguments": {"filename": "out.txt"}}})
+    listed = WireToolCall(id="c3", name="list_folder", arguments=json.dumps({"folder": "."}))
+    messages = [
+        *conversation("Copy in.txt to out.txt")[:2],
+        ChatMessage(role="assistant", content=refused),
+        ChatMessage(role="user", content="File 'out.txt' does not exist."),
+        ChatMessage(role="assistant", content="", tool_calls=[listed]),
+        ChatMessage(role="tool", tool_call_id="c3", content="in.txt"),
+    ]
+    offered = calls(messages)
+    assert offered["read_file"]["properties"]["filename"] == {"const": "in.txt"}
+    assert "list_folder" not in offered
+
+
+def test_a_script_must_start_with_a_statement_and_compile() -> None:
+    contents = calls(conversation("Make run.py that prints 1")[:2])["write_file"]["properties"]["contents"]
+    assert contents == {"type": "string", "pattern": PYTHON}
+    assert re.match(PYTHON, "print('hi')") and not re.match(PYTHON, "Hello, World!")
+    broken = {"use_tool": {"name": "write_file", "arguments": {"filename": "run.py", "contents": "print(1))"}}}
+    with pytest.raises(BadReply, match="not be valid Python"):
+        check_code(json.dumps(broken))
+    check_code(json.dumps({"use_tool": {"name": "write_file", "arguments": {"filename": "a.txt", "contents": "("}}}))
 
 
 def test_the_prompt_replays_the_history_as_numbered_steps() -> None:
