@@ -86,6 +86,8 @@ class Settings(BaseSettings):
     sandbox_memory: str = "1g"
     sandbox_cpus: float = 2.0
     sandbox_pids: int = 256
+    # A task's container is removed after this long without commands (0: kept until the task ends).
+    sandbox_idle_seconds: float = Field(default=900.0, ge=0)
 
     data_dir: Path = Field(
         default_factory=lambda: Path(user_data_dir(APP)),

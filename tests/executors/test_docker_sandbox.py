@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 from autogpt_ls.executors.docker import DockerExecutor
+from autogpt_ls.workspace import Workspace
 from conftest import IMAGE, task_containers
 from fakes.openai_server import FakeOpenAI
 
@@ -157,3 +158,25 @@ async def test_orphans_of_a_killed_server_are_removed_at_the_next_start(
     await sandbox.run(["true"], timeout=60)  # a sandbox starting cleans up
     assert task_containers(docker_client, f"orphan-{sandbox.task_id}") == []
     assert len(task_containers(docker_client, sandbox.task_id)) == 1  # a live owner's sandbox is kept
+
+
+async def test_an_idle_container_is_removed_and_the_next_command_gets_a_new_one(
+    docker_client: object, workspace: Path
+) -> None:
+    idle = DockerExecutor(Workspace(workspace), task_id="test-idle-reaped", image=IMAGE, idle_seconds=0.5)
+    try:
+        res = await idle.run(["sh", "-c", "sleep 1; echo slow"], timeout=30)  # longer than the idle time: not reaped
+        assert res.output == "slow\n"
+        (first,) = task_containers(docker_client, idle.task_id)
+        deadline = time.monotonic() + 30
+        while task_containers(docker_client, idle.task_id) and time.monotonic() < deadline:
+            await asyncio.sleep(0.1)
+        assert task_containers(docker_client, idle.task_id) == []
+        res = await idle.run(["echo", "back"], timeout=60)
+        assert res.exit_code == 0 and res.output.endswith("back\n")
+        assert "removed after 0.5 s without commands" in res.output
+        (second,) = task_containers(docker_client, idle.task_id)
+        assert second.id != first.id  # type: ignore[attr-defined]
+    finally:
+        await idle.close()
+    assert task_containers(docker_client, idle.task_id) == []

@@ -189,6 +189,7 @@ class Runtime:
                 image=s.sandbox_image,
                 network=task.config.network,
                 limits=SandboxLimits(memory=s.sandbox_memory, cpus=s.sandbox_cpus, pids=s.sandbox_pids),
+                idle_seconds=s.sandbox_idle_seconds,
             )
         else:
             executor = LocalExecutor(workspace, allow_commands=self.settings.commands_allowed_locally)

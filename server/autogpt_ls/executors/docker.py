@@ -4,8 +4,10 @@ A command costs an `exec` in a warm container, not a container start. The contai
 mounted at the same path, so paths mean the same inside and out) and nothing else of the host: no network unless
 the task asked for it, no docker.sock, a read-only root with a tmpfs /tmp, no capabilities, the workspace owner's
 uid:gid, and CPU, memory and pids limits. A container that dies (killed, OOM, timed out) is reported in the
-command's output and replaced on the next command. Containers carry their owner process in a label, so those left
-by a crashed server are removed when a sandbox next starts.
+command's output and replaced on the next command. A container left idle (its task waits on a user who went away)
+is removed after a while and replaced on the next command, so a long editor session does not collect them.
+Containers carry their owner process in a label, so those left by a crashed server are removed when a sandbox
+next starts.
 """
 
 from __future__ import annotations
@@ -82,6 +84,7 @@ class DockerExecutor(WorkspaceFiles):
         network: bool = False,
         limits: SandboxLimits | None = None,
         max_output: int = 64_000,
+        idle_seconds: float = 900.0,
     ) -> None:
         self.workspace = workspace
         self.task_id = task_id
@@ -94,6 +97,9 @@ class DockerExecutor(WorkspaceFiles):
         self._client: DockerClient | None = None
         self._container: Container | None = None
         self._ready = False
+        self._idle_seconds = idle_seconds
+        self._idle_timer: asyncio.TimerHandle | None = None
+        self._retiring: asyncio.Future[None] | None = None
 
     def where(self) -> str:
         net = "network on" if self.network else "no network"
@@ -195,6 +201,30 @@ class DockerExecutor(WorkspaceFiles):
             "a new one starts with the next command (only the workspace is kept)."
         )
 
+    # -- idleness
+    def _arm_idle(self) -> None:
+        if self._idle_seconds > 0 and self._container is not None:
+            self._idle_timer = asyncio.get_running_loop().call_later(self._idle_seconds, self._retire)
+
+    def _retire(self) -> None:
+        self._idle_timer = None
+        self._retiring = asyncio.ensure_future(asyncio.to_thread(self._discard))
+
+    async def _wake(self) -> str:
+        """Stop the idle clock; a note for the command's output when the idle container was removed meanwhile."""
+        if self._idle_timer is not None:
+            self._idle_timer.cancel()
+            self._idle_timer = None
+        if self._retiring is None:
+            return ""
+        retiring, self._retiring = self._retiring, None
+        with contextlib.suppress(Exception):
+            await retiring
+        return (
+            f"[sandbox] the container was removed after {self._idle_seconds:g} s without commands; a new one was "
+            "started, so background processes and files outside the workspace are gone.\n"
+        )
+
     # -- commands
     def _prepare(self, argv: list[str]) -> tuple[str, str]:
         """Create the command's exec, starting the container first or replacing a dead one: (exec id, note)."""
@@ -231,10 +261,12 @@ class DockerExecutor(WorkspaceFiles):
     async def run(self, argv: list[str], *, timeout: float, on_output: OutputCallback | None = None) -> CommandResult:
         import docker.errors
 
+        woke = await self._wake()
         try:  # outside the timeout: starting a container is the sandbox's cost, not the command's
             exec_id, before = await asyncio.to_thread(self._prepare, argv)
         except docker.errors.DockerException as e:
             return CommandResult(exit_code=None, output=f"[sandbox] the Docker engine refused the command: {e}")
+        before = woke + before
         loop = asyncio.get_running_loop()
         buffer = OutputBuffer(self._max_output)
 
@@ -257,6 +289,7 @@ class DockerExecutor(WorkspaceFiles):
                 await asyncio.to_thread(self._discard)
                 with contextlib.suppress(Exception):
                     await worker
+            self._arm_idle()
         return CommandResult(
             exit_code=None if timed_out else exit_code,
             output=before + buffer.text() + after,
@@ -266,6 +299,7 @@ class DockerExecutor(WorkspaceFiles):
 
     async def close(self) -> None:
         """Remove the task's container (the task ended or the server stops)."""
+        await self._wake()
         await asyncio.to_thread(self._discard)
         if self._client is not None:
             self._client.close()
