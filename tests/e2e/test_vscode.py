@@ -45,6 +45,13 @@ RUNS = {
         "text": "Paris",
         "feedback": "Not Paris: use Rome, and put it in rome.txt",
     },
+    "command": {
+        "goal": "Leave a mark with a shell command",
+        "file": "shell.txt",
+        "text": "echo ran-by-autogpt > shell.txt && cat shell.txt",
+        "output": "ran-by-autogpt",
+        "reason": "the command wrote shell.txt",
+    },
 }
 
 
@@ -89,6 +96,7 @@ def code_server(tmp_path: Path, agent_env: dict[str, str], workspace: Path) -> I
     (user_data / "Machine" / "settings.json").write_text(json.dumps({"autogpt.interpreter": sys.executable}))
     (run / "config.yaml").write_text("auth: none\n")
     env = agent_env | {
+        "EXECUTE_LOCAL_COMMANDS": "True",  # commands run on this machine, in the test's workspace
         "XDG_CONFIG_HOME": str(run / "config"),
         "XDG_DATA_HOME": str(run / "data"),
         "XDG_CACHE_HOME": str(run / "cache"),
@@ -117,13 +125,17 @@ def code_server(tmp_path: Path, agent_env: dict[str, str], workspace: Path) -> I
 
 
 @pytest.mark.timeout(300)
-def test_run_approve_then_reject_with_feedback(code_server: str, fake: FakeOpenAI, workspace: Path) -> None:
+def test_run_approve_reject_with_feedback_then_approve_a_command(
+    code_server: str, fake: FakeOpenAI, workspace: Path
+) -> None:
     (workspace / "notes.md").write_text("# notes\n")
     fake.script(
         tool_call("write_file", {"filename": "capital.txt", "contents": "Washington\n"}, thoughts="Write the answer."),
         tool_call("finish", {"reason": "capital.txt holds the answer"}),
         tool_call("write_file", {"filename": "city.txt", "contents": "Paris\n"}, thoughts="Write the city."),
         tool_call("finish", {"reason": "the user wants something else"}),
+        tool_call("execute_shell", {"command_line": RUNS["command"]["text"]}, thoughts="Run it."),
+        tool_call("finish", {"reason": RUNS["command"]["reason"]}),
     )
     config = {
         "url": code_server,
@@ -131,6 +143,7 @@ def test_run_approve_then_reject_with_feedback(code_server: str, fake: FakeOpenA
         "extensionDir": os.environ["AUTOGPT_EXTENSION_DIR"],
         "chromium": os.environ["AUTOGPT_CHROMIUM"],
         "runs": RUNS,
+        "workspace": str(workspace),
     }
     driver = subprocess.run(
         [os.environ["AUTOGPT_NODE"], str(Path(__file__).with_name("vscode_driver.mjs")), json.dumps(config)],
@@ -149,7 +162,14 @@ def test_run_approve_then_reject_with_feedback(code_server: str, fake: FakeOpenA
 
     # Run 2: rejected with feedback: nothing written, and the LLM read the feedback.
     assert not (workspace / "city.txt").exists()
-    assert RUNS["reject"]["feedback"] in json.dumps(fake.requests[-1]["messages"])
+    assert RUNS["reject"]["feedback"] in json.dumps(fake.requests[3]["messages"])  # the call after the rejection
     rows = "\n".join(seen["rejectRows"])
     assert f"feedback: {RUNS['reject']['feedback']}" in rows
     assert "AutoGPT" in seen["statusBar"]
+
+    # Run 3: the command's full text and where it runs were on show, and nothing ran before the approval.
+    shown = seen["commandText"].replace("\u00a0", " ")
+    assert RUNS["command"]["text"] in shown and "on this machine" in shown
+    assert seen["ranBeforeApproval"] is False
+    assert (workspace / "shell.txt").read_text() == "ran-by-autogpt\n"
+    assert RUNS["command"]["output"] in "\n".join(seen["commandRows"])

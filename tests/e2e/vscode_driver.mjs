@@ -2,7 +2,7 @@
 // buttons, input boxes, notifications and the AutoGPT tree view. Every wait is on a condition, never a sleep.
 // Usage: node vscode_driver.mjs '<json: {url, shots, extensionDir, chromium, runs: {...}}>'
 // Prints one JSON line with what it saw; exits non-zero (after a "failure" screenshot) when a step fails.
-import { mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 
@@ -134,6 +134,28 @@ try {
   await palette('AutoGPT: Approve Step');
   seen.rejectRows = await taskRows(config.runs.reject.goal, 'finished', /write_file\s*feedback/, config.runs.reject.feedback);
   await shot('05-tasks-view-after-feedback');
+
+  // Run 3: a command shows as a document with its full text and where it runs; nothing runs until approved.
+  const command = config.runs.command;
+  await palette('AutoGPT: Run Agent on Goal');
+  await inputBox('AutoGPT: Run Agent on Goal', command.goal);
+  stage = 'command proposal';
+  await page.locator('.tab', { hasText: 'AutoGPT command, step 1' }).waitFor();
+  const editor = page.locator('.editor-instance', { has: page.locator('.view-line', { hasText: command.text }) });
+  const approve = editor.locator('.codelens-decoration a', { hasText: 'Approve' });
+  await approve.waitFor();
+  seen.commandText = await editor.locator('.view-lines').innerText();
+  seen.ranBeforeApproval = existsSync(path.join(config.workspace, command.file));
+  await shot('06-command-proposal');
+  stage = 'click Approve on the command (CodeLens)';
+  await approve.click();
+  await page.locator('.tab', { hasText: 'AutoGPT command, step 1' }).waitFor({ state: 'detached' });
+  stage = 'approve finish after the command (notification)';
+  const finished = page.locator('.notification-toast', { hasText: command.reason });
+  await finished.waitFor();
+  await finished.locator('.monaco-button', { hasText: 'Approve' }).click();
+  seen.commandRows = await taskRows(command.goal, 'finished', /execute_shell\s*approve/, command.output);
+  await shot('07-tasks-view-after-command');
   seen.statusBar = await page.locator('.statusbar-item', { hasText: 'AutoGPT' }).first().innerText();
   console.log(JSON.stringify(seen));
 } catch (e) {

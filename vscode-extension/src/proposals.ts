@@ -52,7 +52,9 @@ export class Proposals implements vscode.TextDocumentContentProvider, vscode.Cod
         'Reject',
         'Feedback…',
       );
+      // VS Code cannot take a notification back, so one decided elsewhere meanwhile may still be clicked
       if (choice && this.pending.has(proposal.stepId)) decide(choice, proposal);
+      else if (choice) void vscode.window.showInformationMessage('AutoGPT: that step was already decided.');
     }
   }
 
