@@ -110,8 +110,9 @@ def test_a_script_must_start_with_a_statement_and_compile() -> None:
     assert contents == {"type": "string", "pattern": PYTHON}
     assert re.match(PYTHON, "print('hi')") and not re.match(PYTHON, "Hello, World!")
     broken = {"use_tool": {"name": "write_file", "arguments": {"filename": "run.py", "contents": "print(1))"}}}
-    with pytest.raises(BadReply, match="not be valid Python"):
+    with pytest.raises(BadReply, match="not be valid Python") as refused:
         check_code(json.dumps(broken))
+    assert refused.value.raw == json.dumps(broken)  # kept: the next prompt shows the model what was refused
     check_code(json.dumps({"use_tool": {"name": "write_file", "arguments": {"filename": "a.txt", "contents": "("}}}))
 
 

@@ -199,6 +199,7 @@ class Agent:
                 reply = await self._chat(state.steps)
             except BadReply as e:
                 reply = None
+                step.raw_reply = e.raw
                 step.status, step.result = (
                     StepStatus.INVALID,
                     Result.error(f"Your reply could not be read: {e}"),

@@ -39,7 +39,12 @@ class LLMError(RuntimeError):
 
 
 class BadReply(LLMError):
-    """A reply arrived but could not be decoded; the loop treats it as an unusable reply, not an outage."""
+    """A reply arrived but could not be decoded or was refused; the loop treats it as an unusable reply, not an
+    outage. `raw` is its text when there is any, kept so the model (and the user) see what was refused."""
+
+    def __init__(self, message: str, raw: str = "") -> None:
+        super().__init__(message)
+        self.raw = raw
 
 
 class ToolsUnsupported(LLMError):

@@ -236,7 +236,7 @@ def check_code(text: str) -> None:
         try:
             compile(contents, name, "exec")
         except SyntaxError as e:
-            raise BadReply(f"{name} would not be valid Python ({e.msg}); write a script that runs") from e
+            raise BadReply(f"{name} would not be valid Python ({e.msg}); write a script that runs", raw=text) from e
 
 
 def reply_schema(tools: list[dict[str, Any]], ground: Grounding) -> dict[str, Any]:
