@@ -11,7 +11,7 @@ import json
 from typing import Any
 
 from autogpt_ls.llm.base import BadReply, ChatMessage, ChatReply, LLMError, OnText
-from autogpt_ls.llm.providers.openai import CallParts, SdkClient, StreamedReply, error_text
+from autogpt_ls.llm.providers.openai import CallParts, SdkClient, StreamedReply, error_text, transport_errors
 
 MAX_TOKENS = 4096  # required by the API; a proposal is far shorter
 
@@ -71,10 +71,9 @@ def add_event(streamed: StreamedReply, event: Any) -> str:
 class AnthropicProvider(SdkClient):
     def __init__(self, *, api_key: str, base_url: str | None, max_retries: int, timeout: float) -> None:
         import anthropic  # lazily, like every SDK
-        import httpx2  # anthropic's HTTP library, whose errors its stream lets through
 
         self._sdk = anthropic
-        self._transport_errors: tuple[type[Exception], ...] = (httpx2.HTTPError,)
+        self._transport_errors = transport_errors()
         self._client = anthropic.AsyncAnthropic(
             api_key=api_key, base_url=base_url, max_retries=max_retries, timeout=timeout
         )

@@ -7,7 +7,6 @@ from autogpt_ls.llm.providers.openai import ChatCompletionsProvider
 
 def groq_provider(*, api_key: str, base_url: str | None, max_retries: int, timeout: float) -> ChatCompletionsProvider:
     import groq  # lazily, like every SDK
-    import httpx  # groq's HTTP library, whose errors its stream lets through
 
     client = groq.AsyncGroq(api_key=api_key, base_url=base_url, max_retries=max_retries, timeout=timeout)
     # the groq SDK takes no stream_options: Groq puts the usage in the last chunk's x_groq by itself
@@ -16,7 +15,6 @@ def groq_provider(*, api_key: str, base_url: str | None, max_retries: int, timeo
         groq,
         url_setting="GROQ_BASE_URL",
         stream_usage=False,
-        transport_errors=(httpx.HTTPError,),
         options={},  # the groq SDK has no auth schemes to choose from: it always sends its key
         path="/openai/v1/chat/completions",
     )

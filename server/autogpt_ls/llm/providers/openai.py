@@ -7,6 +7,7 @@ module only builds its client and states its quirks.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import json
 import re
@@ -109,6 +110,16 @@ def error_text(error: Any) -> str:
     return str(getattr(error, "message", error))
 
 
+def transport_errors() -> tuple[type[Exception], ...]:
+    """The HTTP libraries' own errors: some SDK versions let them through when a stream breaks off (httpx's in
+    the older ones, httpx2's in anthropic's newer ones), where others wrap them in their APIError."""
+    found = []
+    for name in ("httpx", "httpx2"):
+        with contextlib.suppress(ImportError):
+            found.append(importlib.import_module(name).HTTPError)
+    return tuple(found)
+
+
 class SdkClient:
     """What every SDK-backed provider does alike: list its client's models endpoint, and close the client."""
 
@@ -132,9 +143,8 @@ class ChatCompletionsProvider(SdkClient):
     `stream_usage` asks for the usage chunk (servers that reject `stream_options` get False); `native_tools`
     False means the model gets JSON-reply prompts from the start; `adapt` reshapes the messages for
     templates with strict turn rules; `url_setting` is what to check when the server cannot be reached;
-    `transport_errors` are the HTTP library's own errors that an SDK lets through mid-stream; `options` are
-    the SDK's request options (OpenAI's clients send only the API key as bearer auth, as its `create` does);
-    `path` is where the SDK's `chat.completions.create` posts.
+    `options` are the SDK's request options (OpenAI's clients send only the API key as bearer auth, as its
+    `create` does); `path` is where the SDK's `chat.completions.create` posts.
     """
 
     def __init__(
@@ -147,7 +157,6 @@ class ChatCompletionsProvider(SdkClient):
         native_tools: bool = True,
         adapt: Adapt | None = None,
         deployment: Callable[[str], str] = str,
-        transport_errors: tuple[type[Exception], ...] = (),
         options: dict[str, Any] | None = None,
         path: str = "/chat/completions",
     ) -> None:
@@ -162,7 +171,7 @@ class ChatCompletionsProvider(SdkClient):
         self._no_tools: set[str] = set()
         self._adapt = adapt
         self._deployment = deployment
-        self._transport_errors = transport_errors
+        self._transport_errors = transport_errors()
 
     def tool_calling(self, model: str) -> bool:
         return self._native_tools and model not in self._no_tools
