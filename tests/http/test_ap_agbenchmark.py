@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 from apclient import Server
 from capable_model import respond
-from toolvenv import tool_venv
 
 from fakes.openai_server import FakeOpenAI
+from toolvenv import tool_venv
 
 CHALLENGES = [
     "TestWriteFile",

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 from apclient import Server
-from toolvenv import tool_venv
 
 from fakes.openai_server import FakeOpenAI, tool_call
+from toolvenv import tool_venv
 
 SCRIPT = Path(__file__).parent / "scripts" / "ap_client_workflow.py"
 

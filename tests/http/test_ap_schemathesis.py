@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 from apclient import SPEC, Server
-from toolvenv import tool_venv
 
 from fakes.openai_server import FakeOpenAI, Reply, tool_call
+from toolvenv import tool_venv
 
 VERSION = "4.32.5"
 # Three places where the spec is looser than any server can be, each narrowed to one operation:
