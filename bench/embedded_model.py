@@ -1,10 +1,11 @@
 """The embedded model (SmolLM2 135M in-process): load time, tokens/s, time to the first proposal, and the
 success rate over fixed simple file tasks, run by the real agent core in continuous mode.
 
-Three sets are reported apart: the tuning set, on which the provider's prompt was developed; the held-out set,
-written before it was ever run but seen since (so no longer held out); and a fresh set, written and committed
-before any change of the session that first ran it (its Python tasks are checked by running the script). The
-fresh set's rate is the one that counts. "Well-formed" counts replies that parse
+Four sets are reported apart: the tuning set, on which the provider's prompt was developed; the held-out set,
+written before it was ever run but seen since (so no longer held out); a fresh set, written and committed before
+the grounding rules (its Python tasks are checked by running the script) and seen since; and a second fresh set,
+written and committed before the retry of refused replies. The newest fresh set's rate is the one that counts.
+"Well-formed" counts replies that parse
 into one call of a registered tool with valid arguments; "accepted" also passed the tools' own checks (a read
 of a missing file is well-formed but refused). Targets: first proposal ≤ 30 s, 100% valid tool calls, ≥ 80%
 tasks done.
@@ -104,6 +105,21 @@ FRESH: list[tuple[str, dict[str, str], Check]] = [
     ("Create a markdown file changes.md containing 'First release'", {}, has("changes.md", "first release")),
     ("Write 'Shopping list' to a file named shop.md", {}, has("shop.md", "shopping list")),
 ]
+# Written before the provider retried refused replies by sampling (see git log), after FRESH had been seen.
+FRESH2: list[tuple[str, dict[str, str], Check]] = [
+    ("Write the word 'river' to a file named water.txt", {}, has("water.txt", "river")),
+    ("Create a file called motto.txt containing 'keep going'", {}, has("motto.txt", "keep going")),
+    ("Write the word 'Berlin' to a .txt file", {}, any_txt("berlin")),
+    ("Write the word purple to paint.txt", {}, has("paint.txt", "purple")),
+    ("Write the number 12 to a file named dozen.txt", {}, has("dozen.txt", "12")),
+    ("Store 'ready to ship' in status.md", {}, has("status.md", "ready to ship")),
+    ("Read input.md and write its text to output.md", {"input.md": "line one"}, has("output.md", "line one")),
+    ("Copy old.txt to new.txt", {"old.txt": "v1"}, has("new.txt", "v1")),
+    ("Create a Python script hi.py that prints hello there", {}, prints("hi.py", "hello there")),
+    ("Write a script count.py that prints 3", {}, prints("count.py", "3")),
+    ("Create a markdown file todo.md containing 'Fix the bug'", {}, has("todo.md", "fix the bug")),
+    ("Write 'Meeting at noon' to a file named agenda.md", {}, has("agenda.md", "meeting at noon")),
+]
 
 
 def _well_formed(raw: str, runtime: Runtime) -> bool:
@@ -161,7 +177,8 @@ async def main(threads: int) -> None:
         settings = Settings(data_dir=Path(tmp) / "data", local_model_threads=threads)
         runtime = Runtime(settings)
         figures = {}
-        for name, tasks in (("tuning set", TUNING), ("held-out set", HELD_OUT), ("fresh set", FRESH)):
+        sets = (("tuning set", TUNING), ("held-out set", HELD_OUT), ("fresh set", FRESH), ("fresh2 set", FRESH2))
+        for name, tasks in sets:
             print(name)
             figures[name] = await run_set(runtime, Path(tmp), tasks)
             f = figures[name]
