@@ -12,7 +12,10 @@ import pytest
 from autogpt_ls.llm.base import BadReply, ChatMessage, WireToolCall
 from autogpt_ls.llm.providers.local import (
     PYTHON,
+    RESAMPLE_TEMPERATURE,
+    RESAMPLES,
     Grounding,
+    LocalProvider,
     available,
     check_code,
     completion_prompt,
@@ -114,6 +117,37 @@ def test_a_script_must_start_with_a_statement_and_compile() -> None:
         check_code(json.dumps(broken))
     assert refused.value.raw == json.dumps(broken)  # kept: the next prompt shows the model what was refused
     check_code(json.dumps({"use_tool": {"name": "write_file", "arguments": {"filename": "a.txt", "contents": "("}}}))
+
+
+class ScriptedModel(LocalProvider):
+    """The provider with its model's completions scripted: which replies it refuses, and how it asks again."""
+
+    def __init__(self, texts: list[str]) -> None:
+        super().__init__(name="scripted", model_path=Path("none.gguf"), threads=1, context=512, max_tokens=64)
+        self.texts = texts
+        self.requests: list[dict[str, Any]] = []
+
+    def _generate(self, request: dict[str, Any]) -> dict[str, Any]:
+        self.requests.append(dict(request))
+        text = self.texts[len(self.requests) - 1]
+        return {"choices": [{"text": text}], "usage": {"prompt_tokens": 10, "completion_tokens": 5}}
+
+
+def write(contents: str) -> str:
+    return json.dumps({"use_tool": {"name": "write_file", "arguments": {"filename": "go.py", "contents": contents}}})
+
+
+async def test_a_refused_reply_is_sampled_again_seeded_before_the_loop_hears_of_it() -> None:
+    tools = ToolRegistry.default().specs()
+    model = ScriptedModel([write("print(1))"), write("print(1)")])
+    reply = await model.chat("local/x", conversation("Make go.py that prints 1")[:2], tools)
+    assert reply.content == write("print(1)") and (reply.prompt_tokens, reply.completion_tokens) == (20, 10)
+    assert [(r["temperature"], r.get("seed")) for r in model.requests] == [(0.0, None), (RESAMPLE_TEMPERATURE, 1)]
+
+    broken = ScriptedModel([write(f"print({n}))") for n in range(RESAMPLES + 1)])
+    with pytest.raises(BadReply, match="not be valid Python") as refused:
+        await broken.chat("local/x", conversation("Make go.py that prints 1")[:2], tools)
+    assert refused.value.raw == write(f"print({RESAMPLES}))") and len(broken.requests) == RESAMPLES + 1
 
 
 def test_the_prompt_replays_the_history_as_numbered_steps() -> None:

@@ -29,6 +29,8 @@ NOTICE = (
 )
 MAX_STRING = 200
 MAX_RESULT = 300
+RESAMPLES = 2
+RESAMPLE_TEMPERATURE = 0.8
 
 FEW_SHOT = """You are an agent that completes a task by calling one tool per step, then calls finish.
 Tools:
@@ -360,18 +362,28 @@ class LocalProvider:
             "max_tokens": self._max_tokens,
             "stop": ["\nResult:", "\nStep"],
         }
-        # loading and generating take seconds: off the event loop, so the LSP/HTTP server stays responsive
-        result = await asyncio.to_thread(self._generate, request)
-        if "error" in result:
-            raise LLMError(f"embedded model: {result['error']}")
-        usage = result.get("usage") or {}
-        text = str(result["choices"][0]["text"]).strip()  # not streamed: partial grammar-bound JSON tells nobody much
-        check_code(text)
-        return ChatReply(
-            content=text,
-            prompt_tokens=int(usage.get("prompt_tokens", 0)),
-            completion_tokens=int(usage.get("completion_tokens", 0)),
-        )
+        prompt_tokens = completion_tokens = resamples = 0
+        while True:
+            # loading and generating take seconds: off the event loop, so the LSP/HTTP server stays responsive
+            result = await asyncio.to_thread(self._generate, request)
+            if "error" in result:
+                raise LLMError(f"embedded model: {result['error']}")
+            usage = result.get("usage") or {}
+            prompt_tokens += int(usage.get("prompt_tokens", 0))
+            completion_tokens += int(usage.get("completion_tokens", 0))
+            text = str(result["choices"][0]["text"]).strip()  # not streamed: partial constrained JSON tells little
+            try:
+                check_code(text)
+            except BadReply:
+                # Greedy decoding repeats a refused reply word for word, even when told why: sample instead (seeded,
+                # so runs repeat), a few times, before the loop hears of it.
+                resamples += 1
+                if resamples > RESAMPLES:
+                    raise
+                log.info("embedded model: refused reply, sampling again (%d/%d)", resamples, RESAMPLES)
+                request |= {"temperature": RESAMPLE_TEMPERATURE, "seed": resamples}
+                continue
+            return ChatReply(content=text, prompt_tokens=prompt_tokens, completion_tokens=completion_tokens)
 
     def _generate(self, request: dict[str, Any]) -> dict[str, Any]:
         return _Model.get(self._path, self._threads, self._context).complete(request)
