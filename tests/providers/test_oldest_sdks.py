@@ -35,7 +35,8 @@ def test_the_declared_oldest_sdks_pass_the_provider_and_core_tests() -> None:
         for d in metadata.distributions()
         if d.metadata["Name"].lower().replace("_", "-") not in LEFT_OUT
     )
-    requirements = installed + declared_minimums()
+    minimums = declared_minimums()
+    requirements = installed + minimums
     digest = hashlib.sha256("\n".join(requirements).encode()).hexdigest()[:12]
     bin_dir = venv_with(f"oldest-sdks-{digest}", requirements)
     show = f"import {', '.join(SDKS)}; print({', '.join(f'{m}.__version__' for m in SDKS)})"
@@ -45,7 +46,7 @@ def test_the_declared_oldest_sdks_pass_the_provider_and_core_tests() -> None:
         text=True,
         check=True,
     ).stdout.split()
-    assert [f"{m}=={v}" for m, v in zip(SDKS, versions, strict=True)] == declared_minimums()
+    assert [f"{m}=={v}" for m, v in zip(SDKS, versions, strict=True)] == minimums
     env = os.environ | {"PYTHONPATH": str(ROOT / "server")}
     tests = ["tests/providers", "tests/core", "-k", "not local and not oldest_sdks"]
     proc = subprocess.run(
@@ -56,5 +57,5 @@ def test_the_declared_oldest_sdks_pass_the_provider_and_core_tests() -> None:
         text=True,
         timeout=900,
     )
-    assert proc.returncode == 0, f"{' '.join(declared_minimums())}:\n{proc.stdout[-6000:]}{proc.stderr[-2000:]}"
+    assert proc.returncode == 0, f"{' '.join(minimums)}:\n{proc.stdout[-6000:]}{proc.stderr[-2000:]}"
     assert " passed" in proc.stdout.splitlines()[-1]

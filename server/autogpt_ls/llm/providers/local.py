@@ -117,20 +117,27 @@ def past_steps(messages: list[ChatMessage]) -> list[Past]:
         if message.role != "assistant":
             continue
         if message.tool_calls:
-            name, raw, ok = message.tool_calls[0].name, message.tool_calls[0].arguments, answer.role == "tool"
+            call = message.tool_calls[0]
+            name, arguments, ok = call.name, _decoded(call.arguments), answer.role == "tool"
         else:
             try:
-                call = json.loads(message.content).get("use_tool", {})
+                refused = json.loads(message.content).get("use_tool", {})
             except (json.JSONDecodeError, AttributeError):
-                call = {}
-            name, raw, ok = str(call.get("name", "")), json.dumps(call.get("arguments", {})), False
-        try:
-            arguments = json.loads(raw or "{}")
-        except json.JSONDecodeError:
-            arguments = {}
+                refused = {}
+            given = refused.get("arguments", {})
+            name, arguments, ok = str(refused.get("name", "")), given if isinstance(given, dict) else {}, False
         ok = ok and not answer.content.startswith("Error:")
-        steps.append(Past(name, arguments if isinstance(arguments, dict) else {}, ok, answer.content))
+        steps.append(Past(name, arguments, ok, answer.content))
     return steps
+
+
+def _decoded(raw: str) -> dict[str, Any]:
+    """A tool call's arguments from their JSON text; anything but an object counts as none."""
+    try:
+        arguments = json.loads(raw or "{}")
+    except json.JSONDecodeError:
+        return {}
+    return arguments if isinstance(arguments, dict) else {}
 
 
 @dataclass(frozen=True)
@@ -274,11 +281,7 @@ def _step_line(message: ChatMessage) -> str:
     """One of the agent's past steps, in the few-shot format."""
     if message.tool_calls:
         call = message.tool_calls[0]
-        try:
-            arguments = json.loads(call.arguments or "{}")
-        except json.JSONDecodeError:
-            arguments = {}
-        return json.dumps({"use_tool": {"name": call.name, "arguments": arguments}})
+        return json.dumps({"use_tool": {"name": call.name, "arguments": _decoded(call.arguments)}})
     return message.content.strip().replace("\n", " ")
 
 
