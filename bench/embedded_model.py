@@ -25,11 +25,11 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from autogpt_ls.agent.models import Decision, Step, StepStatus
 from autogpt_ls.agent.parsing import UnusableReply, parse_reply
 from autogpt_ls.agent.runtime import Runtime
 from autogpt_ls.llm.base import ChatReply
 from autogpt_ls.llm.providers.local import _Model, bundled_model
+from autogpt_ls.models import Decision, Step, StepStatus
 from autogpt_ls.settings import Settings
 
 Check = Callable[[Path], bool]

@@ -21,8 +21,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from autogpt_ls.agent.events import Event, StepCompleted, Thinking
-from autogpt_ls.agent.models import Decision, Step
 from autogpt_ls.agent.runtime import Runtime
+from autogpt_ls.models import Decision, Step
 from autogpt_ls.settings import Settings
 from fakes.openai_server import FakeOpenAI, tool_call
 

@@ -11,7 +11,7 @@ from platformdirs import user_config_dir, user_data_dir
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from autogpt_ls.agent.models import AIProfile, PromptSettings
+from autogpt_ls.models import AIProfile, PromptSettings
 
 APP = "autogpt-ls"
 CommaList = Annotated[list[str], NoDecode]

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from autogpt_ls.agent.models import Step, StepStatus, Task, new_id, utcnow
+from autogpt_ls.models import Step, StepStatus, Task, new_id, utcnow
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS tasks (

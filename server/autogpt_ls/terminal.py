@@ -25,8 +25,8 @@ from autogpt_ls.agent.events import (
     Thinking,
     ThinkingDelta,
 )
-from autogpt_ls.agent.models import Decision, DecisionKind, Step, StepStatus, Task, TaskStatus
 from autogpt_ls.llm.providers.local import NOTICE
+from autogpt_ls.models import Decision, DecisionKind, Step, StepStatus, Task, TaskStatus
 from autogpt_ls.tools.base import FileChange, Preview
 from autogpt_ls.tools.registry import ToolRegistry
 

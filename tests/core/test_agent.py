@@ -10,8 +10,8 @@ import pytest
 
 from autogpt_ls.agent.events import Event, ProposalMade, TaskEnded
 from autogpt_ls.agent.loop import StepConflict
-from autogpt_ls.agent.models import Decision, DecisionKind, StepStatus, TaskStatus
 from autogpt_ls.agent.runtime import Runtime
+from autogpt_ls.models import Decision, DecisionKind, StepStatus, TaskStatus
 from autogpt_ls.settings import Settings
 from autogpt_ls.tools.base import CommandPreview, FileChange
 from fakes.openai_server import FakeOpenAI, tool_call

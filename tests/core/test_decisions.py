@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from autogpt_ls.agent.decisions import ReservedAnswer, parse_answer
-from autogpt_ls.agent.models import Decision, DecisionKind
+from autogpt_ls.models import Decision, DecisionKind
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from autogpt_ls.agent.models import Proposal, Step, StepStatus, Task, TaskConfig, ToolCall
+from autogpt_ls.models import Proposal, Step, StepStatus, Task, TaskConfig, ToolCall
 from autogpt_ls.store import LeaseHeld, Store
 
 

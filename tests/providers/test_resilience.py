@@ -13,8 +13,8 @@ import pytest
 from cases import Case
 
 from autogpt_ls.agent.events import Event, ProposalMade, ThinkingDelta
-from autogpt_ls.agent.models import Decision, DecisionKind, Step, StepStatus, Task, TaskStatus
 from autogpt_ls.agent.runtime import Runtime
+from autogpt_ls.models import Decision, DecisionKind, Step, StepStatus, Task, TaskStatus
 from autogpt_ls.settings import Settings
 from fakes.openai_server import Reply, content, status
 

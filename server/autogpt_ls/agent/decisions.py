@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from autogpt_ls.agent.models import Decision, DecisionKind, Task
+from autogpt_ls.models import Decision, DecisionKind, Task
 from autogpt_ls.tools.base import ToolKind
 
 _APPROVE_N = re.compile(r"^y\s*-\s*(\d+)$", re.IGNORECASE)

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from autogpt_ls.agent.models import Step, Task
+from autogpt_ls.models import Step, Task
 from autogpt_ls.tools.base import Preview
 
 

@@ -26,7 +26,13 @@ from autogpt_ls.agent.events import (
     Thinking,
     ThinkingDelta,
 )
-from autogpt_ls.agent.models import (
+from autogpt_ls.agent.parsing import UnusableReply, parse_reply
+from autogpt_ls.agent.prompt import History
+from autogpt_ls.executors.base import Executor
+from autogpt_ls.llm.base import BadReply, ChatProvider, ChatReply, LLMError, ToolsUnsupported
+from autogpt_ls.llm.pricing import cost_usd
+from autogpt_ls.llm.registry import split_model
+from autogpt_ls.models import (
     Decision,
     DecisionKind,
     Result,
@@ -36,12 +42,6 @@ from autogpt_ls.agent.models import (
     TaskStatus,
     Usage,
 )
-from autogpt_ls.agent.parsing import UnusableReply, parse_reply
-from autogpt_ls.agent.prompt import History
-from autogpt_ls.executors.base import Executor
-from autogpt_ls.llm.base import BadReply, ChatProvider, ChatReply, LLMError, ToolsUnsupported
-from autogpt_ls.llm.pricing import cost_usd
-from autogpt_ls.llm.registry import split_model
 from autogpt_ls.store import Store
 from autogpt_ls.tools.base import Buffers, Preview, ShellPolicy, Tool, ToolContext, ToolRefused, no_buffers
 from autogpt_ls.tools.registry import ToolRegistry

@@ -7,8 +7,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from autogpt_ls.agent.models import Proposal, ToolCall
 from autogpt_ls.llm.base import ChatReply
+from autogpt_ls.models import Proposal, ToolCall
 from autogpt_ls.tools.registry import ToolRegistry
 
 JSON_FORMAT = '{"thoughts": "<your reasoning>", "use_tool": {"name": "<tool name>", "arguments": {<arguments>}}}'

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from autogpt_ls.agent.models import Step, StepStatus, Task
 from autogpt_ls.agent.parsing import JSON_FORMAT
 from autogpt_ls.llm.base import ChatMessage, WireToolCall
+from autogpt_ls.models import Step, StepStatus, Task
 
 DEFAULT_CONSTRAINTS = [
     "Exclusively use the tools listed; call exactly one tool per reply.",

@@ -10,12 +10,12 @@ from typing import Literal
 
 from autogpt_ls.agent.events import Event, EventSink, ProposalMade, StepCompleted, TaskEnded
 from autogpt_ls.agent.loop import Agent, Ask
-from autogpt_ls.agent.models import AIProfile, Limits, PromptSettings, Task, TaskConfig, TaskStatus, new_id
 from autogpt_ls.executors.base import Executor
 from autogpt_ls.executors.local import LocalExecutor
 from autogpt_ls.llm.base import ChatProvider
 from autogpt_ls.llm.pricing import PRICES
 from autogpt_ls.llm.registry import make_provider, smart_model, split_model
+from autogpt_ls.models import AIProfile, Limits, PromptSettings, Task, TaskConfig, TaskStatus, new_id
 from autogpt_ls.settings import ConfigError, Settings, env_files
 from autogpt_ls.store import Store, lease_owner_id
 from autogpt_ls.tools.base import Buffers, ShellPolicy, no_buffers

@@ -26,10 +26,10 @@ from typing import Any, Generic, Literal, TypeVar
 from pydantic import BaseModel
 
 from autogpt_ls.agent.loop import MAX_CONSECUTIVE_FAILURES, Agent, StepConflict
-from autogpt_ls.agent.models import Decision, DecisionKind, Step, StepStatus, Task, TaskStatus, Usage
 from autogpt_ls.agent.prompt import observation
 from autogpt_ls.agent.runtime import LEASE_TTL, Runtime
 from autogpt_ls.llm.base import LLMError
+from autogpt_ls.models import Decision, DecisionKind, Step, StepStatus, Task, TaskStatus, Usage
 from autogpt_ls.settings import ConfigError
 from autogpt_ls.store import Artifact, LeaseHeld, lease_owner_id
 from autogpt_ls.tools.base import ToolKind

@@ -11,11 +11,11 @@ from lsprotocol import types
 from pygls.exceptions import JsonRpcInvalidParams, JsonRpcInvalidRequest
 from pygls.uris import to_fs_path
 
-from autogpt_ls.agent.models import Decision, DecisionKind, Task
 from autogpt_ls.lsp import previews
 from autogpt_ls.lsp.protocol import RunParams, StepParams, TaskParams
 from autogpt_ls.lsp.server import AutogptLanguageServer
 from autogpt_ls.lsp.sessions import SessionError
+from autogpt_ls.models import Decision, DecisionKind, Task
 from autogpt_ls.settings import ConfigError
 
 log = logging.getLogger(__name__)

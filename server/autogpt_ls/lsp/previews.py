@@ -10,7 +10,7 @@ from lsprotocol import types
 from pygls.uris import from_fs_path
 
 if TYPE_CHECKING:
-    from autogpt_ls.agent.models import Step
+    from autogpt_ls.models import Step
     from autogpt_ls.tools.base import FileChange
 
 SOURCE = "autogpt"

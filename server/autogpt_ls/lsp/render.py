@@ -17,8 +17,8 @@ from autogpt_ls.agent.events import (
     Thinking,
     ThinkingDelta,
 )
-from autogpt_ls.agent.models import Step, StepStatus
 from autogpt_ls.lsp import previews
+from autogpt_ls.models import Step, StepStatus
 from autogpt_ls.tools.base import CommandPreview, FileChange
 
 if TYPE_CHECKING:

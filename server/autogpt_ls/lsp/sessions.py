@@ -6,8 +6,8 @@ import asyncio
 import logging
 from dataclasses import dataclass, field
 
-from autogpt_ls.agent.models import Decision, Step, Task
 from autogpt_ls.agent.runtime import Runtime
+from autogpt_ls.models import Decision, Step, Task
 
 log = logging.getLogger(__name__)
 

@@ -10,8 +10,8 @@ from typing import Any, Literal, get_type_hints
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
-from autogpt_ls.agent.models import Result
 from autogpt_ls.executors.base import Executor, OutputCallback
+from autogpt_ls.models import Result
 
 ToolKind = Literal["read", "write", "command", "ask_user", "finish"]
 

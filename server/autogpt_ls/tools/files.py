@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from pydantic import Field
 
-from autogpt_ls.agent.models import Result
+from autogpt_ls.models import Result
 from autogpt_ls.tools.base import FileChange, ToolContext, ToolRefused, tool
 
 Filename = Annotated[str, Field(description="Path of the file, relative to the workspace")]

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from pydantic import Field
 
-from autogpt_ls.agent.models import Result
+from autogpt_ls.models import Result
 from autogpt_ls.tools.base import ToolContext, tool
 
 
