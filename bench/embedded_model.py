@@ -25,6 +25,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from autogpt_ls.agent.driver import interact
 from autogpt_ls.agent.parsing import UnusableReply, parse_reply
 from autogpt_ls.agent.runtime import Runtime
 from autogpt_ls.llm.base import ChatReply
@@ -139,14 +140,15 @@ async def run_set(runtime: Runtime, root: Path, tasks: list[tuple[str, dict[str,
         ws.mkdir()
         for name, text in files.items():
             (ws / name).write_text(text)
-        task = runtime.new_task(goal, ws, smart_llm="local/smollm2-135m", continuous=True, continuous_limit=6)
+        task = await runtime.new_task(goal, ws, smart_llm="local/smollm2-135m", continuous=True, continuous_limit=6)
         started = time.perf_counter()
 
         async def never(_step: Step) -> Decision:
             raise AssertionError("continuous mode asks nobody")
 
-        task = await runtime.drive(task, never)
-        steps = runtime.store.get_steps(task.id)
+        async with runtime.driving(task.id) as driver:
+            task = await interact(driver, never)
+        steps = await runtime.store.get_steps(task.id)
         first.append(next((s.llm_seconds for s in steps), time.perf_counter() - started))
         replies += len(steps)
         valid += sum(s.status != StepStatus.INVALID for s in steps)

@@ -20,6 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
+from autogpt_ls.agent.driver import interact
 from autogpt_ls.agent.events import Event, StepCompleted, Thinking
 from autogpt_ls.agent.runtime import Runtime
 from autogpt_ls.models import Decision, Step
@@ -34,7 +35,7 @@ async def measure(steps: int, base_url: str, root: Path) -> list[float]:
         openai_base_url=base_url, smart_llm="openai/gpt-4o-mini", data_dir=root / "data", max_steps=None
     )
     runtime = Runtime(settings)
-    task = runtime.new_task("benchmark", workspace, continuous=True, continuous_limit=steps)
+    task = await runtime.new_task("benchmark", workspace, continuous=True, continuous_limit=steps)
     started: dict[int, float] = {}
     overhead: list[float] = []
 
@@ -50,7 +51,8 @@ async def measure(steps: int, base_url: str, root: Path) -> list[float]:
         raise AssertionError("continuous mode asks nobody")
 
     runtime.subscribe(on_event)
-    await runtime.drive(task, never)
+    async with runtime.driving(task.id) as driver:
+        await interact(driver, never)
     await runtime.aclose()
     return overhead
 

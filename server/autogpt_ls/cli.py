@@ -7,12 +7,25 @@ import logging
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import click
 
 EXIT_CONFIG = 2
 log = logging.getLogger("autogpt_ls")
+if TYPE_CHECKING:
+    from autogpt_ls.agent.errors import CoreError
+    from autogpt_ls.agent.runtime import Runtime
+    from autogpt_ls.models import Task
+
+
+def exit_code(error: CoreError) -> int:
+    """The core's refusals as exit codes: a task that cannot be resumed is a configuration error (2), a task
+    driven elsewhere another failure (1)."""
+    from autogpt_ls.agent import errors
+
+    codes: dict[type[CoreError], int] = {errors.NotFound: EXIT_CONFIG, errors.TaskOver: EXIT_CONFIG}
+    return codes.get(type(error), 1)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -52,6 +65,7 @@ def run(**options: Any) -> None:
     """
     from pydantic import ValidationError
 
+    from autogpt_ls.agent.errors import CoreError
     from autogpt_ls.settings import ConfigError
 
     try:
@@ -59,6 +73,9 @@ def run(**options: Any) -> None:
     except ConfigError as e:
         click.echo(f"Configuration error: {e}", err=True)
         sys.exit(EXIT_CONFIG)
+    except CoreError as e:
+        click.echo(str(e), err=True)
+        sys.exit(exit_code(e))
     except ValidationError as e:
         fields = ", ".join(str(err["loc"][0]).upper() for err in e.errors() if err["loc"])
         click.echo(f"Configuration error in {fields or 'settings'}: {e}", err=True)
@@ -86,10 +103,10 @@ class RunOptions:
 
 
 async def _run(opts: RunOptions) -> int:
+    from autogpt_ls.agent.driver import interact
     from autogpt_ls.agent.runtime import Runtime
     from autogpt_ls.logs import configure_logging
-    from autogpt_ls.settings import Settings, load_ai_profile, load_prompt_settings
-    from autogpt_ls.store import LeaseHeld
+    from autogpt_ls.settings import Settings
     from autogpt_ls.terminal import EXIT_CODES, Terminal
 
     settings = Settings.load()
@@ -97,32 +114,33 @@ async def _run(opts: RunOptions) -> int:
     runtime = Runtime(settings)
     terminal = Terminal(runtime.tools)
     try:
-        if opts.resume_id:
-            task = runtime.resumable(opts.resume_id)
-        else:
-            profile = load_ai_profile(opts.ai_settings) if opts.ai_settings else None
-            goal = opts.goal or ("; ".join(profile.ai_goals) if profile else "")
-            task = runtime.new_task(
-                goal,
-                opts.workspace,
-                smart_llm=opts.smart_llm,
-                fast_llm=opts.fast_llm,
-                continuous=opts.continuous,
-                continuous_limit=opts.continuous_limit,
-                profile=profile.model_copy(update={"ai_goals": profile.ai_goals or [goal]}) if profile else None,
-                prompt=load_prompt_settings(opts.prompt_settings) if opts.prompt_settings else None,
-                executor=opts.executor,
-                network=opts.network,
-            )
-        terminal.say_start(task)
-        runtime.subscribe(terminal.show)
-        task = await runtime.drive(task, terminal.ask)
+        task_id = opts.resume_id or (await _new_task(runtime, opts)).id
+        async with runtime.driving(task_id, resume=bool(opts.resume_id)) as driver:
+            terminal.say_start(driver.task)
+            runtime.subscribe(terminal.show)
+            task = await interact(driver, terminal.ask)
         return EXIT_CODES[task.status]
-    except LeaseHeld as e:
-        click.echo(str(e), err=True)
-        return 1
     finally:
         await runtime.aclose()
+
+
+async def _new_task(runtime: Runtime, opts: RunOptions) -> Task:
+    from autogpt_ls.settings import load_ai_profile, load_prompt_settings
+
+    profile = load_ai_profile(opts.ai_settings) if opts.ai_settings else None
+    goal = opts.goal or ("; ".join(profile.ai_goals) if profile else "")
+    return await runtime.new_task(
+        goal,
+        opts.workspace,
+        smart_llm=opts.smart_llm,
+        fast_llm=opts.fast_llm,
+        continuous=opts.continuous,
+        continuous_limit=opts.continuous_limit,
+        profile=profile.model_copy(update={"ai_goals": profile.ai_goals or [goal]}) if profile else None,
+        prompt=load_prompt_settings(opts.prompt_settings) if opts.prompt_settings else None,
+        executor=opts.executor,
+        network=opts.network,
+    )
 
 
 @main.command()

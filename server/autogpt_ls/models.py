@@ -1,4 +1,6 @@
-"""Typed records of the agent loop; the store persists them and every front end renders them."""
+"""Typed records of the agent loop, at the bottom of the package: the store persists them, every layer uses them
+and every front end renders them. On the LSP wire they are camelCase (`by_alias`); the store and the Agent
+Protocol keep the field names, and both spellings are read, so records saved before the casing change load."""
 
 from __future__ import annotations
 
@@ -7,7 +9,16 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic.alias_generators import to_camel
+
+ToolKind = Literal["read", "write", "command", "ask_user", "finish"]
+
+
+class Record(BaseModel):
+    """Every record: camelCase aliases for the wire, field names accepted too."""
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
 
 
 def new_id() -> str:
@@ -18,7 +29,7 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-class Usage(BaseModel):
+class Usage(Record):
     """Tokens and cost of one or more LLM calls; cost is None when the model has no known price."""
 
     prompt_tokens: int = 0
@@ -34,7 +45,7 @@ class Usage(BaseModel):
         )
 
 
-class ToolCall(BaseModel):
+class ToolCall(Record):
     """One validated call of a registered tool."""
 
     id: str = Field(default_factory=lambda: "call_" + new_id()[:12])
@@ -42,7 +53,7 @@ class ToolCall(BaseModel):
     arguments: dict[str, Any] = Field(default_factory=dict)
 
 
-class Proposal(BaseModel):
+class Proposal(Record):
     """What the LLM wants to do next: its thoughts and exactly one tool call."""
 
     thoughts: str = ""
@@ -51,27 +62,51 @@ class Proposal(BaseModel):
 
 
 class DecisionKind(StrEnum):
+    """What is done with a proposal (undo, redo, self-feedback, rethink and change-set approval come later)."""
+
     APPROVE = "approve"
     REJECT = "reject"
     FEEDBACK = "feedback"
     ANSWER = "answer"
 
 
-class Decision(BaseModel):
-    """The human's (or continuous mode's) verdict on one proposal."""
+class DecisionSource(StrEnum):
+    """Who approved: the human, the credit of their `y -N`, continuous mode, or (later) an approval rule."""
+
+    HUMAN = "human"
+    CREDIT = "credit"
+    CONTINUOUS = "continuous"
+    RULE = "rule"
+
+
+class Decision(Record):
+    """The verdict on one proposal and where it came from."""
 
     kind: DecisionKind
     times: int = 1
     text: str = ""
-    auto: bool = False
+    source: DecisionSource = DecisionSource.HUMAN
+
+    @model_validator(mode="before")
+    @classmethod
+    def _saved_auto(cls, data: Any) -> Any:
+        """Steps saved before `source` existed said `auto: true` for any automatic approval."""
+        if isinstance(data, dict) and data.pop("auto", False) and "source" not in data:
+            data["source"] = DecisionSource.CONTINUOUS
+        return data
+
+    @property
+    def auto(self) -> bool:
+        return self.source != DecisionSource.HUMAN
 
 
-class Result(BaseModel):
+class Result(Record):
     """What the agent observed after a step; `ok=False` results are errors the LLM must see."""
 
     ok: bool
     output: str = ""
     exit_code: int | None = None
+    files: list[str] = Field(default_factory=list)  # workspace files the step wrote (relative): its artifacts
 
     @classmethod
     def error(cls, message: str) -> Result:
@@ -88,7 +123,7 @@ class StepStatus(StrEnum):
     INTERRUPTED = "interrupted"  # the process died while executing; outcome unknown
 
 
-class Step(BaseModel):
+class Step(Record):
     id: str = Field(default_factory=new_id)
     task_id: str
     index: int
@@ -109,7 +144,7 @@ class TaskStatus(StrEnum):
     FAILED = "failed"
 
 
-class Limits(BaseModel):
+class Limits(Record):
     """Hard limits the loop enforces in code; None means unlimited."""
 
     max_steps: int | None = 50
@@ -117,7 +152,7 @@ class Limits(BaseModel):
     max_seconds: float | None = None
 
 
-class AIProfile(BaseModel):
+class AIProfile(Record):
     """AutoGPT's ai_settings.yaml."""
 
     ai_name: str = "AutoGPT"
@@ -128,7 +163,7 @@ class AIProfile(BaseModel):
     ai_goals: list[str] = Field(default_factory=list)
 
 
-class PromptSettings(BaseModel):
+class PromptSettings(Record):
     """AutoGPT's prompt_settings.yaml: the system prompt's lists."""
 
     constraints: list[str] = Field(default_factory=list)
@@ -136,7 +171,7 @@ class PromptSettings(BaseModel):
     best_practices: list[str] = Field(default_factory=list)
 
 
-class TaskConfig(BaseModel):
+class TaskConfig(Record):
     """Everything fixed when a task is created, so a resumed task behaves as it started."""
 
     smart_llm: str
@@ -150,7 +185,7 @@ class TaskConfig(BaseModel):
     network: bool = False  # the sandbox's network, on only when the user asked for this task
 
 
-class TaskState(BaseModel):
+class TaskState(Record):
     """Counters the loop keeps between steps and across restarts."""
 
     steps: int = 0
@@ -161,7 +196,7 @@ class TaskState(BaseModel):
     consecutive_failures: int = 0
 
 
-class Task(BaseModel):
+class Task(Record):
     id: str = Field(default_factory=new_id)
     goal: str
     workspace: str

@@ -25,9 +25,9 @@ from autogpt_ls.agent.events import (
     Thinking,
     ThinkingDelta,
 )
+from autogpt_ls.changes import ChangeSet, FileChange, Preview
 from autogpt_ls.llm.providers.local import NOTICE
 from autogpt_ls.models import Decision, DecisionKind, Step, StepStatus, Task, TaskStatus
-from autogpt_ls.tools.base import FileChange, Preview
 from autogpt_ls.tools.registry import ToolRegistry
 
 PROMPT = "Approve? y = run it, y -N = run it and the next N-1, n = stop, anything else = feedback: "
@@ -36,10 +36,13 @@ EXIT_CODES = {TaskStatus.FINISHED: 0, TaskStatus.STOPPED: 3, TaskStatus.FAILED: 
 
 
 def unified_diff(change: FileChange) -> str:
+    if change.binary:
+        return f"Binary file {change.path} {change.change}\n"
     before = (change.before or "").splitlines(keepends=True)
-    after = change.after.splitlines(keepends=True)
-    label = "/dev/null" if change.before is None else f"a/{change.path}"
-    lines = difflib.unified_diff(before, after, fromfile=label, tofile=f"b/{change.path}")
+    after = (change.after or "").splitlines(keepends=True)
+    old = "/dev/null" if change.before is None else f"a/{change.path}"
+    new = "/dev/null" if change.after is None else f"b/{change.path}"
+    lines = difflib.unified_diff(before, after, fromfile=old, tofile=new)
     return "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in lines)
 
 
@@ -57,11 +60,12 @@ class Terminal:
         self.console.print(Text(text, style=style))
 
     def _preview(self, preview: Preview | None) -> None:
-        if isinstance(preview, FileChange):
-            diff = unified_diff(preview) or "(no change to the file)\n"
-            for line in diff.splitlines():
-                style = "green" if line.startswith("+") else "red" if line.startswith("-") else ""
-                self._say(line, style)
+        if isinstance(preview, ChangeSet):
+            for change in preview.files:
+                diff = unified_diff(change) or f"(no change to {change.path})\n"
+                for line in diff.splitlines():
+                    style = "green" if line.startswith("+") else "red" if line.startswith("-") else ""
+                    self._say(line, style)
         elif preview is not None:
             self._say(f"Command ({preview.language}), runs {preview.where}:", "bold")
             self._say(preview.command, "yellow")

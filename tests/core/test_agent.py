@@ -8,12 +8,13 @@ from pathlib import Path
 
 import pytest
 
+from autogpt_ls.agent.driver import Pending, interact
+from autogpt_ls.agent.errors import TaskBusy
 from autogpt_ls.agent.events import Event, ProposalMade, TaskEnded
-from autogpt_ls.agent.loop import StepConflict
 from autogpt_ls.agent.runtime import Runtime
+from autogpt_ls.changes import ChangeSet, CommandPreview
 from autogpt_ls.models import Decision, DecisionKind, StepStatus, TaskStatus
 from autogpt_ls.settings import Settings
-from autogpt_ls.tools.base import CommandPreview, FileChange
 from fakes.openai_server import FakeOpenAI, tool_call
 
 
@@ -27,26 +28,28 @@ async def runtime(fake: FakeOpenAI, data_dir: Path) -> AsyncIterator[Runtime]:
     await rt.aclose()
 
 
-async def test_two_front_ends_approving_one_step_run_it_once(
+async def test_one_driver_per_task_and_an_approved_step_runs_once(
     runtime: Runtime, fake: FakeOpenAI, workspace: Path
 ) -> None:
     fake.script(tool_call("execute_shell", {"command_line": "echo ran >> count.txt"}))
-    task = runtime.new_task("count", workspace)
-    editor = runtime.agent(task)
+    task = await runtime.new_task("count", workspace)
     other_runtime = Runtime(runtime.settings)  # another front end, e.g. the HTTP server in another process
-    http = other_runtime.agent(other_runtime.store.get_task(task.id))  # type: ignore[arg-type]
-    step = await editor.think()
-    assert step.status == StepStatus.AWAITING
-    approve = Decision(kind=DecisionKind.APPROVE)
-    results = await asyncio.gather(
-        editor.decide(step.model_copy(deep=True), approve),
-        http.decide(step.model_copy(deep=True), approve),
-        return_exceptions=True,
-    )
-    assert sum(isinstance(r, StepConflict) for r in results) == 1
-    assert (workspace / "count.txt").read_text() == "ran\n"
-    with pytest.raises(StepConflict):
-        await editor.decide(step, approve)
+    async with runtime.driving(task.id) as driver:
+        pending = await driver.advance()
+        assert isinstance(pending, Pending) and pending.step.status == StepStatus.AWAITING
+        with pytest.raises(TaskBusy, match="being driven by another process"):
+            async with other_runtime.driving(task.id):
+                pass
+        step, approve = pending.step, Decision(kind=DecisionKind.APPROVE)
+        results = await asyncio.gather(
+            driver.agent.decide(step.model_copy(deep=True), approve),
+            driver.agent.decide(step.model_copy(deep=True), approve),
+            return_exceptions=True,
+        )
+        assert sum(isinstance(r, TaskBusy) for r in results) == 1
+        assert (workspace / "count.txt").read_text() == "ran\n"
+        with pytest.raises(TaskBusy):
+            await driver.agent.decide(step, approve)
     await other_runtime.aclose()
 
 
@@ -58,19 +61,22 @@ async def test_events_carry_previews_and_the_end(runtime: Runtime, fake: FakeOpe
         tool_call("finish", {"reason": "done"}),
     )
     events: list[Event] = []
-    task = runtime.new_task("edit", workspace)
+    task = await runtime.new_task("edit", workspace)
 
     async def approve(_step: object) -> Decision:
         return Decision(kind=DecisionKind.APPROVE)
 
     runtime.subscribe(events.append)
-    ended = await runtime.drive(task, approve)
+    async with runtime.driving(task.id) as driver:
+        ended = await interact(driver, approve)
     assert ended.status == TaskStatus.FINISHED and ended.end_reason == "done"
     previews = [e.preview for e in events if isinstance(e, ProposalMade)]
-    assert isinstance(previews[0], FileChange) and (previews[0].before, previews[0].after) == ("old\n", "new\n")
+    assert isinstance(previews[0], ChangeSet) and [(f.before, f.after) for f in previews[0].files] == [
+        ("old\n", "new\n")
+    ]
     assert isinstance(previews[1], CommandPreview) and previews[1].command == "cat a.txt"
     assert isinstance(events[-1], TaskEnded)
     outputs = "".join(e.text for e in events if e.type == "command_output")
     assert outputs == "new\n"
-    artifacts = runtime.store.list_artifacts(task.id)
+    artifacts = await runtime.store.list_artifacts(task.id)
     assert [a.relative_path for a in artifacts] == ["a.txt"]

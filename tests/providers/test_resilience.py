@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from cases import Case
 
+from autogpt_ls.agent.driver import interact
 from autogpt_ls.agent.events import Event, ProposalMade, ThinkingDelta
 from autogpt_ls.agent.runtime import Runtime
 from autogpt_ls.models import Decision, DecisionKind, Step, StepStatus, Task, TaskStatus
@@ -35,8 +36,9 @@ async def approve(_step: Step) -> Decision:
 async def drive(runtime: Runtime, workspace: Path) -> tuple[Task, list[Event]]:
     events: list[Event] = []
     runtime.subscribe(events.append)
-    task = runtime.new_task("finish the work", workspace)
-    return await runtime.drive(task, approve), events
+    task = await runtime.new_task("finish the work", workspace)
+    async with runtime.driving(task.id) as driver:
+        return await interact(driver, approve), events
 
 
 def finish(case: Case, thoughts: str = "Nothing left to do.") -> Reply:
@@ -57,8 +59,13 @@ async def test_thoughts_stream_before_the_reply_is_complete(case: Case, runtime:
             first_words.set()
 
     runtime.subscribe(listen)
-    task = runtime.new_task("finish the work", workspace)
-    driving = asyncio.create_task(runtime.drive(task, approve))
+    task = await runtime.new_task("finish the work", workspace)
+
+    async def run() -> Task:
+        async with runtime.driving(task.id) as driver:
+            return await interact(driver, approve)
+
+    driving = asyncio.create_task(run())
     await asyncio.wait_for(first_words.wait(), 10)
     assert not any(isinstance(e, ProposalMade) for e in events)  # the reply is still streaming
     hold.set()
@@ -101,7 +108,7 @@ async def test_malformed_tool_arguments_go_back_to_the_llm(case: Case, runtime: 
         expected = "contained no tool call"
     ended, _ = await drive(runtime, workspace)
     assert ended.status == TaskStatus.FINISHED, ended.end_reason
-    steps = runtime.store.get_steps(ended.id)
+    steps = await runtime.store.get_steps(ended.id)
     assert steps[0].status == StepStatus.INVALID and expected in (steps[0].result.output if steps[0].result else "")
     assert expected in json.dumps(case.fake.requests[-1])  # the next request told the LLM what was wrong
     assert not (workspace / "a.txt").exists()
@@ -112,7 +119,7 @@ async def test_a_reply_cut_mid_stream_is_unusable_not_fatal(case: Case, runtime:
     case.fake.script(replace(cut, cut_after=4), finish(case))
     ended, events = await drive(runtime, workspace)
     assert ended.status == TaskStatus.FINISHED, ended.end_reason
-    [first, _second] = runtime.store.get_steps(ended.id)
+    [first, _second] = await runtime.store.get_steps(ended.id)
     assert first.status == StepStatus.INVALID
     assert first.result is not None and "cut off mid-stream" in first.result.output
     assert any(isinstance(e, ThinkingDelta) and e.step_index == 0 for e in events)  # part of it had streamed

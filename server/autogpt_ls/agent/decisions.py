@@ -1,17 +1,20 @@
-"""AutoGPT's answers (`y`, `y -N`, `n`, feedback) and when a proposal needs no human at all."""
+"""The one decision vocabulary: what each front end's input means, when a proposal needs no human, and the
+`y -N` credit. Terminal lines, LSP requests and Agent Protocol step inputs all become a `Decision` here."""
 
 from __future__ import annotations
 
 import re
+from typing import Literal
 
-from autogpt_ls.models import Decision, DecisionKind, Task
-from autogpt_ls.tools.base import ToolKind
+from autogpt_ls.agent.errors import InvalidInput
+from autogpt_ls.models import Decision, DecisionKind, DecisionSource, Task, TaskState, ToolKind
 
 _APPROVE_N = re.compile(r"^y\s*-\s*(\d+)$", re.IGNORECASE)
 RESERVED = {
     "s": "'s' (self-feedback) is reserved and not available yet.",
     "undo": "'undo' (roll back the last step) is reserved and not available yet.",
 }
+Verb = Literal["approve", "reject", "feedback", "answer"]
 
 
 class ReservedAnswer(ValueError):
@@ -19,7 +22,7 @@ class ReservedAnswer(ValueError):
 
 
 def parse_answer(text: str, tool_kind: ToolKind) -> Decision:
-    """One line typed by the human, for a proposal of the given kind of tool."""
+    """One line typed by the human (terminal), for a proposal of the given kind of tool."""
     answer = text.strip()
     if tool_kind == "ask_user":
         return Decision(kind=DecisionKind.ANSWER, text=answer)
@@ -38,10 +41,47 @@ def parse_answer(text: str, tool_kind: ToolKind) -> Decision:
     return Decision(kind=DecisionKind.FEEDBACK, text=answer)
 
 
+def from_step_input(text: str, tool_kind: ToolKind) -> Decision:
+    """A step-driven client's input (Agent Protocol): the answer to ask_user, approval when empty, else feedback."""
+    if tool_kind == "ask_user":
+        return Decision(kind=DecisionKind.ANSWER, text=text.strip())
+    if not text.strip():
+        return Decision(kind=DecisionKind.APPROVE)
+    return Decision(kind=DecisionKind.FEEDBACK, text=text.strip())
+
+
+def from_request(verb: Verb, text: str = "", times: int = 1) -> Decision:
+    """An editor's request (LSP): a reject that carries text is feedback; feedback needs text."""
+    if verb == "reject":
+        return Decision(kind=DecisionKind.FEEDBACK if text else DecisionKind.REJECT, text=text)
+    if verb == "feedback" and not text.strip():
+        raise InvalidInput("feedback needs a non-empty `text`")
+    return Decision(kind=DecisionKind(verb), times=times, text=text)
+
+
+def for_tool(decision: Decision, tool_kind: ToolKind) -> Decision:
+    """An answer is only an answer to ask_user; to any other proposal it is feedback."""
+    if decision.kind == DecisionKind.ANSWER and tool_kind != "ask_user":
+        return Decision(kind=DecisionKind.FEEDBACK, text=decision.text)
+    return decision
+
+
 def automatic(task: Task, tool_kind: ToolKind) -> Decision | None:
-    """Approve without asking when `y -N` has approvals left or continuous mode is on; ask_user always asks."""
+    """Approve without asking while `y -N` credit lasts or in continuous mode; ask_user always asks."""
     if tool_kind == "ask_user":
         return None
-    if task.state.auto_approve_remaining > 0 or task.config.continuous:
-        return Decision(kind=DecisionKind.APPROVE, auto=True)
+    if task.state.auto_approve_remaining > 0:
+        return Decision(kind=DecisionKind.APPROVE, source=DecisionSource.CREDIT)
+    if task.config.continuous:
+        return Decision(kind=DecisionKind.APPROVE, source=DecisionSource.CONTINUOUS)
     return None
+
+
+def account(state: TaskState, decision: Decision) -> None:
+    """Spend or grant credit: only `y -N` grants it and only its approvals spend it; continuous mode counts."""
+    if decision.source == DecisionSource.CREDIT:
+        state.auto_approve_remaining = max(state.auto_approve_remaining - 1, 0)
+    elif decision.source == DecisionSource.CONTINUOUS:
+        state.auto_approved += 1
+    elif decision.kind == DecisionKind.APPROVE:
+        state.auto_approve_remaining = decision.times - 1

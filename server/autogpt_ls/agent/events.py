@@ -7,8 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel
 
+from autogpt_ls.changes import Preview
 from autogpt_ls.models import Step, Task
-from autogpt_ls.tools.base import Preview
 
 
 class Thinking(BaseModel):
@@ -33,7 +33,6 @@ class ProposalMade(BaseModel):
     task_id: str
     step: Step
     preview: Preview | None
-    where: str
     auto: bool = False
 
 

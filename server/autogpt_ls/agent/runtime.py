@@ -5,11 +5,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Literal
 
+from autogpt_ls.agent.driver import Driver
+from autogpt_ls.agent.errors import NotFound, TaskBusy, TaskOver
 from autogpt_ls.agent.events import Event, EventSink, ProposalMade, StepCompleted, TaskEnded
-from autogpt_ls.agent.loop import Agent, Ask
+from autogpt_ls.agent.loop import Agent
 from autogpt_ls.executors.base import Executor
 from autogpt_ls.executors.local import LocalExecutor
 from autogpt_ls.llm.base import ChatProvider
@@ -17,7 +21,8 @@ from autogpt_ls.llm.pricing import PRICES
 from autogpt_ls.llm.registry import make_provider, smart_model, split_model
 from autogpt_ls.models import AIProfile, Limits, PromptSettings, Task, TaskConfig, TaskStatus, new_id
 from autogpt_ls.settings import ConfigError, Settings, env_files
-from autogpt_ls.store import Store, lease_owner_id
+from autogpt_ls.store import LeaseHeld, Store, lease_owner_id
+from autogpt_ls.store.sqlite import SQLiteStore
 from autogpt_ls.tools.base import Buffers, ShellPolicy, no_buffers
 from autogpt_ls.tools.registry import ToolRegistry
 from autogpt_ls.workspace import Workspace
@@ -51,10 +56,10 @@ class Runtime:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.store = Store(settings.data_dir / "db" / "autogpt-ls.sqlite3")
+        self.store: Store = SQLiteStore(settings.data_dir / "db" / "autogpt-ls.sqlite3")
         # The store, the logs and the .env files we read hold state and secrets: no tool path may reach them.
         # Per-task workspaces (data_dir/workspaces) are the one part of the data folder tools may use.
-        self._forbidden = (self.store.path.parent, settings.data_dir / "logs", *env_files())
+        self._forbidden = (settings.data_dir / "db", settings.data_dir / "logs", *env_files())
         self.tools = ToolRegistry.default(settings.disabled_commands)
         self.shell = ShellPolicy(
             mode=settings.shell_command_control,
@@ -63,7 +68,8 @@ class Runtime:
             timeout_seconds=settings.shell_timeout_seconds,
         )
         self._providers: dict[str, ChatProvider] = {}
-        self._agents: dict[str, Agent] = {}
+        self._owner = lease_owner_id()
+        self._driving: set[str] = set()  # tasks this process drives now (at most one driver each)
         self._executors: dict[str, Executor] = {}  # outlive a step-driven Agent: a sandbox stays warm between steps
         self._default_executor: Literal["local", "docker"] | None = None
         self._listeners: list[EventSink] = [log_event]
@@ -77,7 +83,7 @@ class Runtime:
         for listener in self._listeners:
             listener(event)
 
-    def new_task(
+    async def new_task(
         self,
         goal: str,
         workspace: Path | None = None,
@@ -132,7 +138,7 @@ class Runtime:
                 network=network,
             ),
         )
-        self.store.add_task(task)
+        await self.store.add_task(task)
         return task
 
     def provider(self, model: str) -> ChatProvider:
@@ -140,13 +146,8 @@ class Runtime:
             self._providers[model] = make_provider(self.settings, model)
         return self._providers[model]
 
-    def agent(self, task: Task) -> Agent:
-        """The one Agent of a task in this process (it caches the task's steps, so there must be only one)."""
-        agent = self._agents.get(task.id)
-        if agent is not None:
-            agent.task = task
-            return agent
-        agent = self._agents[task.id] = Agent(
+    def _agent(self, task: Task) -> Agent:
+        return Agent(
             task,
             store=self.store,
             provider=self.provider(task.config.smart_llm),
@@ -157,7 +158,6 @@ class Runtime:
             emit=self._emit,
             buffers=lambda path: self.buffers(path),
         )
-        return agent
 
     def default_executor(self) -> Literal["local", "docker"]:
         """EXECUTOR, where `auto` is the Docker sandbox when an engine answers, unless we already run in a container."""
@@ -201,51 +201,61 @@ class Runtime:
         if executor is not None:
             await executor.close()
 
-    async def release(self, task_id: str) -> None:
-        """Forget a task's Agent when this process stops driving it.
+    @asynccontextmanager
+    async def driving(self, task_id: str, *, resume: bool = False, retry_llm: bool = False) -> AsyncIterator[Driver]:
+        """The task's driver, while this process holds its lease (renewed meanwhile) and drives it nowhere else.
 
-        A step-driven front end calls this after every step: another process may drive the task in between,
-        and the Agent caches the task's steps, so the next step must start from the store again.
+        `resume` restarts a stopped or failed task. The task and its steps are read after the lease is taken,
+        so a task another process drove a moment ago goes on from where it left it. The executor outlives the
+        driver while the task runs (a sandbox stays warm between HTTP steps) and is closed when it ends.
         """
-        agent = self._agents.pop(task_id, None)
-        if agent is not None and agent.task.status != TaskStatus.RUNNING:
-            await self._close_executor(task_id)
-
-    def resumable(self, task_id: str) -> Task:
-        task = self.store.get_task(task_id)
-        if task is None:
-            raise ConfigError(f"no task {task_id!r} in {self.store.path}")
-        if task.status == TaskStatus.FINISHED:
-            raise ConfigError(f"task {task_id} already finished: {task.end_reason}")
-        task.status, task.end_reason = TaskStatus.RUNNING, ""
-        return task
-
-    async def drive(self, task: Task, ask: Ask) -> Task:
-        """Run a task's loop while holding its lease, so no other process drives it at the same time."""
-        owner = lease_owner_id()
-        self.store.acquire_lease(task.id, owner, LEASE_TTL)
-
-        async def heartbeat() -> None:
-            while True:
-                await asyncio.sleep(LEASE_TTL / 3)
-                self.store.renew_lease(task.id, owner, LEASE_TTL)
-
-        beat = asyncio.create_task(heartbeat())
-        agent = self.agent(task)
+        if task_id in self._driving:
+            raise TaskBusy(f"task {task_id} is already running here; its pending step takes the next decision")
         try:
-            self.store.save_task(task)
-            return await agent.run(ask)
+            await self.store.acquire_lease(task_id, self._owner, LEASE_TTL)
+        except KeyError:
+            raise NotFound(f"no task {task_id!r}") from None
+        except LeaseHeld as e:
+            raise TaskBusy(f"{e}; it cannot be driven here until that process stops driving it") from None
+        self._driving.add(task_id)
+        beat = asyncio.create_task(self._heartbeat(task_id))
+        task: Task | None = None
+        try:
+            task = await self._startable(task_id, resume)
+            agent = self._agent(task)
+            pending = await agent.recover()
+            yield Driver(agent, pending, retry_llm=retry_llm)
         finally:
             beat.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await beat
-            await self._close_executor(task.id)
-            self._agents.pop(task.id, None)
-            self.store.release_lease(task.id, owner)
+            if task is None or task.status != TaskStatus.RUNNING:
+                await self._close_executor(task_id)
+            self._driving.discard(task_id)
+            await self.store.release_lease(task_id, self._owner)
+
+    async def _heartbeat(self, task_id: str) -> None:
+        while True:
+            await asyncio.sleep(LEASE_TTL / 3)
+            await self.store.renew_lease(task_id, self._owner, LEASE_TTL)
+
+    async def _startable(self, task_id: str, resume: bool) -> Task:
+        task = await self.store.get_task(task_id)
+        if task is None:
+            raise NotFound(f"no task {task_id!r} in {self.store.location}")
+        if task.status == TaskStatus.RUNNING:
+            return task
+        if resume and task.status == TaskStatus.FINISHED:
+            raise TaskOver(f"task {task_id} already finished: {task.end_reason}")
+        if not resume:
+            raise TaskOver(f"task {task_id} has ended ({task.status}: {task.end_reason}); it takes no more steps")
+        task.status, task.end_reason = TaskStatus.RUNNING, ""
+        await self.store.save_task(task)
+        return task
 
     async def aclose(self) -> None:
         for task_id in list(self._executors):
             await self._close_executor(task_id)
         for provider in self._providers.values():
             await provider.aclose()
-        self.store.close()
+        await self.store.close()

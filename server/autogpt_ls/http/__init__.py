@@ -1,1 +1,1 @@
-"""The Agent Protocol (/ap/v1) over HTTP: a thin adapter over the Stepper; FastAPI is imported only here."""
+"""The Agent Protocol (/ap/v1) over HTTP: thin routes over its service; FastAPI is imported only here."""

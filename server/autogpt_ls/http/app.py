@@ -13,9 +13,9 @@ import uvicorn
 from fastapi import FastAPI
 
 from autogpt_ls.agent.runtime import Runtime
-from autogpt_ls.agent.stepper import Stepper
 from autogpt_ls.http import errors
 from autogpt_ls.http.routes import router
+from autogpt_ls.http.service import Service
 from autogpt_ls.settings import ConfigError, Settings
 
 LOOPBACK_NAMES = {"localhost", "localhost.localdomain"}
@@ -36,14 +36,14 @@ def _preload() -> None:
         importlib.import_module(name)
 
 
-def create_app(stepper: Stepper, token: str | None = None) -> FastAPI:
+def create_app(service: Service, token: str | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # The LLM SDK takes about half a second to import: load it in the background once we are serving,
         # so the server answers at once and the first step does not stall every other request.
         threading.Thread(target=_preload, daemon=True).start()
         yield
-        await stepper.runtime.aclose()
+        await service.runtime.aclose()
 
     app = FastAPI(
         title="autogpt-ls Agent Protocol",
@@ -53,7 +53,7 @@ def create_app(stepper: Stepper, token: str | None = None) -> FastAPI:
         redoc_url=None,
         lifespan=lifespan,
     )
-    app.state.stepper = stepper
+    app.state.service = service
     app.state.token = token
     errors.install(app)
     app.include_router(router)
@@ -80,7 +80,7 @@ def serve(settings: Settings, host: str, port: int, announce: Callable[[str], No
             "or bind 127.0.0.1"
         )
     sock = listen(host, port)
-    app = create_app(Stepper(Runtime(settings)), token)
+    app = create_app(Service(Runtime(settings)), token)
     server = uvicorn.Server(uvicorn.Config(app, log_config=None, access_log=False, server_header=False))
     bound = sock.getsockname()[1]
     announce(f"http://{f'[{host}]' if ':' in host else host}:{bound}/ap/v1")

@@ -13,12 +13,13 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 from starlette.routing import Match
 
-from autogpt_ls.agent.stepper import (
+from autogpt_ls.agent.errors import (
+    CoreError,
     Forbidden,
-    Invalid,
+    InvalidInput,
     LLMUnavailable,
     NotFound,
-    StepperError,
+    NotWaiting,
     TaskBusy,
     TaskOver,
 )
@@ -26,15 +27,16 @@ from autogpt_ls.agent.stepper import (
 log = logging.getLogger(__name__)
 STATUS: dict[type[Exception], int] = {
     NotFound: 404,
-    Invalid: 422,
+    InvalidInput: 422,
     Forbidden: 403,
     TaskBusy: 409,
+    NotWaiting: 409,
     TaskOver: 409,
     LLMUnavailable: 502,  # the LLM upstream failed, not us and not the client; the step can be retried
 }
 
 
-async def _stepper_error(request: Request, exc: Exception) -> JSONResponse:
+async def _core_error(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"message": str(exc)}, status_code=STATUS.get(type(exc), 400))
 
 
@@ -71,7 +73,7 @@ async def _bug(request: Request, exc: Exception) -> JSONResponse:
 
 
 def install(app: FastAPI) -> None:
-    app.add_exception_handler(StepperError, _stepper_error)
+    app.add_exception_handler(CoreError, _core_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(Exception, _bug)

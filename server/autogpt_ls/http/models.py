@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from autogpt_ls.agent.stepper import StepReport, TaskReport
+from autogpt_ls.http.reports import StepReport, TaskReport
 from autogpt_ls.store import Artifact as StoredArtifact
 
 INT32_MAX = 2**31 - 1

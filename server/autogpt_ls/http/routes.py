@@ -1,4 +1,4 @@
-"""The /ap/v1 routes: each converts the request, calls the Stepper, and converts its answer. No agent logic."""
+"""The /ap/v1 routes: each converts the request, calls the service, and converts its answer. No agent logic."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, Reques
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
 
-from autogpt_ls.agent.stepper import MAX_UPLOAD_BYTES, Invalid, Stepper
+from autogpt_ls.agent.errors import InvalidInput
 from autogpt_ls.http.models import (
     INT32_MAX,
     Artifact,
@@ -24,6 +24,7 @@ from autogpt_ls.http.models import (
     TaskRequestBody,
     TaskStepsListResponse,
 )
+from autogpt_ls.http.service import MAX_UPLOAD_BYTES, Service
 
 Body = TypeVar("Body", bound=BaseModel)
 
@@ -58,15 +59,15 @@ def _json_body(model: type[Body]) -> Callable[[Request], Awaitable[Body]]:
     return parse
 
 
-async def _stepper(request: Request) -> Stepper:
-    return cast(Stepper, request.app.state.stepper)
+async def _service(request: Request) -> Service:
+    return cast(Service, request.app.state.service)
 
 
 def _body_schema(model: type[BaseModel]) -> dict[str, Any]:
     return {"requestBody": {"content": {"application/json": {"schema": model.model_json_schema()}}}}
 
 
-Core = Annotated[Stepper, Depends(_stepper)]
+Core = Annotated[Service, Depends(_service)]
 CurrentPage = Annotated[int, Query(ge=1, le=INT32_MAX, description="Page number")]
 PageSize = Annotated[int, Query(ge=1, le=INT32_MAX, description="Number of items per page")]
 ERRORS: dict[int | str, dict[str, Any]] = {
@@ -78,12 +79,12 @@ router = APIRouter(prefix="/ap/v1/agent", tags=["agent"], dependencies=[Depends(
 
 @router.post("/tasks", operation_id="createAgentTask", openapi_extra=_body_schema(TaskRequestBody))
 async def create_agent_task(core: Core, body: Annotated[TaskRequestBody, Depends(_json_body(TaskRequestBody))]) -> Task:
-    return Task.of(core.create_task(body.input))
+    return Task.of(await core.create_task(body.input))
 
 
 @router.get("/tasks", operation_id="listAgentTasks")
 async def list_agent_tasks(core: Core, current_page: CurrentPage = 1, page_size: PageSize = 10) -> TaskListResponse:
-    page = core.tasks((current_page - 1) * page_size, page_size)
+    page = await core.tasks((current_page - 1) * page_size, page_size)
     return TaskListResponse(
         tasks=[Task.of(t) for t in page.items], pagination=Pagination.of(page.total, current_page, page_size)
     )
@@ -91,14 +92,14 @@ async def list_agent_tasks(core: Core, current_page: CurrentPage = 1, page_size:
 
 @router.get("/tasks/{task_id}", operation_id="getAgentTask")
 async def get_agent_task(core: Core, task_id: str) -> Task:
-    return Task.of(core.task(task_id))
+    return Task.of(await core.task(task_id))
 
 
 @router.get("/tasks/{task_id}/steps", operation_id="listAgentTaskSteps")
 async def list_agent_task_steps(
     core: Core, task_id: str, current_page: CurrentPage = 1, page_size: PageSize = 10
 ) -> TaskStepsListResponse:
-    page = core.steps(task_id, (current_page - 1) * page_size, page_size)
+    page = await core.steps(task_id, (current_page - 1) * page_size, page_size)
     return TaskStepsListResponse(
         steps=[Step.of(s) for s in page.items], pagination=Pagination.of(page.total, current_page, page_size)
     )
@@ -114,14 +115,14 @@ async def execute_agent_task_step(
 
 @router.get("/tasks/{task_id}/steps/{step_id}", operation_id="getAgentTaskStep")
 async def get_agent_task_step(core: Core, task_id: str, step_id: str) -> Step:
-    return Step.of(core.step_report(task_id, step_id))
+    return Step.of(await core.step_report(task_id, step_id))
 
 
 @router.get("/tasks/{task_id}/artifacts", operation_id="listAgentTaskArtifacts")
 async def list_agent_task_artifacts(
     core: Core, task_id: str, current_page: CurrentPage = 1, page_size: PageSize = 10
 ) -> TaskArtifactsListResponse:
-    page = core.artifacts(task_id, (current_page - 1) * page_size, page_size)
+    page = await core.artifacts(task_id, (current_page - 1) * page_size, page_size)
     return TaskArtifactsListResponse(
         artifacts=[Artifact.of(a) for a in page.items], pagination=Pagination.of(page.total, current_page, page_size)
     )
@@ -135,8 +136,8 @@ async def upload_agent_task_artifacts(
     relative_path: Annotated[str | None, Form(description="Folder inside the task's workspace")] = None,
 ) -> Artifact:
     if file.size is not None and file.size > MAX_UPLOAD_BYTES:
-        raise Invalid(f"the file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB")
-    return Artifact.of(core.add_file(task_id, relative_path, file.filename, await file.read()))
+        raise InvalidInput(f"the file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB")
+    return Artifact.of(await core.add_file(task_id, relative_path, file.filename, await file.read()))
 
 
 @router.get(
@@ -146,7 +147,7 @@ async def upload_agent_task_artifacts(
     responses={200: {"content": {"application/octet-stream": {}}}},
 )
 async def download_agent_task_artifact(core: Core, task_id: str, artifact_id: str) -> Response:
-    artifact, path = core.artifact_file(task_id, artifact_id)
+    artifact, path = await core.artifact_file(task_id, artifact_id)
     name = artifact.relative_path.rpartition("/")[2].replace('"', "")
     return Response(
         path.read_bytes(),

@@ -1,40 +1,69 @@
-"""agent/* requests and autogpt.server.* commands: short adapters that validate, convert and call the core."""
+"""agent/* requests and autogpt.server.* commands: short adapters that validate, convert and call the core.
+
+Each handler is registered by its decorator, so the type checker sees it. This module is imported before the
+editor's `initialize` is answered, so it imports nothing heavy at the top: the request models (pydantic) and
+the core load inside the handlers, on the first request.
+"""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
-from pygls.exceptions import JsonRpcInvalidParams, JsonRpcInvalidRequest
+from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams, JsonRpcInvalidRequest
 from pygls.uris import to_fs_path
 
+from autogpt_ls.agent import errors
 from autogpt_ls.lsp import previews
-from autogpt_ls.lsp.protocol import RunParams, StepParams, TaskParams
 from autogpt_ls.lsp.server import AutogptLanguageServer
-from autogpt_ls.lsp.sessions import SessionError
-from autogpt_ls.models import Decision, DecisionKind, Task
-from autogpt_ls.settings import ConfigError
+
+if TYPE_CHECKING:
+    from autogpt_ls.agent.decisions import Verb
+    from autogpt_ls.models import Task
 
 log = logging.getLogger(__name__)
-Handler = Callable[[AutogptLanguageServer, Any], Any]
+Handler = Callable[[AutogptLanguageServer, Any], Awaitable[Any]]
+FEATURES: list[tuple[str, Handler]] = []  # (LSP method, handler), registered by app.create_server
+COMMANDS: list[tuple[str, Handler]] = []  # (workspace/executeCommand command, handler)
+# The core's refusals as JSON-RPC errors: what the client got wrong about a task's state is an invalid request.
+RPC_ERRORS: dict[type[errors.CoreError], type[JsonRpcException]] = {
+    errors.NotFound: JsonRpcInvalidRequest,
+    errors.InvalidInput: JsonRpcInvalidParams,
+    errors.Forbidden: JsonRpcInvalidRequest,
+    errors.TaskBusy: JsonRpcInvalidRequest,
+    errors.NotWaiting: JsonRpcInvalidRequest,
+    errors.TaskOver: JsonRpcInvalidRequest,
+    errors.LLMUnavailable: JsonRpcInvalidRequest,
+}
 
 
-def _errors(handler: Handler) -> Handler:
-    """A request that does not fit becomes a JSON-RPC error with a clear message; the server goes on."""
+def request(method: str | None = None, *, command: str | None = None) -> Callable[[Handler], Handler]:
+    """Register `handler` for `method` and/or as an executeCommand `command`, with authorization and error
+    mapping."""
 
-    async def wrapped(ls: AutogptLanguageServer, params: Any) -> Any:
-        if not ls.authorized():
-            raise JsonRpcInvalidRequest("unauthorized: send LSP_SERVER_TOKEN as initializationOptions.token")
-        try:
-            return await handler(ls, params)
-        except (SessionError, ConfigError) as e:
-            raise JsonRpcInvalidRequest(str(e)) from None
+    def register(handler: Handler) -> Handler:
+        async def handle(ls: AutogptLanguageServer, params: Any) -> Any:
+            from autogpt_ls.settings import ConfigError
 
-    wrapped.__name__ = handler.__name__
-    return wrapped
+            if not ls.authorized():
+                raise JsonRpcInvalidRequest("unauthorized: send LSP_SERVER_TOKEN as initializationOptions.token")
+            try:
+                return await handler(ls, params)
+            except errors.CoreError as e:
+                raise RPC_ERRORS[type(e)](str(e)) from None
+            except ConfigError as e:
+                raise JsonRpcInvalidRequest(str(e)) from None
+
+        if method:
+            FEATURES.append((method, handle))
+        if command:
+            COMMANDS.append((command, handle))
+        return handler
+
+    return register
 
 
 def _workspace(ls: AutogptLanguageServer, folder: str | None) -> Path:
@@ -45,10 +74,12 @@ def _workspace(ls: AutogptLanguageServer, folder: str | None) -> Path:
     return Path(path)
 
 
-@_errors
+@request("agent/run", command="autogpt.server.runGoal")
 async def run_goal(ls: AutogptLanguageServer, raw: Any) -> dict[str, str]:
+    from autogpt_ls.lsp.protocol import RunParams
+
     p = RunParams.parse(raw)
-    task = ls.runtime.new_task(
+    task = await ls.runtime.new_task(
         p.goal,
         _workspace(ls, p.workspace_folder),
         smart_llm=p.smart_llm,
@@ -58,41 +89,75 @@ async def run_goal(ls: AutogptLanguageServer, raw: Any) -> dict[str, str]:
         executor=p.executor,
         network=p.network,
     )
-    ls.sessions.start(task)
+    await ls.jobs.start(task.id)
     return {"taskId": task.id}
 
 
-def _decide(kind: DecisionKind | None) -> Handler:
-    async def decide(ls: AutogptLanguageServer, raw: Any) -> dict[str, Any]:
-        p = StepParams.parse(raw)
-        text = p.text if p.text is not None else (p.feedback or "")
-        if kind is None:  # reject: with feedback it is feedback, without it stops the task like `n`
-            decision = Decision(kind=DecisionKind.FEEDBACK if text else DecisionKind.REJECT, text=text)
-        elif kind == DecisionKind.FEEDBACK and not text.strip():
-            raise JsonRpcInvalidParams("feedback needs a non-empty `text`")
-        else:
-            decision = Decision(kind=kind, times=p.times, text=text)
-        step = ls.sessions.pending(p.task_id, p.step_id)
-        tool = ls.runtime.tools.get(step.proposal.tool_call.name) if step.proposal else None
-        if decision.kind == DecisionKind.APPROVE and tool is not None and tool.kind == "command":
-            ls.begin_progress(f"run-{step.id}", p.task_id, "AutoGPT is running a command")
-        ls.sessions.decide(p.task_id, p.step_id, decision)
-        return {"taskId": p.task_id, "stepId": p.step_id, "decision": decision.kind}
+async def _decide(ls: AutogptLanguageServer, raw: Any, verb: Verb) -> dict[str, Any]:
+    from autogpt_ls.agent.decisions import from_request
+    from autogpt_ls.lsp.protocol import StepParams
+    from autogpt_ls.models import DecisionKind
 
-    return decide
+    p = StepParams.parse(raw)
+    decision = from_request(verb, p.text if p.text is not None else (p.feedback or ""), p.times)
+    step = await ls.jobs.pending(p.task_id, p.step_id)
+    tool = ls.runtime.tools.get(step.proposal.tool_call.name) if step.proposal else None
+    if decision.kind == DecisionKind.APPROVE and tool is not None and tool.kind == "command":
+        ls.begin_progress(f"run-{step.id}", p.task_id, "AutoGPT is running a command")
+    await ls.jobs.decide(p.task_id, p.step_id, decision)
+    return {"taskId": p.task_id, "stepId": p.step_id, "decision": decision.kind}
 
 
-@_errors
+@request("agent/approveStep", command="autogpt.server.approveStep")
+async def approve_step(ls: AutogptLanguageServer, raw: Any) -> dict[str, Any]:
+    return await _decide(ls, raw, "approve")
+
+
+@request("agent/rejectStep", command="autogpt.server.rejectStep")
+async def reject_step(ls: AutogptLanguageServer, raw: Any) -> dict[str, Any]:
+    """With feedback it is feedback; without it stops the task like `n`."""
+    return await _decide(ls, raw, "reject")
+
+
+@request("agent/feedback")
+async def feedback(ls: AutogptLanguageServer, raw: Any) -> dict[str, Any]:
+    return await _decide(ls, raw, "feedback")
+
+
+@request("agent/answer")
+async def answer(ls: AutogptLanguageServer, raw: Any) -> dict[str, Any]:
+    return await _decide(ls, raw, "answer")
+
+
+@request(command="autogpt.server.feedback")
+async def feedback_from_code_action(ls: AutogptLanguageServer, raw: Any) -> dict[str, Any]:
+    """From a plain code action there is no text to send: say how to give it instead of guessing."""
+    from autogpt_ls.lsp.protocol import StepParams
+
+    p = StepParams.parse(raw)
+    if p.text:
+        return await _decide(ls, raw, "feedback")
+    await ls.jobs.pending(p.task_id, p.step_id)
+    message = f"Send your feedback with agent/feedback {{taskId: {p.task_id}, stepId: {p.step_id}, text}}."
+    ls.window_show_message(types.ShowMessageParams(type=types.MessageType.Info, message=message))
+    return {"taskId": p.task_id, "stepId": p.step_id, "decision": None}
+
+
+@request("agent/cancel", command="autogpt.server.cancel")
 async def cancel(ls: AutogptLanguageServer, raw: Any) -> dict[str, str]:
+    from autogpt_ls.lsp.protocol import TaskParams
+
     p = TaskParams.parse(raw)
-    ls.sessions.cancel(p.task_id, "cancelled by the user")
+    await ls.jobs.cancel(p.task_id, "cancelled by the user")
     return {"taskId": p.task_id}
 
 
-@_errors
+@request("agent/resume")
 async def resume(ls: AutogptLanguageServer, raw: Any) -> dict[str, str]:
+    from autogpt_ls.lsp.protocol import TaskParams
+
     p = TaskParams.parse(raw)
-    ls.sessions.start(ls.runtime.resumable(p.task_id))
+    await ls.jobs.start(p.task_id, resume=True)
     return {"taskId": p.task_id}
 
 
@@ -109,45 +174,29 @@ def _summary(task: Task) -> dict[str, Any]:
     }
 
 
-@_errors
+@request("agent/listTasks")
 async def list_tasks(ls: AutogptLanguageServer, raw: Any) -> dict[str, Any]:
-    return {"tasks": [_summary(t) for t in ls.runtime.store.list_tasks()]}
+    return {"tasks": [_summary(t) for t in await ls.runtime.store.list_tasks()]}
 
 
-@_errors
+@request("agent/getTask")
 async def get_task(ls: AutogptLanguageServer, raw: Any) -> dict[str, Any]:
+    from autogpt_ls.lsp.protocol import TaskParams
+
     p = TaskParams.parse(raw)
-    task = ls.runtime.store.get_task(p.task_id)
+    task = await ls.runtime.store.get_task(p.task_id)
     if task is None:
         raise JsonRpcInvalidParams(f"unknown task {p.task_id!r}")
-    steps = [s.model_dump(mode="json") for s in ls.runtime.store.get_steps(task.id)]
+    steps = [s.model_dump(mode="json") for s in await ls.runtime.store.get_steps(task.id)]
     return _summary(task) | {"config": task.config.model_dump(mode="json"), "stepList": steps}
 
 
-async def feedback_command(ls: AutogptLanguageServer, raw: Any) -> Any:
-    """From a plain code action there is no text to send: say how to give it instead of guessing."""
-    p = StepParams.parse(raw)
-    if p.text:
-        return await _decide(DecisionKind.FEEDBACK)(ls, raw)
-    ls.sessions.pending(p.task_id, p.step_id)
-    message = f"Send your feedback with agent/feedback {{taskId: {p.task_id}, stepId: {p.step_id}, text}}."
-    ls.window_show_message(types.ShowMessageParams(type=types.MessageType.Info, message=message))
-    return {"taskId": p.task_id, "stepId": p.step_id, "decision": None}
-
-
-approve_step = _errors(_decide(DecisionKind.APPROVE))
-reject_step = _errors(_decide(None))
-feedback = _errors(_decide(DecisionKind.FEEDBACK))
-answer = _errors(_decide(DecisionKind.ANSWER))
-feedback_from_code_action = _errors(feedback_command)
-
-
-def code_actions(ls: AutogptLanguageServer, params: types.CodeActionParams) -> list[types.CodeAction]:
+async def code_actions(ls: AutogptLanguageServer, params: types.CodeActionParams) -> list[types.CodeAction]:
     """Approve / reject / feedback for every pending edit in this document, wherever the cursor is."""
     uri = params.text_document.uri
     return [
         action
         for edit in ls.edits.values()
-        if previews.same_uri(edit.uri, uri)
-        for action in previews.code_actions(edit.step, edit.diagnostic)
+        if edit.touches(uri)
+        for action in previews.code_actions(edit.step, edit.diagnostic_for(uri))
     ]

@@ -10,8 +10,10 @@ from lsprotocol import types
 from pygls.uris import from_fs_path
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from autogpt_ls.changes import ChangeSet, FileChange
     from autogpt_ls.models import Step
-    from autogpt_ls.tools.base import FileChange
 
 SOURCE = "autogpt"
 APPROVE_NEXT = 5
@@ -43,26 +45,37 @@ def changed_range(before: str, after: str) -> tuple[types.Range, str]:
     return types.Range(start=types.Position(line=start, character=0), end=end), "".join(new[start:end_new])
 
 
-def workspace_edit(change: FileChange, version: int | None) -> types.WorkspaceEdit:
-    """The exact edit the proposal would make; a new file is created first."""
+def workspace_edit(changes: ChangeSet, version_of: Callable[[str], int | None]) -> types.WorkspaceEdit:
+    """The exact edit the proposal would make, every file of it in one edit; a new file is created first."""
+    edits: list[Any] = []
+    for change in changes.files:
+        edits.extend(_file_edits(change, version_of(uri_of(change.absolute_path))))
+    return types.WorkspaceEdit(document_changes=edits)
+
+
+def _file_edits(change: FileChange, version: int | None) -> list[Any]:
     uri = uri_of(change.absolute_path)
-    text_range, new_text = changed_range(change.before or "", change.after)
+    if change.after is None:
+        return [types.DeleteFile(uri=uri, options=types.DeleteFileOptions(ignore_if_not_exists=True))]
     edits: list[Any] = []
     if change.before is None:
         edits.append(types.CreateFile(uri=uri, options=types.CreateFileOptions(ignore_if_exists=True)))
+    if change.binary:
+        return edits
+    text_range, new_text = changed_range(change.before or "", change.after)
     edits.append(
         types.TextDocumentEdit(
             text_document=types.OptionalVersionedTextDocumentIdentifier(uri=uri, version=version),
             edits=[types.TextEdit(range=text_range, new_text=new_text)],
         )
     )
-    return types.WorkspaceEdit(document_changes=edits)
+    return edits
 
 
 def hint(step: Step, change: FileChange) -> types.Diagnostic:
     """Marks where a pending edit lands, with the agent's thoughts."""
     assert step.proposal is not None
-    text_range, _ = changed_range(change.before or "", change.after)
+    text_range, _ = changed_range(change.before or "", change.after or "")
     thoughts = step.proposal.thoughts or f"AutoGPT proposes {step.proposal.tool_call.name} here."
     return types.Diagnostic(
         range=text_range,

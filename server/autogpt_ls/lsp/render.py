@@ -17,22 +17,33 @@ from autogpt_ls.agent.events import (
     Thinking,
     ThinkingDelta,
 )
+from autogpt_ls.changes import ChangeSet, CommandPreview, FileChange
 from autogpt_ls.lsp import previews
 from autogpt_ls.models import Step, StepStatus
-from autogpt_ls.tools.base import CommandPreview, FileChange
 
 if TYPE_CHECKING:
     from autogpt_ls.lsp.server import AutogptLanguageServer
 
 
 @dataclass
-class PendingEdit:
-    """A proposed file edit on show: where it lands and its hint."""
-
-    step: Step
+class EditedFile:
     uri: str
     change: FileChange
     diagnostic: types.Diagnostic
+
+
+@dataclass
+class PendingEdit:
+    """A proposed change set on show: where each file's edit lands, with its hint."""
+
+    step: Step
+    files: list[EditedFile]
+
+    def touches(self, uri: str) -> bool:
+        return any(previews.same_uri(f.uri, uri) for f in self.files)
+
+    def diagnostic_for(self, uri: str) -> types.Diagnostic | None:
+        return next((f.diagnostic for f in self.files if previews.same_uri(f.uri, uri)), None)
 
 
 class Renderer:
@@ -76,16 +87,19 @@ class Renderer:
             "auto": event.auto,
             "kind": "other",
         }
-        if isinstance(event.preview, FileChange):
-            uri = previews.uri_of(event.preview.absolute_path)
-            edit = previews.workspace_edit(event.preview, self.ls.version_of(uri))
+        if isinstance(event.preview, ChangeSet) and event.preview.files:
+            files = [
+                EditedFile(previews.uri_of(change.absolute_path), change, previews.hint(step, change))
+                for change in event.preview.files
+            ]
+            edit = previews.workspace_edit(event.preview, self.ls.version_of)
             payload |= {
                 "kind": "file_change",
-                "uri": uri,
+                "uri": files[0].uri,
                 "workspaceEdit": self.ls.protocol._converter.unstructure(edit),
             }
             if not event.auto:
-                self._show_edit(PendingEdit(step, uri, event.preview, previews.hint(step, event.preview)))
+                self._show_edit(PendingEdit(step, files))
         elif isinstance(event.preview, CommandPreview):
             payload |= {"kind": "command", "command": event.preview.model_dump()}
             if event.auto:
@@ -97,33 +111,34 @@ class Renderer:
 
     def _show_edit(self, edit: PendingEdit) -> None:
         self.ls.edits[edit.step.id] = edit
-        self._publish(edit.uri)
+        for file in edit.files:
+            self._publish(file.uri)
 
     def _publish(self, uri: str) -> None:
-        diagnostics = [e.diagnostic for e in self.ls.edits.values() if e.uri == uri]
+        diagnostics = [f.diagnostic for e in self.ls.edits.values() for f in e.files if f.uri == uri]
         self.ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics))
 
     def _completed(self, step: Step) -> None:
         self.ls.end_progress(f"think-{step.task_id}-{step.index}")
         self.ls.end_progress(f"run-{step.id}")
         edit = self.ls.edits.pop(step.id, None)
-        if edit is not None:
-            self._publish(edit.uri)
+        for file in edit.files if edit is not None else []:
+            self._publish(file.uri)
             if step.status == StepStatus.DONE and step.result and step.result.ok:
-                self._apply_to_dirty_buffer(edit)
+                self._apply_to_dirty_buffer(file)
         payload = {"taskId": step.task_id, "step": step.model_dump(mode="json", by_alias=True)}
         self.ls.send("agent/stepCompleted", payload)
 
-    def _apply_to_dirty_buffer(self, edit: PendingEdit) -> None:
+    def _apply_to_dirty_buffer(self, file: EditedFile) -> None:
         """The executor wrote the disk; a buffer with unsaved changes gets the same edit, so nothing is lost.
 
         A buffer that matches the disk simply reloads it, as editors do.
         """
-        buffer = self.ls.buffer_text(Path(edit.change.absolute_path))
-        if buffer is None or buffer != edit.change.before:
+        buffer = self.ls.buffer_text(Path(file.change.absolute_path))
+        if buffer is None or buffer != file.change.before or file.change.after is None:
             return
-        disk = Path(edit.change.absolute_path).read_text(encoding="utf-8", errors="replace")
+        disk = Path(file.change.absolute_path).read_text(encoding="utf-8", errors="replace")
         if buffer == disk:
             return
-        change = previews.workspace_edit(edit.change, self.ls.version_of(edit.uri))
+        change = previews.workspace_edit(ChangeSet(files=[file.change]), self.ls.version_of)
         self.ls.workspace_apply_edit(types.ApplyWorkspaceEditParams(edit=change, label="AutoGPT: approved edit"))

@@ -20,8 +20,8 @@ from autogpt_ls.lsp import previews
 
 if TYPE_CHECKING:
     from autogpt_ls.agent.runtime import Runtime
+    from autogpt_ls.lsp.jobs import Jobs
     from autogpt_ls.lsp.render import PendingEdit
-    from autogpt_ls.lsp.sessions import Sessions
     from autogpt_ls.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -42,14 +42,14 @@ class EditorLog(logging.Handler):
 
 
 class AutogptLanguageServer(LanguageServer):
-    """State lives here (the runtime, the sessions, what is on show); handlers in `handlers.py` stay thin."""
+    """State lives here (the runtime, the tasks' jobs, what is on show); handlers in `handlers.py` stay thin."""
 
     def __init__(self, debug: bool = False) -> None:
         super().__init__("autogpt-ls", __version__)
         self._debug = debug
         self._settings: Settings | None = None
         self._runtime: Runtime | None = None
-        self._sessions: Sessions | None = None
+        self._jobs: Jobs | None = None
         self.edits: dict[str, PendingEdit] = {}  # by step id
         self.initialization_options: Any = None
         self._tasks: set[asyncio.Task[None]] = set()
@@ -83,17 +83,17 @@ class AutogptLanguageServer(LanguageServer):
         return self._runtime
 
     @property
-    def sessions(self) -> Sessions:
-        if self._sessions is None:
-            from autogpt_ls.lsp.sessions import Sessions
+    def jobs(self) -> Jobs:
+        if self._jobs is None:
+            from autogpt_ls.lsp.jobs import Jobs
 
-            self._sessions = Sessions(self.runtime)
-        return self._sessions
+            self._jobs = Jobs(self.runtime)
+        return self._jobs
 
     @property
     def started(self) -> bool:
         """Whether any agent work began (so there may be tasks to pause)."""
-        return self._sessions is not None
+        return self._jobs is not None
 
     def authorized(self) -> bool:
         """With LSP_SERVER_TOKEN set (a TCP server off loopback), only a client that sent it may drive agents."""
@@ -149,9 +149,14 @@ class AutogptLanguageServer(LanguageServer):
         self._progress[token] = (task_id, self._background(begin()))
 
     def _cancel_from_progress(self, task_id: str) -> None:
-        log.info("task %s cancelled from the editor's progress", task_id)
-        with contextlib.suppress(ValueError):  # it may have ended meanwhile
-            self.sessions.cancel(task_id, "cancelled from the editor")
+        from autogpt_ls.agent.errors import CoreError
+
+        async def cancel() -> None:
+            log.info("task %s cancelled from the editor's progress", task_id)
+            with contextlib.suppress(CoreError):  # it may have ended meanwhile
+                await self.jobs.cancel(task_id, "cancelled from the editor")
+
+        self._background(cancel())
 
     def end_task_progress(self, task_id: str) -> None:
         """A task that ended (even on an LLM error, with no proposal) leaves no progress spinning."""

@@ -10,36 +10,13 @@ from typing import Any, Literal, get_type_hints
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
+from autogpt_ls.changes import Preview
 from autogpt_ls.executors.base import Executor, OutputCallback
-from autogpt_ls.models import Result
-
-ToolKind = Literal["read", "write", "command", "ask_user", "finish"]
+from autogpt_ls.models import Result, ToolKind
 
 
 class ToolRefused(ValueError):
     """A call that is well-formed but not allowed; the message goes to the LLM."""
-
-
-class FileChange(BaseModel):
-    """A proposed file edit: enough for a diff in the terminal or a WorkspaceEdit in an editor."""
-
-    kind: Literal["file_change"] = "file_change"
-    path: str
-    absolute_path: str
-    before: str | None
-    after: str
-
-
-class CommandPreview(BaseModel):
-    """A proposed command in full, and where it would run."""
-
-    kind: Literal["command"] = "command"
-    language: Literal["shell", "python"] = "shell"
-    command: str
-    where: str
-
-
-Preview = FileChange | CommandPreview
 
 
 class ShellPolicy(BaseModel):

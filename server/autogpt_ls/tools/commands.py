@@ -6,9 +6,10 @@ from typing import Annotated, Any
 
 from pydantic import Field
 
+from autogpt_ls.changes import CommandPreview
 from autogpt_ls.executors.base import CommandResult
 from autogpt_ls.models import Result
-from autogpt_ls.tools.base import CommandPreview, ToolContext, ToolRefused, tool
+from autogpt_ls.tools.base import ToolContext, ToolRefused, tool
 from autogpt_ls.tools.shell_policy import check_shell_command
 
 

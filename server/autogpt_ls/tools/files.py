@@ -6,8 +6,9 @@ from typing import Annotated, Any
 
 from pydantic import Field
 
+from autogpt_ls.changes import ChangeSet, FileChange
 from autogpt_ls.models import Result
-from autogpt_ls.tools.base import FileChange, ToolContext, ToolRefused, tool
+from autogpt_ls.tools.base import ToolContext, ToolRefused, tool
 
 Filename = Annotated[str, Field(description="Path of the file, relative to the workspace")]
 MAX_READ_CHARS = 60_000
@@ -24,14 +25,12 @@ def _current(ctx: ToolContext, filename: str, *, on_disk: bool = False) -> str |
     return path.read_text(encoding="utf-8", errors="replace") if path.exists() else None
 
 
-def _change(ctx: ToolContext, filename: str, after: str) -> FileChange:
+def _change(ctx: ToolContext, filename: str, after: str) -> ChangeSet:
     path = ctx.executor.workspace.resolve(filename)
-    return FileChange(
-        path=ctx.executor.workspace.relative(path),
-        absolute_path=str(path),
-        before=_current(ctx, filename),
-        after=after,
+    change = FileChange(
+        path=ctx.executor.workspace.relative(path), absolute_path=str(path), before=_current(ctx, filename), after=after
     )
+    return ChangeSet(files=[change])
 
 
 def _replaced(ctx: ToolContext, filename: str, old: str, new: str, *, on_disk: bool = False) -> str:
@@ -77,8 +76,8 @@ async def write_file(
     contents: Annotated[str, Field(description="The complete new contents of the file")],
 ) -> Result:
     """Create a file or overwrite it with new contents."""
-    path = ctx.executor.write_file(filename, contents)
-    return Result(ok=True, output=f"Wrote {len(contents)} characters to {ctx.executor.workspace.relative(path)}.")
+    written = ctx.executor.workspace.relative(ctx.executor.write_file(filename, contents))
+    return Result(ok=True, output=f"Wrote {len(contents)} characters to {written}.", files=[written])
 
 
 @tool(
@@ -95,8 +94,8 @@ async def replace_in_file(
     new_text: Annotated[str, Field(description="Text to put in its place")],
 ) -> Result:
     """Replace one exact occurrence of old_text in a file with new_text."""
-    ctx.executor.write_file(filename, _replaced(ctx, filename, old_text, new_text, on_disk=True))
-    return Result(ok=True, output=f"Replaced the text in {filename}.")
+    path = ctx.executor.write_file(filename, _replaced(ctx, filename, old_text, new_text, on_disk=True))
+    return Result(ok=True, output=f"Replaced the text in {filename}.", files=[ctx.executor.workspace.relative(path)])
 
 
 def _check_folder(ctx: ToolContext, args: Any) -> None:

@@ -1,22 +1,20 @@
 """The SQLite store shared by every front end: tasks, steps, artifacts and who is driving which task.
 
-This is the only module that holds SQL. Records are stored as pydantic JSON next to the columns that
-queries need, so a model change does not need a migration.
+The only module that holds SQL. Records are stored as pydantic JSON next to the columns that queries need, so a
+model change does not need a migration. The calls run on the caller's thread: a local SQLite call in WAL mode
+takes microseconds, less than a hop to a worker thread would cost; a networked store awaits its driver instead.
 """
 
 from __future__ import annotations
 
-import os
-import socket
 import sqlite3
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
-from pydantic import BaseModel
-
 from autogpt_ls.models import Step, StepStatus, Task, new_id, utcnow
+from autogpt_ls.store.base import Artifact, LeaseHeld, owner_alive
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS tasks (
@@ -35,50 +33,21 @@ CREATE INDEX IF NOT EXISTS tasks_by_created_at ON tasks (created_at);
 """
 
 
-class Artifact(BaseModel):
-    id: str
-    task_id: str
-    relative_path: str
-    agent_created: bool
-    created_at: str
-
-
-class LeaseHeld(RuntimeError):
-    """Another live process drives this task."""
-
-
-def lease_owner_id() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}:{new_id()[:8]}"
-
-
-def owner_alive(owner: str) -> bool:
-    """Whether the process named by a `lease_owner_id()` may still run (one on another host is assumed to)."""
-    host, _, rest = owner.partition(":")
-    if host != socket.gethostname():
-        return True  # cannot tell; rely on the expiry
-    try:
-        os.kill(int(rest.partition(":")[0]), 0)
-    except ProcessLookupError:
-        return False
-    except (PermissionError, ValueError):
-        return True
-    return True
-
-
-class Store:
+class SQLiteStore:
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
+        self.location = str(path)
         self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=10)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")  # survives a process crash; fsync only at checkpoints
         self._db.executescript(SCHEMA)
 
-    def close(self) -> None:
+    async def close(self) -> None:
         self._db.close()
 
-    @contextmanager
-    def atomic(self) -> Iterator[None]:
+    @asynccontextmanager
+    async def atomic(self) -> AsyncIterator[None]:
         """Group writes into one transaction, so a crash never leaves a step without its task's counters."""
         if self._db.in_transaction:
             yield
@@ -92,45 +61,45 @@ class Store:
         self._db.execute("COMMIT")
 
     # tasks
-    def add_task(self, task: Task) -> None:
+    async def add_task(self, task: Task) -> None:
         self._db.execute(
             "INSERT INTO tasks (id, created_at, status, data) VALUES (?, ?, ?, ?)",
             (task.id, task.created_at.isoformat(), task.status, task.model_dump_json()),
         )
 
-    def save_task(self, task: Task) -> None:
+    async def save_task(self, task: Task) -> None:
         self._db.execute(
             "UPDATE tasks SET status = ?, data = ? WHERE id = ?",
             (task.status, task.model_dump_json(), task.id),
         )
 
-    def get_task(self, task_id: str) -> Task | None:
+    async def get_task(self, task_id: str) -> Task | None:
         row = self._db.execute("SELECT data FROM tasks WHERE id = ?", (task_id,)).fetchone()
         return Task.model_validate_json(row[0]) if row else None
 
-    def list_tasks(self, limit: int = 100, offset: int = 0) -> list[Task]:
+    async def list_tasks(self, limit: int = 100, offset: int = 0) -> list[Task]:
         rows = self._db.execute(
             "SELECT data FROM tasks ORDER BY created_at DESC, rowid DESC LIMIT ? OFFSET ?", (limit, offset)
         )
         return [Task.model_validate_json(r[0]) for r in rows]
 
-    def count_tasks(self) -> int:
+    async def count_tasks(self) -> int:
         return int(self._db.execute("SELECT COUNT(*) FROM tasks").fetchone()[0])
 
     # steps
-    def add_step(self, step: Step) -> None:
+    async def add_step(self, step: Step) -> None:
         self._db.execute(
             "INSERT INTO steps (id, task_id, idx, status, data) VALUES (?, ?, ?, ?, ?)",
             (step.id, step.task_id, step.index, step.status, step.model_dump_json()),
         )
 
-    def save_step(self, step: Step) -> None:
+    async def save_step(self, step: Step) -> None:
         self._db.execute(
             "UPDATE steps SET status = ?, data = ? WHERE id = ?",
             (step.status, step.model_dump_json(), step.id),
         )
 
-    def claim_step(self, step: Step) -> bool:
+    async def claim_step(self, step: Step) -> bool:
         """Move an awaiting step to its decided status, only if nobody decided it first.
 
         The compare-and-set is what guarantees that an approved step is executed at most once, even
@@ -142,16 +111,12 @@ class Store:
         )
         return cur.rowcount == 1
 
-    def get_steps(self, task_id: str) -> list[Step]:
+    async def get_steps(self, task_id: str) -> list[Step]:
         rows = self._db.execute("SELECT data FROM steps WHERE task_id = ? ORDER BY idx", (task_id,))
         return [Step.model_validate_json(r[0]) for r in rows]
 
-    def get_step(self, step_id: str) -> Step | None:
-        row = self._db.execute("SELECT data FROM steps WHERE id = ?", (step_id,)).fetchone()
-        return Step.model_validate_json(row[0]) if row else None
-
     # artifacts
-    def add_artifact(self, task_id: str, relative_path: str, agent_created: bool) -> Artifact:
+    async def add_artifact(self, task_id: str, relative_path: str, agent_created: bool) -> Artifact:
         artifact = Artifact(
             id=new_id(),
             task_id=task_id,
@@ -164,9 +129,9 @@ class Store:
             "ON CONFLICT (task_id, relative_path) DO NOTHING",
             (artifact.id, task_id, relative_path, int(agent_created), artifact.created_at),
         )
-        return self.get_artifact_by_path(task_id, relative_path) or artifact
+        return self._artifact_by_path(task_id, relative_path) or artifact
 
-    def get_artifact_by_path(self, task_id: str, relative_path: str) -> Artifact | None:
+    def _artifact_by_path(self, task_id: str, relative_path: str) -> Artifact | None:
         row = self._db.execute(
             "SELECT id, task_id, relative_path, agent_created, created_at FROM artifacts "
             "WHERE task_id = ? AND relative_path = ?",
@@ -174,14 +139,14 @@ class Store:
         ).fetchone()
         return _artifact(row) if row else None
 
-    def get_artifact(self, artifact_id: str) -> Artifact | None:
+    async def get_artifact(self, artifact_id: str) -> Artifact | None:
         row = self._db.execute(
             "SELECT id, task_id, relative_path, agent_created, created_at FROM artifacts WHERE id = ?",
             (artifact_id,),
         ).fetchone()
         return _artifact(row) if row else None
 
-    def list_artifacts(self, task_id: str) -> list[Artifact]:
+    async def list_artifacts(self, task_id: str) -> list[Artifact]:
         rows = self._db.execute(
             "SELECT id, task_id, relative_path, agent_created, created_at FROM artifacts "
             "WHERE task_id = ? ORDER BY created_at, rowid",
@@ -190,10 +155,10 @@ class Store:
         return [_artifact(r) for r in rows]
 
     # leases
-    def acquire_lease(self, task_id: str, owner: str, ttl: float) -> None:
+    async def acquire_lease(self, task_id: str, owner: str, ttl: float) -> None:
         """Take the right to drive a task, or raise LeaseHeld naming the live process that has it."""
         now = time.time()
-        with self.atomic():
+        async with self.atomic():
             row = self._db.execute("SELECT lease_owner, lease_expires FROM tasks WHERE id = ?", (task_id,)).fetchone()
             if row is None:
                 raise KeyError(task_id)
@@ -205,20 +170,20 @@ class Store:
                 (owner, now + ttl, task_id),
             )
 
-    def renew_lease(self, task_id: str, owner: str, ttl: float) -> bool:
+    async def renew_lease(self, task_id: str, owner: str, ttl: float) -> bool:
         cur = self._db.execute(
             "UPDATE tasks SET lease_expires = ? WHERE id = ? AND lease_owner = ?",
             (time.time() + ttl, task_id, owner),
         )
         return cur.rowcount == 1
 
-    def release_lease(self, task_id: str, owner: str) -> None:
+    async def release_lease(self, task_id: str, owner: str) -> None:
         self._db.execute(
             "UPDATE tasks SET lease_owner = NULL, lease_expires = NULL WHERE id = ? AND lease_owner = ?",
             (task_id, owner),
         )
 
-    def lease_holder(self, task_id: str) -> str | None:
+    async def lease_holder(self, task_id: str) -> str | None:
         """The live process driving the task, if any (the HTTP server refuses steps for such a task)."""
         row = self._db.execute("SELECT lease_owner, lease_expires FROM tasks WHERE id = ?", (task_id,)).fetchone()
         if not row or not row[0] or (row[1] or 0) <= time.time() or not owner_alive(row[0]):

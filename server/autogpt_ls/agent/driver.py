@@ -1,0 +1,131 @@
+"""The one task driver every front end uses: `advance(decision)` applies a decision (or none, to start or resume)
+and runs the task until a proposal waits for a human or the task ends.
+
+Its rules, each kept in one module: the hard limits (`limits.py`), automatic approval by `y -N` credit or
+continuous mode (`decisions.py`), and the ending rules here (three unusable replies, the time limit, an LLM
+outage, cancellation, our own bugs). A driver exists only while its process holds the task's lease
+(`Runtime.driving`): the terminal and the editor hold it while they wait for the human, an HTTP step for its
+request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from autogpt_ls.agent.decisions import automatic
+from autogpt_ls.agent.errors import CoreError, LLMUnavailable, NotWaiting
+from autogpt_ls.agent.events import ProposalMade
+from autogpt_ls.agent.limits import limit_reached, time_limit, too_many_failures
+from autogpt_ls.agent.loop import Agent
+from autogpt_ls.changes import Preview
+from autogpt_ls.llm.base import LLMError
+from autogpt_ls.models import Decision, Step, StepStatus, Task, TaskStatus
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Pending:
+    """A proposal that waits for a human decision."""
+
+    task: Task
+    step: Step
+    preview: Preview | None
+
+
+@dataclass(frozen=True)
+class Ended:
+    task: Task
+
+
+Outcome = Pending | Ended
+Ask = Callable[[Step], Awaitable[Decision]]
+
+
+class Driver:
+    """Drives one task; `retry_llm` leaves the task unchanged on an LLM outage (the client posts the step again)
+    instead of failing it."""
+
+    def __init__(self, agent: Agent, pending: Step | None, *, retry_llm: bool = False) -> None:
+        self.agent = agent
+        self.task = agent.task
+        self.pending = pending
+        self._retry_llm = retry_llm
+
+    async def advance(self, decision: Decision | None = None) -> Outcome:
+        """Decide the pending proposal (None: show it again, or think the first one), then go on."""
+        try:
+            if decision is None and self.pending is not None:
+                return await self._offer(self.pending) or await self._run()
+            if decision is not None:
+                step, self.pending = self._waiting(), None
+                await self.agent.decide(step, decision)
+            return await self._run()
+        except TimeoutError:
+            await self.agent.end(TaskStatus.STOPPED, time_limit(self.task))
+        except LLMError as e:
+            if self._retry_llm:
+                raise LLMUnavailable(f"{e}; the task is unchanged, post the step again to retry") from None
+            await self.agent.end(TaskStatus.FAILED, f"LLM error: {e}")
+        except asyncio.CancelledError as e:
+            await self.cancelled(e)
+            raise
+        except CoreError:
+            raise
+        except Exception as e:  # our bug must end the task visibly (and resumably), not leave it "running"
+            log.exception("task %s failed", self.task.id)
+            await self.agent.end(TaskStatus.FAILED, f"internal error: {type(e).__name__}: {e}")
+        return Ended(self.task)
+
+    async def cancelled(self, error: asyncio.CancelledError) -> None:
+        """The front end cancelled the task (the user, or the editor shutting down): it stops, resumably."""
+        await self.agent.end(TaskStatus.STOPPED, str(error.args[0]) if error.args else "cancelled")
+
+    def _waiting(self) -> Step:
+        if self.task.status != TaskStatus.RUNNING:
+            raise NotWaiting(f"task {self.task.id} has ended ({self.task.status}: {self.task.end_reason})")
+        if self.pending is None:
+            raise NotWaiting(f"task {self.task.id} has no step waiting for a decision right now")
+        return self.pending
+
+    async def _run(self) -> Outcome:
+        """Think and decide automatically until a proposal needs a human or the task ends."""
+        while self.task.status == TaskStatus.RUNNING:
+            if reason := limit_reached(self.task):
+                await self.agent.end(TaskStatus.STOPPED, reason)
+                break
+            step = await self.agent.think()
+            if step.status == StepStatus.INVALID:
+                if reason := too_many_failures(self.task, step):
+                    await self.agent.end(TaskStatus.FAILED, reason)
+                continue
+            if pending := await self._offer(step):
+                return pending
+        return Ended(self.task)
+
+    async def _offer(self, step: Step) -> Pending | None:
+        """Show a proposal; run it at once when approval is automatic, else it waits (returned as Pending)."""
+        auto = automatic(self.task, self.agent.tool_of(step).kind)
+        preview = self.agent.preview(step)
+        self.agent.emit(ProposalMade(task_id=self.task.id, step=step, preview=preview, auto=auto is not None))
+        self.pending = step if auto is None else None
+        if auto is None:
+            return Pending(self.task, step, preview)
+        await self.agent.decide(step, auto)
+        return None
+
+
+async def interact(driver: Driver, ask: Ask) -> Task:
+    """Drive the task to its end, asking for a decision on each pending proposal (the terminal, the editor)."""
+    outcome = await driver.advance()
+    while isinstance(outcome, Pending):
+        try:
+            decision = await ask(outcome.step)
+        except asyncio.CancelledError as e:  # cancelled while the human decides
+            await driver.cancelled(e)
+            raise
+        outcome = await driver.advance(decision)
+    return outcome.task

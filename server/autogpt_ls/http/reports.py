@@ -1,0 +1,156 @@
+"""Stored steps as a step-driven client sees them: each report carries the outcome of the action its request
+decided, then the agent's next proposal; or, for the step that ended the task, how it ended."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any, Generic, Literal, TypeVar
+
+from pydantic import BaseModel
+
+from autogpt_ls.agent.prompt import observation
+from autogpt_ls.models import Step, StepStatus, Task, TaskStatus, Usage
+from autogpt_ls.store import Artifact
+from autogpt_ls.tools.registry import ToolRegistry
+
+T = TypeVar("T")
+_SHOWN_ARGS = 300  # characters of a tool call's arguments quoted in a step's text output
+
+
+class ProposalReport(BaseModel):
+    """The action the agent proposes and waits on."""
+
+    thoughts: str
+    name: str
+    arguments: dict[str, Any]
+
+
+class ActionReport(BaseModel):
+    """What happened to an earlier proposal: run (with its result), feedback instead, or an unusable reply."""
+
+    name: str | None
+    arguments: dict[str, Any]
+    status: StepStatus
+    ok: bool
+    result: str
+
+
+class StepReport(BaseModel):
+    step_id: str
+    task_id: str
+    name: str | None
+    input: str | None
+    status: Literal["running", "completed"]
+    output: str
+    proposal: ProposalReport | None
+    last_action: ActionReport | None
+    usage: Usage
+    task_cumulative_usage: Usage
+    llm_seconds: float
+    is_last: bool
+    task_status: TaskStatus
+    artifacts: list[Artifact]
+    created_at: datetime
+
+
+class TaskReport(BaseModel):
+    task: Task
+    artifacts: list[Artifact]
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    total: int
+
+
+def _call_text(name: str, arguments: dict[str, Any]) -> str:
+    args = json.dumps(arguments, ensure_ascii=False)
+    return f"{name}({args if len(args) <= _SHOWN_ARGS else args[:_SHOWN_ARGS] + '...'})"
+
+
+def _outcome(step: Step) -> ActionReport:
+    call = step.proposal.tool_call if step.proposal else None
+    return ActionReport(
+        name=call.name if call else None,
+        arguments=call.arguments if call else {},
+        status=step.status,
+        ok=step.status in (StepStatus.DONE, StepStatus.FEEDBACK) and (step.result is None or step.result.ok),
+        result=observation(step),
+    )
+
+
+def _usable(step: Step) -> bool:
+    return step.proposal is not None and step.status != StepStatus.INVALID
+
+
+def reports(
+    task: Task, steps: list[Step], indexes: range | list[int], tools: ToolRegistry, artifacts: list[Artifact]
+) -> list[StepReport]:
+    """The reports of the steps at `indexes`, each with the task's usage up to it."""
+    if not indexes:
+        return []
+    by_path = {a.relative_path: a for a in artifacts}
+    totals: list[Usage] = []
+    total = Usage()
+    for step in steps[: max(indexes) + 1]:
+        total = total + step.usage
+        totals.append(total)
+    return [_report(task, steps, i, totals[i], tools, by_path) for i in indexes]
+
+
+def _lines(task: Task, step: Step, acted: Step | None, proposal: Any, is_last: bool, tools: ToolRegistry) -> str:
+    lines: list[str] = []
+    if acted is not None and acted.proposal is not None:
+        call = acted.proposal.tool_call
+        lines.append(f"{_call_text(call.name, call.arguments)}: {observation(acted)}")
+    if step.status == StepStatus.INVALID and step.result is not None:
+        lines.append(f"The LLM's reply could not be used: {step.result.output}")
+    if proposal is not None:
+        call = proposal.tool_call
+        if proposal.thoughts:
+            lines.append(proposal.thoughts)
+        tool = tools.get(call.name)
+        if tool is not None and tool.kind == "ask_user":
+            lines.append(f"The agent asks: {call.arguments.get('question', '')} (answer as the next input)")
+        else:
+            lines.append(
+                f"Proposed: {_call_text(call.name, call.arguments)}. Post an empty step to run it, or text as feedback."
+            )
+    if is_last:
+        lines.append(f"Task {task.status}: {task.end_reason}")
+    return "\n\n".join(lines)
+
+
+def _report(
+    task: Task, steps: list[Step], i: int, cumulative: Usage, tools: ToolRegistry, by_path: dict[str, Artifact]
+) -> StepReport:
+    step = steps[i]
+    is_last = task.status != TaskStatus.RUNNING and i == len(steps) - 1
+    closing = is_last and step.status != StepStatus.AWAITING
+    # The action this step's request decided: the step itself when it ended the task, else the latest
+    # earlier step that had a usable proposal (unusable replies in between are reports of their own).
+    acted = step if closing else next((s for s in reversed(steps[:i]) if _usable(s)), None)
+    proposal = None if closing or step.status == StepStatus.INVALID else step.proposal
+    written = acted.result.files if acted is not None and acted.status == StepStatus.DONE and acted.result else []
+    return StepReport(
+        step_id=step.id,
+        task_id=task.id,
+        name=step.proposal.tool_call.name if step.proposal else None,
+        input=acted.decision.text if acted is not None and acted.decision and acted.decision.text else None,
+        status="running" if step.status == StepStatus.EXECUTING else "completed",
+        output=_lines(task, step, acted, proposal, is_last, tools),
+        proposal=ProposalReport(
+            thoughts=proposal.thoughts, name=proposal.tool_call.name, arguments=proposal.tool_call.arguments
+        )
+        if proposal
+        else None,
+        last_action=_outcome(acted) if acted is not None else None,
+        usage=step.usage,
+        task_cumulative_usage=cumulative,
+        llm_seconds=step.llm_seconds,
+        is_last=is_last,
+        task_status=task.status,
+        artifacts=[by_path[path] for path in written if path in by_path],
+        created_at=step.created_at,
+    )

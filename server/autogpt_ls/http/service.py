@@ -1,0 +1,132 @@
+"""The Agent Protocol's service over the core: tasks, one driver call per step, and files in and out.
+
+A step-driven client sends one request per step whose input is its verdict on the pending proposal: the request
+takes the task's lease for its length (a 409 when another process drives the task), turns the input into a
+decision and makes one `advance` call. The routes convert HTTP to these calls and the reports back.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from autogpt_ls.agent.decisions import from_step_input
+from autogpt_ls.agent.errors import Forbidden, InvalidInput, NotFound, TaskOver
+from autogpt_ls.agent.runtime import Runtime
+from autogpt_ls.http.reports import Page, StepReport, TaskReport, reports
+from autogpt_ls.models import Task, TaskStatus
+from autogpt_ls.settings import ConfigError
+from autogpt_ls.store import Artifact
+from autogpt_ls.workspace import PathOutsideWorkspace, Workspace
+
+MAX_UPLOAD_BYTES = 64 * 1024 * 1024
+
+
+class Service:
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        self.store = runtime.store
+
+    # -- tasks
+    async def create_task(self, goal: str | None) -> TaskReport:
+        """A new task in its own workspace folder, as every task created over a protocol gets."""
+        if not (goal or "").strip():
+            raise InvalidInput("input: a task needs a goal; send it as the task's input")
+        try:
+            task = await self.runtime.new_task(goal or "")
+        except ConfigError as e:
+            raise InvalidInput(str(e)) from None
+        return TaskReport(task=task, artifacts=[])
+
+    async def _task(self, task_id: str) -> Task:
+        task = await self.store.get_task(task_id)
+        if task is None:
+            raise NotFound(f"no task {task_id!r}")
+        return task
+
+    async def task(self, task_id: str) -> TaskReport:
+        return TaskReport(task=await self._task(task_id), artifacts=await self.store.list_artifacts(task_id))
+
+    async def tasks(self, offset: int, limit: int) -> Page[TaskReport]:
+        """Newest first, like the store lists them."""
+        items = [
+            TaskReport(task=t, artifacts=await self.store.list_artifacts(t.id))
+            for t in await self.store.list_tasks(limit=limit, offset=offset)
+        ]
+        return Page(items=items, total=await self.store.count_tasks())
+
+    # -- steps
+    async def steps(self, task_id: str, offset: int, limit: int) -> Page[StepReport]:
+        task = await self._task(task_id)
+        steps = await self.store.get_steps(task_id)
+        indexes = range(offset, min(offset + limit, len(steps)))
+        artifacts = await self.store.list_artifacts(task_id)
+        return Page(items=reports(task, steps, indexes, self.runtime.tools, artifacts), total=len(steps))
+
+    async def step_report(self, task_id: str, step_id: str) -> StepReport:
+        task = await self._task(task_id)
+        steps = await self.store.get_steps(task_id)
+        for i, step in enumerate(steps):
+            if step.id == step_id:
+                artifacts = await self.store.list_artifacts(task_id)
+                return reports(task, steps, [i], self.runtime.tools, artifacts)[0]
+        raise NotFound(f"task {task_id} has no step {step_id!r}")
+
+    async def step(self, task_id: str, text: str) -> StepReport:
+        """Decide the pending proposal with `text`, then propose the next action (or end the task)."""
+        task = await self._task(task_id)
+        if task.status != TaskStatus.RUNNING:
+            raise TaskOver(f"task {task_id} has ended ({task.status}: {task.end_reason}); it takes no more steps")
+        async with self.runtime.driving(task_id, retry_llm=True) as driver:
+            pending = driver.pending
+            kind = driver.agent.tool_of(pending).kind if pending else None
+            await driver.advance(from_step_input(text, kind) if pending and kind else None)
+            steps = driver.agent.steps()
+            artifacts = await self.store.list_artifacts(task_id)
+            return reports(driver.task, steps, [len(steps) - 1], self.runtime.tools, artifacts)[0]
+
+    # -- files in and out
+    async def artifacts(self, task_id: str, offset: int, limit: int) -> Page[Artifact]:
+        await self._task(task_id)
+        artifacts = await self.store.list_artifacts(task_id)
+        return Page(items=artifacts[offset : offset + limit], total=len(artifacts))
+
+    def _workspace(self, task: Task) -> Workspace:
+        try:
+            return self.runtime.workspace(task)
+        except (OSError, NotADirectoryError):
+            raise NotFound(f"the workspace of task {task.id} no longer exists") from None
+
+    async def add_file(self, task_id: str, folder: str | None, filename: str | None, data: bytes) -> Artifact:
+        """Put an uploaded file into the task's workspace (in `folder`, relative to it) and list it as an artifact."""
+        task = await self._task(task_id)
+        if len(data) > MAX_UPLOAD_BYTES:
+            raise InvalidInput(f"the file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB")
+        name = os.path.basename((filename or "").replace("\\", "/")) or "upload"
+        workspace = self._workspace(task)
+        try:
+            target = workspace.resolve(os.path.join(folder or "", name))
+            target.parent.mkdir(parents=True, exist_ok=True)
+            # O_NOFOLLOW: a symlink planted in the workspace cannot redirect the write outside it.
+            fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o644)
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+        except PathOutsideWorkspace as e:
+            raise Forbidden(str(e)) from None
+        except (OSError, ValueError) as e:
+            raise InvalidInput(f"cannot store {name!r} in {folder or 'the workspace'}: {e}") from None
+        return await self.store.add_artifact(task_id, workspace.relative(target), agent_created=False)
+
+    async def artifact_file(self, task_id: str, artifact_id: str) -> tuple[Artifact, Path]:
+        """An artifact and its file in the workspace, confined to it like every other file access."""
+        task = await self._task(task_id)
+        artifact = await self.store.get_artifact(artifact_id)
+        if artifact is None or artifact.task_id != task_id:
+            raise NotFound(f"task {task_id} has no artifact {artifact_id!r}")
+        try:
+            path = self._workspace(task).resolve(artifact.relative_path)
+        except PathOutsideWorkspace as e:
+            raise Forbidden(str(e)) from None
+        if not path.is_file():
+            raise NotFound(f"the file of artifact {artifact_id} ({artifact.relative_path}) no longer exists")
+        return artifact, path
