@@ -161,9 +161,11 @@ def lsp(transport: str, tcp: str | None, debug: bool) -> None:
     if tcp is None:
         server.start_io()
         return
+    from autogpt_ls.netaddr import is_loopback
+
     host, _, port = tcp.rpartition(":")
     host = host or "127.0.0.1"
-    if host not in {"127.0.0.1", "localhost", "::1"} and not server.settings.lsp_server_token:
+    if not is_loopback(host) and not server.settings.lsp_server_token:
         click.echo(f"Configuration error: binding {host} needs LSP_SERVER_TOKEN.", err=True)
         sys.exit(EXIT_CONFIG)
     server.start_tcp(host, int(port))

@@ -235,6 +235,12 @@ def test_routes_are_the_canonical_specs(server: Server) -> None:
     assert operations(ours) == operations(spec)
 
 
+def test_any_loopback_address_needs_no_token(start_server) -> None:  # type: ignore[no-untyped-def]
+    server = start_server("--host", "127.0.0.2")  # all of 127.0.0.0/8, as for `lsp --tcp` (tests/lsp)
+    assert server.url.startswith("http://127.0.0.2:")
+    assert server.api.ok("GET", "/agent/tasks")["tasks"] == []
+
+
 def test_binding_beyond_loopback_needs_a_token(server_env: dict[str, str]) -> None:
     argv = [sys.executable, "-m", "autogpt_ls", "serve", "--host", "0.0.0.0", "--port", "0"]
     proc = subprocess.run(argv, env=server_env, capture_output=True, text=True, timeout=30)
