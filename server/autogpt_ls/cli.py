@@ -95,7 +95,7 @@ async def _run(opts: RunOptions) -> int:
     settings = Settings.load()
     configure_logging(settings.data_dir, debug=opts.debug, secrets=settings.secrets())
     runtime = Runtime(settings)
-    terminal = Terminal(runtime.tools)
+    terminal = Terminal(runtime.tools, secrets=runtime.secrets)
     try:
         if opts.resume_id:
             task = runtime.resumable(opts.resume_id)

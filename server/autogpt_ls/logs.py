@@ -5,20 +5,19 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+from autogpt_ls.secrets_mask import SecretMask
+
 
 class RedactSecrets(logging.Filter):
     """Masks secret values in the fully formatted message, whatever logged it (our code or an SDK)."""
 
     def __init__(self, secrets: list[str]) -> None:
         super().__init__()
-        self._secrets = [s for s in secrets if len(s) >= 4]
+        self._mask = SecretMask(secrets)
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if self._secrets:
-            message = record.getMessage()
-            for secret in self._secrets:
-                message = message.replace(secret, "***")
-            record.msg, record.args = message, None
+        if self._mask:
+            record.msg, record.args = self._mask(record.getMessage()), None
         return True
 
 

@@ -12,6 +12,7 @@ from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from autogpt_ls.models import AIProfile, PromptSettings
+from autogpt_ls.secrets_mask import named_secrets
 
 APP = "autogpt-ls"
 CommaList = Annotated[list[str], NoDecode]
@@ -112,7 +113,8 @@ class Settings(BaseSettings):
         return cls(_env_file=env_files() or None)
 
     def secrets(self) -> list[str]:
-        """Values that must never appear in logs, prompts or artifacts."""
+        """Values that must never appear in logs, prompts or artifacts: our keys and tokens, and the values of
+        variables of our environment named like secrets (`cat /proc/$PPID/environ` in a command shows them)."""
         values = (
             self.openai_api_key,
             self.azure_openai_api_key,
@@ -123,7 +125,7 @@ class Settings(BaseSettings):
             self.lsp_server_token,
             self.ap_server_token,
         )
-        return [s.get_secret_value() for s in values if s and s.get_secret_value()]
+        return [s.get_secret_value() for s in values if s and s.get_secret_value()] + named_secrets(os.environ)
 
     @property
     def commands_allowed_locally(self) -> bool:

@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Protocol
 
 from pydantic import BaseModel
 
+from autogpt_ls.secrets_mask import looks_secret
 from autogpt_ls.workspace import Workspace
 
 OutputCallback = Callable[[str], None]
-
-_SECRET_NAME = re.compile(r"(API_KEY|TOKEN|SECRET|PASSWORD|CREDENTIAL|_KEY$)", re.IGNORECASE)
 
 
 class CommandResult(BaseModel):
@@ -57,7 +55,7 @@ def scrubbed_env(env: Mapping[str, str]) -> dict[str, str]:
 
     A command's output goes back into the prompt, so `echo $OPENAI_API_KEY` must find nothing.
     """
-    return {k: v for k, v in env.items() if not _SECRET_NAME.search(k)}
+    return {k: v for k, v in env.items() if not looks_secret(k)}
 
 
 class OutputBuffer:
