@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any, Literal, Protocol
 
@@ -14,6 +15,25 @@ class WireToolCall(BaseModel):
     id: str
     name: str
     arguments: str = ""
+
+
+class BadArguments(ValueError):
+    """A tool call's arguments are not one JSON object; str(e) completes "The arguments of your <tool> call"."""
+
+
+def decode_arguments(raw: str) -> dict[str, Any]:
+    """A tool call's arguments from the JSON text the LLM sent ("" is none), keys exactly as sent."""
+    try:
+        return arguments_object(json.loads(raw or "{}"))
+    except json.JSONDecodeError as e:
+        raise BadArguments(f"are not valid JSON ({e})") from None
+
+
+def arguments_object(value: Any) -> dict[str, Any]:
+    """Decoded arguments (also those inside a JSON reply) must be one object of named arguments."""
+    if not isinstance(value, dict):
+        raise BadArguments("must be a JSON object")
+    return value
 
 
 class ChatMessage(BaseModel):
