@@ -93,19 +93,15 @@ class WorkspaceFiles:
     workspace: Workspace
 
     def read_file(self, path: str) -> str:
-        return self.workspace.resolve(path).read_text(encoding="utf-8", errors="replace")
+        return self.workspace.read_text(path)
 
     def write_file(self, path: str, contents: str) -> Path:
-        target = self.workspace.resolve(path)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        # O_NOFOLLOW: a symlink planted after the check cannot redirect the write.
-        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o644)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(contents)
-        return target
+        return self.workspace.root / self.workspace.write_bytes(path, contents.encode("utf-8"))
 
     def list_folder(self, path: str) -> list[str]:
-        folder = self.workspace.resolve(path or ".")
+        folder, entries = self.workspace.listdir(path or ".")
         return sorted(
-            self.workspace.relative(p) + ("/" if p.is_dir() else "") for p in folder.iterdir() if p.name not in {".git"}
+            os.path.normpath(os.path.join(folder, name)) + ("/" if is_dir else "")
+            for name, is_dir in entries
+            if name != ".git"
         )

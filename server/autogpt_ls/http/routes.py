@@ -146,10 +146,10 @@ async def upload_agent_task_artifacts(
     responses={200: {"content": {"application/octet-stream": {}}}},
 )
 async def download_agent_task_artifact(core: Core, task_id: str, artifact_id: str) -> Response:
-    artifact, path = core.artifact_file(task_id, artifact_id)
+    artifact, data = core.artifact_file(task_id, artifact_id)
     name = artifact.relative_path.rpartition("/")[2].replace('"', "")
     return Response(
-        path.read_bytes(),
+        data,
         media_type="application/octet-stream",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
