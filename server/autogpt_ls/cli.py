@@ -19,6 +19,9 @@ log = logging.getLogger("autogpt_ls")
 @click.version_option(package_name="autogpt-ls")
 def main() -> None:
     """AutoGPT as a language server: an autonomous coding agent that proposes, you approve."""
+    from autogpt_ls.secrets_mask import forbid_dumps
+
+    forbid_dumps()  # every front end passes here, before any key is loaded
 
 
 @main.command()

@@ -9,9 +9,14 @@ in any other way.
 from __future__ import annotations
 
 import base64
+import ctypes
+import logging
 import re
+import sys
 from collections.abc import Callable, Iterable, Mapping
 
+log = logging.getLogger(__name__)
+PR_SET_DUMPABLE = 4  # linux/prctl.h
 MASK = "***"
 MIN_LENGTH = 4  # a shorter value would mask ordinary words
 MIN_ENCODED = 12  # an encoded form shorter than this could match ordinary text
@@ -92,3 +97,15 @@ class MaskedStream:
         if held:
             self._sink(held)
 
+
+def forbid_dumps() -> None:
+    """Linux: no other process of this user may read our /proc/<pid>/environ (which holds the keys) or our
+    memory, attach a debugger, or get a core dump. Children are not affected: exec makes them dumpable again.
+
+    Root keeps CAP_SYS_PTRACE, so this protects only a non-root user; masking covers the rest. A no-op elsewhere.
+    """
+    if sys.platform != "linux":
+        return
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0:
+        log.warning("prctl(PR_SET_DUMPABLE, 0) failed: errno %d", ctypes.get_errno())

@@ -7,6 +7,10 @@ request the LLM got, in every byte of the data folder (the store and the logs) a
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -79,3 +83,50 @@ def test_a_workspace_file_holding_the_key_is_read_and_previewed_masked(
     assert (workspace / "deploy.sh").read_text() == "export OPENAI_API_KEY=$1\n"
     assert_nowhere(fake, data_dir, run.out, run.err)
 
+
+def _as_nobody() -> list[str]:
+    """A prefix that runs a command as an unprivileged user: root may read any process's environ anyway."""
+    if os.geteuid() != 0:
+        return []
+    if not shutil.which("setpriv"):
+        pytest.skip("running as root without setpriv: a non-root reader cannot be tried")
+    return ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+
+
+def _environ_readable(pid: int) -> bool:
+    probe = f"open('/proc/{pid}/environ', 'rb').read()"
+    check = subprocess.run([*_as_nobody(), sys.executable, "-c", probe], capture_output=True, text=True)
+    assert check.returncode == 0 or "PermissionError" in check.stderr, check.stderr
+    return check.returncode == 0
+
+
+def _initialize(proc: subprocess.Popen[bytes]) -> None:
+    """An LSP `initialize` answered: the server's start (where it made itself non-dumpable) is behind it."""
+    body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"capabilities": {}}}).encode()
+    assert proc.stdin is not None and proc.stdout is not None
+    proc.stdin.write(b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
+    proc.stdin.flush()
+    assert proc.stdout.readline().startswith(b"Content-Length")
+
+
+def test_no_other_process_of_the_user_reads_the_servers_environment(tmp_path: Path) -> None:
+    if not sys.platform.startswith("linux"):
+        pytest.skip("PR_SET_DUMPABLE is Linux only")
+    env = {"PATH": os.environ["PATH"], "OPENAI_API_KEY": SECRET_KEY, "AUTOGPT_ENV_FILE": "", "HOME": str(tmp_path)}
+    plain = subprocess.Popen(
+        [*_as_nobody(), sys.executable, "-c", "import sys; sys.stdin.read()"], env=env, stdin=subprocess.PIPE
+    )
+    server = subprocess.Popen(
+        [*_as_nobody(), sys.executable, "-m", "autogpt_ls", "lsp"],
+        env=env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+    )
+    try:
+        _initialize(server)
+        assert _environ_readable(plain.pid)  # the same user can read an ordinary process's environment...
+        assert not _environ_readable(server.pid)  # ...but not the server's
+    finally:
+        for proc in (plain, server):
+            proc.kill()
+            proc.wait()
