@@ -96,7 +96,7 @@ async def _run(opts: RunOptions) -> int:
     from autogpt_ls.terminal import EXIT_CODES, Terminal
 
     settings = Settings.load()
-    configure_logging(settings.data_dir, debug=opts.debug, secrets=settings.secrets())
+    configure_logging(settings, debug=opts.debug)
     runtime = Runtime(settings)
     terminal = Terminal(runtime.tools, secrets=runtime.secrets)
     try:
@@ -194,7 +194,7 @@ def serve(host: str, port: int, debug: bool) -> None:
 
     try:
         settings = Settings.load()
-        configure_logging(settings.data_dir, debug=debug, secrets=settings.secrets())
+        configure_logging(settings, debug=debug)
         serve_http(settings, host, port, lambda url: click.echo(f"Agent Protocol on {url} (data: {settings.data_dir})"))
     except ConfigError as e:
         click.echo(f"Configuration error: {e}", err=True)

@@ -94,6 +94,9 @@ class Settings(BaseSettings):
         default_factory=lambda: Path(user_data_dir(APP)),
         validation_alias=AliasChoices("AUTOGPT_DATA_DIR", "data_dir"),
     )
+    # Each log file rotates past this size, keeping this many older ones: a flood of bad input cannot fill the disk.
+    log_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+    log_backup_count: int = Field(default=3, ge=0)
     max_steps: int | None = 50
     max_cost_usd: float | None = None
     max_seconds: float | None = None

@@ -149,3 +149,32 @@ async def test_bad_notifications_are_dropped_with_a_warning(raw: RawClient, data
     log = (data_dir / "logs" / "activity.log").read_text()
     assert log.count("WARNING autogpt_ls.lsp.rpc: ignored a notification") == len(BAD_NOTIFICATIONS)
     assert "Traceback" not in log
+
+
+@pytest.fixture
+def small_logs(agent_env: dict[str, str]) -> dict[str, str]:
+    return agent_env | {"LOG_MAX_BYTES": str(32 * 1024), "LOG_BACKUP_COUNT": "2"}
+
+
+async def test_logs_stay_under_the_cap_after_10000_malformed_messages(
+    small_logs: dict[str, str], data_dir: Path
+) -> None:
+    raw = await RawClient.start(small_logs)
+    await raw.alive()
+    malformed = [request(0, CODE_ACTION, {"x": 1}), request(0, "agent/getTask", {}), b"{oops"]
+    for n in range(10_000):
+        message = malformed[n % 3]
+        await raw.send(message | {"id": n} if isinstance(message, dict) else message)
+    await raw.alive()
+    assert await raw.close() == 0
+    answered = sum(raw.answers[key].qsize() for key in [*range(10_000), None])
+    assert answered == 10_000
+    logs = data_dir / "logs"
+    sizes = {path.name: path.stat().st_size for path in logs.iterdir()}
+    assert "activity.log.1" in sizes and "activity.log.3" not in sizes  # rotated, two backups kept
+    assert max(sizes.values()) <= 32 * 1024
+    assert sum(sizes.values()) <= 2 * 3 * 32 * 1024
+    assert sizes["error.log"] == 0  # a client's mistakes are not the server's errors
+    text = "".join(path.read_text() for path in logs.iterdir())
+    assert "Traceback" not in text
+    assert "refused message 9999: invalid params" in text

@@ -101,7 +101,7 @@ class AutogptLanguageServer(LanguageServer):
             from autogpt_ls.settings import Settings
 
             self._settings = Settings.load()
-            configure_logging(self._settings.data_dir, debug=self._debug, secrets=self._settings.secrets())
+            configure_logging(self._settings, debug=self._debug)
             forward = redacted(EditorLog(self), self._settings.secrets())
             forward.setLevel(logging.INFO)
             logging.getLogger("autogpt_ls").addHandler(forward)
