@@ -308,8 +308,13 @@ class Agent:
                 self.store.save_step(step)
                 self.store.save_task(self.task)
         if tool.kind == "write" and step.result.ok:
-            path = self.executor.workspace.resolve(step.proposal.tool_call.arguments["filename"])
-            self.store.add_artifact(self.task.id, self.executor.workspace.relative(path), agent_created=True)
+            try:
+                path = self.executor.workspace.resolve(step.proposal.tool_call.arguments["filename"])
+            except (PathOutsideWorkspace, OSError) as e:  # the path changed since the write (a folder swapped)
+                step.result = Result.error(f"{step.result.output}\nThe file was not listed as an artifact: {e}")
+                self.store.save_step(step)
+            else:
+                self.store.add_artifact(self.task.id, self.executor.workspace.relative(path), agent_created=True)
 
     # -- the interactive driver
     async def run(self, ask: Ask) -> Task:
