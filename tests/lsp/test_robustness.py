@@ -131,6 +131,12 @@ async def test_invalid_json_and_unknown_methods(raw: RawClient) -> None:
     await raw.alive()
 
 
+async def test_requests_after_shutdown_are_refused_not_dropped(raw: RawClient) -> None:
+    assert (await raw.request("shutdown", None, msg_id="down"))["result"] is None
+    await raw.send(request(12, "agent/listTasks"))
+    assert (await raw.answer(12))["error"] == {"code": INVALID_REQUEST, "message": "the server is shutting down"}
+
+
 BAD_NOTIFICATIONS = [
     {"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {"x": 1}},
     {"jsonrpc": "2.0", "method": "textDocument/didChange", "params": "text"},
