@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import stat
 from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +20,7 @@ from typing import Literal
 
 MAX_LINKS = 40  # symlinks followed (and races retried) in one walk, as the kernel's own limit
 _DIR = os.O_RDONLY | os.O_DIRECTORY
-_WAS_LINK = {errno.ELOOP, errno.EMLINK}  # what O_NOFOLLOW answers on a symlink (EMLINK on FreeBSD)
+_WAS_LINK = {errno.ELOOP, errno.EMLINK}  # what O_NOFOLLOW answers on a symlink (EMLINK on FreeBSD), but see _swapped
 Missing = Literal["raise", "create", "skip"]
 
 
@@ -119,12 +120,24 @@ class Walk:
                 try:
                     target = os.readlink(name, dir_fd=parent)
                 except OSError:
-                    if e.errno not in _WAS_LINK:
+                    if not self._swapped(name, flags, e):
                         raise e from None
                     self._hop()  # a symlink a moment ago, something else now: look again
                     continue
                 self._follow(target)
                 return None
+
+    def _swapped(self, name: str, flags: int, error: OSError) -> bool:
+        """Whether `error` came from a symlink that is no longer one (O_DIRECTORY answers ENOTDIR on a symlink)."""
+        if error.errno in _WAS_LINK:
+            return True
+        if error.errno != errno.ENOTDIR or not flags & os.O_DIRECTORY:
+            return False
+        try:
+            mode = os.stat(name, dir_fd=self._stack[-1].fd, follow_symlinks=False).st_mode
+        except OSError:
+            return False
+        return stat.S_ISDIR(mode) or stat.S_ISLNK(mode)
 
     def _follow(self, target: str) -> None:
         """Walk on through a symlink's target: one inside the workspace is walked like the path itself."""
