@@ -36,11 +36,28 @@ def arguments_object(value: Any) -> dict[str, Any]:
     return value
 
 
+class PastStep(BaseModel):
+    """An earlier step as data, for a provider that writes its own prompt instead of sending the chat (the
+    embedded model), so it never reads the chat's wording back: the call as the agent recorded it, or the
+    refused reply as the chat shows it; whether the call ran and failed; what the LLM was told."""
+
+    name: str = ""
+    arguments: dict[str, Any] = Field(default_factory=dict)
+    refused: str | None = None
+    failed: bool = False
+    observation: str = ""
+
+
 class ChatMessage(BaseModel):
+    """One chat turn. `goal` (on the task's message) and `step` (on an earlier step's assistant turn) are for
+    providers that build their own prompt; the others build their wire bodies from the other fields only."""
+
     role: Literal["system", "user", "assistant", "tool"]
     content: str = ""
     tool_calls: list[WireToolCall] = Field(default_factory=list)
     tool_call_id: str | None = None
+    goal: str | None = Field(default=None, exclude=True)
+    step: PastStep | None = Field(default=None, exclude=True)
 
 
 class ChatReply(BaseModel):
