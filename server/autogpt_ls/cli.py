@@ -32,6 +32,9 @@ def exit_code(error: CoreError) -> int:
 @click.version_option(package_name="autogpt-ls")
 def main() -> None:
     """AutoGPT as a language server: an autonomous coding agent that proposes, you approve."""
+    from autogpt_ls.secrets_mask import forbid_dumps
+
+    forbid_dumps()  # every front end passes here, before any key is loaded
 
 
 @main.command()
@@ -110,9 +113,9 @@ async def _run(opts: RunOptions) -> int:
     from autogpt_ls.terminal import EXIT_CODES, Terminal
 
     settings = Settings.load()
-    configure_logging(settings.data_dir, debug=opts.debug, secrets=settings.secrets())
+    configure_logging(settings, debug=opts.debug)
     runtime = Runtime(settings)
-    terminal = Terminal(runtime.tools)
+    terminal = Terminal(runtime.tools, secrets=runtime.secrets)
     try:
         task_id = opts.resume_id or (await _new_task(runtime, opts)).id
         async with runtime.driving(task_id, resume=bool(opts.resume_id)) as driver:
@@ -179,9 +182,11 @@ def lsp(transport: str, tcp: str | None, debug: bool) -> None:
     if tcp is None:
         server.start_io()
         return
+    from autogpt_ls.netaddr import is_loopback
+
     host, _, port = tcp.rpartition(":")
     host = host or "127.0.0.1"
-    if host not in {"127.0.0.1", "localhost", "::1"} and not server.settings.lsp_server_token:
+    if not is_loopback(host) and not server.settings.lsp_server_token:
         click.echo(f"Configuration error: binding {host} needs LSP_SERVER_TOKEN.", err=True)
         sys.exit(EXIT_CONFIG)
     server.start_tcp(host, int(port))
@@ -207,7 +212,7 @@ def serve(host: str, port: int, debug: bool) -> None:
 
     try:
         settings = Settings.load()
-        configure_logging(settings.data_dir, debug=debug, secrets=settings.secrets())
+        configure_logging(settings, debug=debug)
         serve_http(settings, host, port, lambda url: click.echo(f"Agent Protocol on {url} (data: {settings.data_dir})"))
     except ConfigError as e:
         click.echo(f"Configuration error: {e}", err=True)

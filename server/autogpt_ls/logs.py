@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 import logging
+from logging.handlers import RotatingFileHandler
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+from autogpt_ls.secrets_mask import SecretMask
+
+if TYPE_CHECKING:
+    from autogpt_ls.settings import Settings
 
 
 class RedactSecrets(logging.Filter):
@@ -11,14 +18,11 @@ class RedactSecrets(logging.Filter):
 
     def __init__(self, secrets: list[str]) -> None:
         super().__init__()
-        self._secrets = [s for s in secrets if len(s) >= 4]
+        self._mask = SecretMask(secrets)
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if self._secrets:
-            message = record.getMessage()
-            for secret in self._secrets:
-                message = message.replace(secret, "***")
-            record.msg, record.args = message, None
+        if self._mask:
+            record.msg, record.args = self._mask(record.getMessage()), None
         return True
 
 
@@ -28,11 +32,12 @@ def redacted(handler: logging.Handler, secrets: list[str]) -> logging.Handler:
     return handler
 
 
-def configure_logging(data_dir: Path, *, debug: bool, secrets: list[str]) -> Path:
-    """activity.log (info), error.log (errors) and, with --debug, debug.log; returns the logs folder."""
-    folder = data_dir / "logs"
+def configure_logging(settings: Settings, *, debug: bool) -> Path:
+    """activity.log (info), error.log (errors) and, with --debug, debug.log, each rotated at LOG_MAX_BYTES;
+    returns the logs folder."""
+    folder: Path = settings.data_dir / "logs"
     folder.mkdir(parents=True, exist_ok=True)
-    redact = RedactSecrets(secrets)
+    redact = RedactSecrets(settings.secrets())
     fmt = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
     root = logging.getLogger()
     root.handlers.clear()
@@ -43,7 +48,9 @@ def configure_logging(data_dir: Path, *, debug: bool, secrets: list[str]) -> Pat
     if debug:
         outputs.append(("debug.log", logging.DEBUG))
     for name, level in outputs:
-        handler = logging.FileHandler(folder / name, encoding="utf-8")
+        handler = RotatingFileHandler(
+            folder / name, maxBytes=settings.log_max_bytes, backupCount=settings.log_backup_count, encoding="utf-8"
+        )
         handler.setLevel(level)
         handler.setFormatter(fmt)
         handler.addFilter(redact)

@@ -12,6 +12,7 @@ from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from autogpt_ls.models import AIProfile, PromptSettings
+from autogpt_ls.secrets_mask import named_secrets
 
 APP = "autogpt-ls"
 CommaList = Annotated[list[str], NoDecode]
@@ -93,6 +94,9 @@ class Settings(BaseSettings):
         default_factory=lambda: Path(user_data_dir(APP)),
         validation_alias=AliasChoices("AUTOGPT_DATA_DIR", "data_dir"),
     )
+    # Each log file rotates past this size, keeping this many older ones: a flood of bad input cannot fill the disk.
+    log_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+    log_backup_count: int = Field(default=3, ge=0)
     max_steps: int | None = 50
     max_cost_usd: float | None = None
     max_seconds: float | None = None
@@ -112,7 +116,8 @@ class Settings(BaseSettings):
         return cls(_env_file=env_files() or None)
 
     def secrets(self) -> list[str]:
-        """Values that must never appear in logs, prompts or artifacts."""
+        """Values that must never appear in logs, prompts or artifacts: our keys and tokens, and the values of
+        variables of our environment named like secrets (`cat /proc/$PPID/environ` in a command shows them)."""
         values = (
             self.openai_api_key,
             self.azure_openai_api_key,
@@ -123,7 +128,7 @@ class Settings(BaseSettings):
             self.lsp_server_token,
             self.ap_server_token,
         )
-        return [s.get_secret_value() for s in values if s and s.get_secret_value()]
+        return [s.get_secret_value() for s in values if s and s.get_secret_value()] + named_secrets(os.environ)
 
     @property
     def commands_allowed_locally(self) -> bool:

@@ -28,6 +28,7 @@ from autogpt_ls.agent.events import (
 from autogpt_ls.changes import ChangeSet, FileChange, Preview
 from autogpt_ls.llm.providers.local import NOTICE
 from autogpt_ls.models import Decision, DecisionKind, Step, StepStatus, Task, TaskStatus
+from autogpt_ls.secrets_mask import NO_SECRETS, SecretMask
 from autogpt_ls.tools.registry import ToolRegistry
 
 PROMPT = "Approve? y = run it, y -N = run it and the next N-1, n = stop, anything else = feedback: "
@@ -47,17 +48,22 @@ def unified_diff(change: FileChange) -> str:
 
 
 class Terminal:
-    """Renders core events and asks for decisions; markup is off because every text shown is untrusted."""
+    """Renders core events and asks for decisions; markup is off because every text shown is untrusted.
 
-    def __init__(self, tools: ToolRegistry, stdin: TextIO = sys.stdin) -> None:
+    Secrets are masked in every line said, e.g. a diff of a file that holds a key (tool output is masked at
+    the source, Tool.run).
+    """
+
+    def __init__(self, tools: ToolRegistry, stdin: TextIO = sys.stdin, secrets: SecretMask = NO_SECRETS) -> None:
         self._tools = tools
+        self._secrets = secrets
         self._stdin = stdin
         self.console = Console(markup=False, highlight=False, soft_wrap=True)
         self._streamed = ""  # the LLM's text printed so far for the step being thought about
         self._spinner: Status | None = None
 
     def _say(self, text: str, style: str = "") -> None:
-        self.console.print(Text(text, style=style))
+        self.console.print(Text(self._secrets(text), style=style))
 
     def _preview(self, preview: Preview | None) -> None:
         if isinstance(preview, ChangeSet):

@@ -1,17 +1,24 @@
-"""Path confinement: the one check every file access by a tool goes through."""
+"""Path confinement: every file access by a tool or a protocol goes through one Workspace, and a Walk of its path."""
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
 from pathlib import Path
 
+from autogpt_ls.safe_fs import PathOutsideWorkspace, Walk
 
-class PathOutsideWorkspace(ValueError):
-    """A path the agent may not touch; the message is written for the LLM."""
+__all__ = ["PathOutsideWorkspace", "Workspace"]
+
+_READ = os.O_RDONLY | os.O_NONBLOCK  # O_NONBLOCK: a FIFO planted in the workspace cannot hang the server
+_WRITE = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NONBLOCK
 
 
 class Workspace:
-    """The folder a task works in. Paths resolve with symlinks followed, then must stay inside it."""
+    """The folder a task works in. Symlinks are followed only while they stay inside it; the data folder, the logs
+    and the .env files are out of reach even there. Each operation walks its path once and acts on what it found
+    (safe_fs), so code that swaps folders for symlinks meanwhile cannot redirect it."""
 
     def __init__(self, root: str | Path, forbidden: tuple[Path, ...] = ()) -> None:
         self.root = Path(root).resolve(strict=True)
@@ -19,26 +26,51 @@ class Workspace:
             raise NotADirectoryError(f"workspace {self.root} is not a folder")
         self._forbidden = tuple(p.resolve() for p in forbidden)
 
+    def _walk(self, path: str) -> Walk:
+        return Walk(self.root, path, self._forbidden)
+
     def resolve(self, path: str) -> Path:
-        """Map an agent-given path to a real path inside the workspace, or refuse it."""
-        if "\x00" in path:
-            raise PathOutsideWorkspace(f"Path {path!r} contains a null byte; refused.")
-        candidate = Path(path)
-        if candidate.is_absolute():
-            if not candidate.resolve().is_relative_to(self.root):
-                raise PathOutsideWorkspace(
-                    f"Absolute path {path!r} is outside the workspace; refused. Use a path relative to the workspace."
-                )
-        elif ".." in candidate.parts and not (self.root / candidate).resolve().is_relative_to(self.root):
-            raise PathOutsideWorkspace(f"Path {path!r} climbs out of the workspace with '..'; refused.")
-        resolved = (self.root / candidate).resolve()
-        if not resolved.is_relative_to(self.root):
-            raise PathOutsideWorkspace(
-                f"Path {path!r} leads outside the workspace (through a symlink to {resolved}); refused."
-            )
-        if any(resolved.is_relative_to(f) for f in self._forbidden):
-            raise PathOutsideWorkspace(f"Path {path!r} points into autogpt-ls's own data folder; refused.")
-        return resolved
+        """Where an agent-given path leads now, or a refusal. For naming and showing a file, never for opening it:
+        the answer may be stale by the time it is used."""
+        with self._walk(path) as walk:
+            return self.root / walk.lookup()
 
     def relative(self, path: Path) -> str:
         return os.path.relpath(path, self.root)
+
+    def read_bytes(self, path: str) -> bytes:
+        with self._walk(path) as walk:
+            fd, _ = walk.open(_READ)
+        with os.fdopen(fd, "rb") as handle:
+            _must_be_file(fd, path)
+            return handle.read()
+
+    def read_text(self, path: str) -> str:
+        return self.read_bytes(path).decode("utf-8", errors="replace")
+
+    def write_bytes(self, path: str, data: bytes) -> str:
+        """Create or overwrite a file (and its missing folders); returns its real path relative to the root."""
+        with self._walk(path) as walk:
+            fd, relative = walk.open(_WRITE, create_dirs=True)
+        with os.fdopen(fd, "wb") as handle:
+            _must_be_file(fd, path)
+            handle.write(data)
+        return relative
+
+    def listdir(self, path: str) -> tuple[str, list[tuple[str, bool]]]:
+        """A folder's real path relative to the root and its entries as (name, is a folder, not via a symlink)."""
+        with self._walk(path) as walk:
+            fd, relative = walk.open(os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            with os.scandir(fd) as entries:
+                return relative, [(e.name, e.is_dir(follow_symlinks=False)) for e in entries]
+        finally:
+            os.close(fd)
+
+
+def _must_be_file(fd: int, path: str) -> None:
+    mode = os.fstat(fd).st_mode
+    if stat.S_ISDIR(mode):
+        raise IsADirectoryError(errno.EISDIR, "is a folder, not a file", path)
+    if not stat.S_ISREG(mode):
+        raise OSError(errno.EINVAL, "not a regular file", path)

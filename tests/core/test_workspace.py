@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -45,3 +46,69 @@ def test_absolute_path_inside_is_allowed(ws: Workspace) -> None:
 def test_root_must_exist(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError):
         Workspace(tmp_path / "missing")
+
+
+# Every operation walks its path itself (safe_fs.Walk), so the same rules hold for reads, writes and listings.
+def test_reads_writes_and_listings_through_a_symlink_out_are_refused(ws: Workspace, tmp_path: Path) -> None:
+    (tmp_path / "outside" / "canary.txt").write_text("HOST SECRET")
+    for operation in (
+        lambda: ws.read_text("out/canary.txt"),
+        lambda: ws.write_bytes("out/new.txt", b"pwned"),
+        lambda: ws.write_bytes("out/deeper/new.txt", b"pwned"),
+        lambda: ws.listdir("out"),
+        lambda: ws.listdir("out/"),
+    ):
+        with pytest.raises(PathOutsideWorkspace, match=r"through a symlink to .*outside"):
+            operation()
+    assert sorted(p.name for p in (tmp_path / "outside").iterdir()) == ["canary.txt"]
+
+
+def test_a_symlink_inside_is_followed_to_its_real_path(ws: Workspace) -> None:
+    assert ws.write_bytes("in/b.txt", b"inside") == "sub/b.txt"
+    assert ws.read_text("in/b.txt") == "inside"
+    (ws.root / "b-link.txt").symlink_to("sub/b.txt")  # a final component too, relative target
+    assert ws.write_bytes("b-link.txt", b"again") == "sub/b.txt"
+    assert (ws.root / "sub" / "b.txt").read_text() == "again" and (ws.root / "b-link.txt").is_symlink()
+    assert ws.listdir("in") == ("sub", [("b.txt", False)])
+
+
+def test_dotdot_through_a_symlink_cannot_climb_out(ws: Workspace, tmp_path: Path) -> None:
+    (ws.root / "up").symlink_to("..")
+    for path in ("in/../../x.txt", "up/x.txt", "up/root/../../x.txt"):
+        with pytest.raises(PathOutsideWorkspace, match="through a symlink"):
+            ws.write_bytes(path, b"pwned")
+    assert not (tmp_path / "x.txt").exists()
+
+
+def test_a_final_symlink_out_is_refused_for_writes_even_when_dangling(ws: Workspace, tmp_path: Path) -> None:
+    (tmp_path / "outside" / "host.txt").write_text("host")
+    (ws.root / "final.txt").symlink_to(tmp_path / "outside" / "host.txt")
+    (ws.root / "dangling.txt").symlink_to(tmp_path / "outside" / "created.txt")
+    for name in ("final.txt", "dangling.txt"):
+        with pytest.raises(PathOutsideWorkspace, match="through a symlink"):
+            ws.write_bytes(name, b"pwned")
+    assert (tmp_path / "outside" / "host.txt").read_text() == "host"
+    assert not (tmp_path / "outside" / "created.txt").exists()
+
+
+def test_writes_create_missing_folders_but_none_in_the_data_folder(ws: Workspace) -> None:
+    assert ws.write_bytes("a/b/c.txt", b"x") == "a/b/c.txt" and (ws.root / "a/b/c.txt").read_bytes() == b"x"
+    (ws.root / "store").mkdir()
+    (ws.root / "sub" / "to-store").symlink_to("../store")
+    guarded = Workspace(ws.root, forbidden=(ws.root / "store",))
+    for path in ("store/logs/x.txt", "sub/to-store/x.txt"):
+        with pytest.raises(PathOutsideWorkspace, match="own data folder"):
+            guarded.write_bytes(path, b"x")
+    assert list((ws.root / "store").iterdir()) == []
+
+
+def test_a_symlink_loop_and_a_fifo_are_errors_not_hangs(ws: Workspace) -> None:
+    (ws.root / "loop1").symlink_to("loop2")
+    (ws.root / "loop2").symlink_to("loop1")
+    with pytest.raises(OSError, match="Too many levels of symbolic links"):
+        ws.read_text("loop1/x")
+    os.mkfifo(ws.root / "pipe")
+    with pytest.raises(OSError, match="not a regular file"):
+        ws.read_text("pipe")
+    with pytest.raises(IsADirectoryError):
+        ws.read_text("sub")

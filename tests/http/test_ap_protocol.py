@@ -133,6 +133,20 @@ def test_uploads_land_in_the_workspace_folder_the_agent_reads(server: Server, fa
     assert not (data_dir / "workspaces" / "x.txt").exists()
 
 
+def test_an_artifact_with_a_non_latin_name_downloads_under_its_name(server: Server) -> None:
+    api = server.api
+    task_id = api.create("Summarise the report")
+    content = "季度报告\n".encode()
+    uploaded = api.upload(task_id, '报告 "q1".txt', content)
+    assert uploaded.status == 200, uploaded.body
+    download = api.get(f"/agent/tasks/{task_id}/artifacts/{uploaded.body['artifact_id']}")
+    assert download.status == 200 and download.body == content
+    # RFC 6266: an ASCII fallback for old clients, the exact name percent-encoded as UTF-8 (RFC 5987) for the rest.
+    assert download.headers["content-disposition"] == (
+        "attachment; filename=\"__ _q1_.txt\"; filename*=UTF-8''%E6%8A%A5%E5%91%8A%20%22q1%22.txt"
+    )
+
+
 def test_unknown_ids_are_404_with_a_message(server: Server) -> None:
     api = server.api
     task_id = api.create(GOAL)
@@ -233,6 +247,12 @@ def test_routes_are_the_canonical_specs(server: Server) -> None:
         }
 
     assert operations(ours) == operations(spec)
+
+
+def test_any_loopback_address_needs_no_token(start_server) -> None:  # type: ignore[no-untyped-def]
+    server = start_server("--host", "127.0.0.2")  # all of 127.0.0.0/8, as for `lsp --tcp` (tests/lsp)
+    assert server.url.startswith("http://127.0.0.2:")
+    assert server.api.ok("GET", "/agent/tasks")["tasks"] == []
 
 
 def test_binding_beyond_loopback_needs_a_token(server_env: dict[str, str]) -> None:

@@ -29,24 +29,25 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-async def connect(port: int) -> LanguageClient:
+async def connect(port: int, host: str = "127.0.0.1") -> LanguageClient:
     client = LanguageClient("test", "0")
     for _ in range(100):  # the server needs a moment to bind; wait on its socket, not a fixed sleep
         try:
-            await client.start_tcp("127.0.0.1", port)
+            await client.start_tcp(host, port)
             return client
         except OSError:
             await asyncio.sleep(0.05)
     raise AssertionError("the server never listened")
 
 
-@pytest.mark.parametrize("token", [None, "s3cret-token"])
-async def test_tcp_on_loopback(agent_env: dict[str, str], token: str | None) -> None:
+# any address of 127.0.0.0/8 is loopback, for `serve` too (tests/http/test_ap_protocol.py)
+@pytest.mark.parametrize(("host", "token"), [("127.0.0.1", None), ("127.0.0.1", "s3cret-token"), ("127.0.0.2", None)])
+async def test_tcp_on_loopback(agent_env: dict[str, str], host: str, token: str | None) -> None:
     port = free_port()
     env = agent_env | ({"LSP_SERVER_TOKEN": token} if token else {})
-    server = subprocess.Popen([sys.executable, "-m", "autogpt_ls", "lsp", "--tcp", f"127.0.0.1:{port}"], env=env)
+    server = subprocess.Popen([sys.executable, "-m", "autogpt_ls", "lsp", "--tcp", f"{host}:{port}"], env=env)
     try:
-        client = await connect(port)
+        client = await connect(port, host)
         await client.initialize_async(types.InitializeParams(capabilities=types.ClientCapabilities()))
         if token:
             with pytest.raises(JsonRpcException, match="unauthorized"):

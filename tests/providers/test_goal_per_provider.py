@@ -34,6 +34,7 @@ def test_a_goal_finishes(case: Case, workspace: Path, data_dir: Path) -> None:
     # the second request carries the first step's result back, in the provider's own shape
     second = json.dumps(case.fake.requests[-1])
     assert "Wrote 11 characters to answer.txt" in second
+    assert '"observation"' not in second  # the step records the embedded model reads stay off every wire
     # usage comes from each provider's reply; the cost from the price table (local servers: free)
     task = json.loads(
         subprocess.run(

@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from autogpt_ls.llm.base import BadReply, ChatMessage, WireToolCall
+from autogpt_ls.agent.prompt import History
+from autogpt_ls.llm.base import BadReply, ChatMessage
 from autogpt_ls.llm.providers.local import (
     PYTHON,
     RESAMPLE_TEMPERATURE,
@@ -23,6 +24,7 @@ from autogpt_ls.llm.providers.local import (
     reply_schema,
     task_file_names,
 )
+from autogpt_ls.models import Proposal, Result, Step, StepStatus, Task, TaskConfig, ToolCall
 from autogpt_ls.tools.registry import ToolRegistry
 
 needs_model = pytest.mark.skipif(
@@ -31,14 +33,26 @@ needs_model = pytest.mark.skipif(
 GOAL = "Write the word 'Washington' to a .txt file"
 
 
+def ran(index: int, name: str, arguments: dict[str, Any], output: str) -> Step:
+    call = ToolCall(id=f"c{index}", name=name, arguments=arguments)
+    proposal = Proposal(tool_call=call)
+    return Step(
+        task_id="t", index=index, status=StepStatus.DONE, proposal=proposal, result=Result(ok=True, output=output)
+    )
+
+
+def refused(index: int, reply: str, error: str) -> Step:
+    return Step(task_id="t", index=index, status=StepStatus.INVALID, raw_reply=reply, result=Result.error(error))
+
+
+def core_messages(goal: str, *steps: Step) -> list[ChatMessage]:
+    """The messages the agent core sends for the goal and its steps so far (the provider reads their records)."""
+    task = Task(goal=goal, workspace=".", config=TaskConfig(smart_llm="local/smollm2-135m"))
+    return History(task, ToolRegistry.default().specs(), native_tools=True).messages(list(steps))
+
+
 def conversation(goal: str) -> list[ChatMessage]:
-    read = WireToolCall(id="c1", name="read_file", arguments=json.dumps({"filename": "in.txt"}))
-    return [
-        ChatMessage(role="system", content="You are AutoGPT..."),
-        ChatMessage(role="user", content=f"Your task: {goal}"),
-        ChatMessage(role="assistant", content="", tool_calls=[read]),
-        ChatMessage(role="tool", tool_call_id="c1", content="apple pie"),
-    ]
+    return core_messages(goal, ran(0, "read_file", {"filename": "in.txt"}, "apple pie"))
 
 
 def calls(messages: list[ChatMessage]) -> dict[str, dict[str, Any]]:
@@ -84,25 +98,19 @@ def test_a_task_relating_files_reads_one_first_and_finishes_only_when_each_is_ha
     after_read = grounding(conversation("Copy in.txt to out.txt"))
     assert not after_read.read_first and not after_read.may_finish  # out.txt is not written yet
     assert "finish" not in calls(conversation("Copy in.txt to out.txt"))
-    written = WireToolCall(id="c2", name="write_file", arguments=json.dumps({"filename": "out.txt", "contents": "x"}))
-    done = [
-        *conversation("Copy in.txt to out.txt"),
-        ChatMessage(role="assistant", content="", tool_calls=[written]),
-        ChatMessage(role="tool", tool_call_id="c2", content="Wrote 1 characters to out.txt."),
-    ]
+    read = ran(0, "read_file", {"filename": "in.txt"}, "apple pie")
+    written = ran(1, "write_file", {"filename": "out.txt", "contents": "x"}, "Wrote 1 characters to out.txt.")
+    done = core_messages("Copy in.txt to out.txt", read, written)
     assert grounding(done).may_finish
 
 
 def test_a_refused_read_is_not_offered_again_and_the_root_is_listed_once() -> None:
-    refused = json.dumps({"use_tool": {"name": "read_file", "arguments": {"filename": "out.txt"}}})
-    listed = WireToolCall(id="c3", name="list_folder", arguments=json.dumps({"folder": "."}))
-    messages = [
-        *conversation("Copy in.txt to out.txt")[:2],
-        ChatMessage(role="assistant", content=refused),
-        ChatMessage(role="user", content="File 'out.txt' does not exist."),
-        ChatMessage(role="assistant", content="", tool_calls=[listed]),
-        ChatMessage(role="tool", tool_call_id="c3", content="in.txt"),
-    ]
+    missing = json.dumps({"use_tool": {"name": "read_file", "arguments": {"filename": "out.txt"}}})
+    messages = core_messages(
+        "Copy in.txt to out.txt",
+        refused(0, missing, "File 'out.txt' does not exist."),
+        ran(1, "list_folder", {"folder": "."}, "in.txt"),
+    )
     offered = calls(messages)
     assert offered["read_file"]["properties"]["filename"] == {"const": "in.txt"}
     assert "list_folder" not in offered
@@ -160,6 +168,17 @@ def test_the_prompt_replays_the_history_as_numbered_steps() -> None:
         "Step 2:",
     ]
     assert "- write_file(filename, contents)" in prompt
+
+
+def test_the_history_replayed_is_the_steps_whatever_else_the_prompt_holds() -> None:
+    """The core's prompt may add notes (older steps omitted for length, later a summary); the model replays only
+    the steps, read from the records the core attached, never from the notes' wording."""
+    steps = [ran(i, "read_file", {"filename": "in.txt"}, "x" * 6000) for i in range(15)]
+    messages = core_messages("Copy in.txt to out.txt", *steps)
+    assert any("earlier steps are omitted" in m.content for m in messages)
+    lines = completion_prompt(messages, ToolRegistry.default().specs()).splitlines()
+    after_task = lines[lines.index("Task: Copy in.txt to out.txt") + 1 :]
+    assert after_task[0].startswith("Step 1: ") and all(line.startswith(("Step ", "Result: x")) for line in after_task)
 
 
 @needs_model

@@ -25,6 +25,7 @@ from autogpt_ls.llm.base import BadReply, ChatProvider, ChatReply, ToolsUnsuppor
 from autogpt_ls.llm.pricing import cost_usd
 from autogpt_ls.llm.registry import split_model
 from autogpt_ls.models import Decision, DecisionKind, Result, Step, StepStatus, Task, TaskStatus, Usage
+from autogpt_ls.secrets_mask import NO_SECRETS, SecretMask
 from autogpt_ls.store import Store
 from autogpt_ls.tools.base import Buffers, ShellPolicy, Tool, ToolContext, ToolRefused, no_buffers
 from autogpt_ls.tools.registry import ToolRegistry
@@ -56,6 +57,7 @@ class Agent:
         native_tools: bool = True,
         emit: EventSink | None = None,
         buffers: Buffers = no_buffers,
+        secrets: SecretMask = NO_SECRETS,
     ) -> None:
         self.task = task
         self.store = store
@@ -67,7 +69,9 @@ class Agent:
         self._use_json_replies(not (native_tools and provider.tool_calling(self._model)))
         self._steps: list[Step] = []  # this task's steps, loaded by recover(); the Agent is their only writer
         self._running_step = ""
-        self.ctx = ToolContext(executor=executor, shell=shell, on_output=self._on_output, buffers=buffers)
+        self.ctx = ToolContext(
+            executor=executor, shell=shell, on_output=self._on_output, buffers=buffers, secrets=secrets
+        )
 
     def _use_json_replies(self, json_replies: bool) -> None:
         """Native tool calls, or the JSON-reply fallback for models without function calling."""
@@ -242,9 +246,10 @@ class Agent:
             step.status, step.result = StepStatus.INTERRUPTED, Result.error("Stopped before the action completed.")
             raise
         except (*REFUSALS, ValidationError) as e:
-            step.status, step.result = StepStatus.DONE, Result.error(str(e))
+            step.status, step.result = StepStatus.DONE, Result.error(self.ctx.secrets(str(e)))
         except Exception as e:  # a tool's bug must become an observation, not a crashed loop
-            step.status, step.result = StepStatus.DONE, Result.error(f"{tool.name} failed: {type(e).__name__}: {e}")
+            failure = f"{tool.name} failed: {type(e).__name__}: {e}"
+            step.status, step.result = StepStatus.DONE, Result.error(self.ctx.secrets(failure))
         finally:
             async with self.store.atomic():
                 await self.store.save_step(step)

@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from autogpt_ls.llm.base import ChatReply
+from autogpt_ls.llm.base import BadArguments, ChatReply, arguments_object, decode_arguments
 from autogpt_ls.models import Proposal, ToolCall
 from autogpt_ls.tools.registry import ToolRegistry
 
@@ -51,27 +51,24 @@ def _from_content(content: str) -> tuple[str, str, Any]:
 
 
 def parse_reply(reply: ChatReply, tools: ToolRegistry) -> Proposal:
-    call_id = None
-    if reply.tool_calls:
-        first = reply.tool_calls[0]
-        thoughts, name, call_id = reply.content, first.name, first.id
-        try:
-            arguments = json.loads(first.arguments or "{}")
-        except json.JSONDecodeError as e:
-            raise UnusableReply(f"The arguments of your {name} call are not valid JSON ({e}).") from None
+    native = reply.tool_calls[0] if reply.tool_calls else None
+    if native:
+        thoughts, name, given = reply.content, native.name, None
     else:
-        thoughts, name, arguments = _from_content(reply.content)
+        thoughts, name, given = _from_content(reply.content)
     tool = tools.get(name)
     if tool is None:
         raise UnusableReply(f"Unknown tool {name!r}. The tools you can use are: {', '.join(tools.names())}.")
-    if not isinstance(arguments, dict):
-        raise UnusableReply(f"The arguments of your {name} call must be a JSON object.")
+    try:
+        arguments = decode_arguments(native.arguments) if native else arguments_object(given)
+    except BadArguments as e:
+        raise UnusableReply(f"The arguments of your {name} call {e}.") from None
     try:
         validated = tool.validate(arguments)
     except ValidationError as e:
         problems = "; ".join(f"{'.'.join(map(str, err['loc'])) or name}: {err['msg']}" for err in e.errors())
         raise UnusableReply(f"Invalid arguments for {name}: {problems}.") from None
     call = ToolCall(name=name, arguments=validated.model_dump())
-    if call_id:
-        call.id = call_id
+    if native and native.id:
+        call.id = native.id
     return Proposal(thoughts=thoughts.strip(), tool_call=call, ignored_calls=[c.name for c in reply.tool_calls[1:]])

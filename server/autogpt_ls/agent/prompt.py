@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from autogpt_ls.agent.parsing import JSON_FORMAT
-from autogpt_ls.llm.base import ChatMessage, WireToolCall
+from autogpt_ls.llm.base import ChatMessage, PastStep, WireToolCall
 from autogpt_ls.models import Step, StepStatus, Task
 
 DEFAULT_CONSTRAINTS = [
@@ -97,25 +97,29 @@ def observation(step: Step) -> str:
 
 
 def _step_messages(step: Step, native_tools: bool) -> list[ChatMessage]:
+    told = observation(step)
     if step.status == StepStatus.INVALID or step.proposal is None:
+        refused = _clip(step.raw_reply) or "(empty reply)"
         return [
-            ChatMessage(role="assistant", content=_clip(step.raw_reply) or "(empty reply)"),
-            ChatMessage(role="user", content=observation(step)),
+            ChatMessage(role="assistant", content=refused, step=PastStep(refused=refused, observation=told)),
+            ChatMessage(role="user", content=told),
         ]
     call = step.proposal.tool_call
+    failed = step.status == StepStatus.DONE and step.result is not None and not step.result.ok
+    past = PastStep(name=call.name, arguments=call.arguments, failed=failed, observation=told)
     if native_tools:
         wire = WireToolCall(id=call.id, name=call.name, arguments=json.dumps(call.arguments))
         return [
-            ChatMessage(role="assistant", content=step.proposal.thoughts, tool_calls=[wire]),
-            ChatMessage(role="tool", tool_call_id=call.id, content=observation(step)),
+            ChatMessage(role="assistant", content=step.proposal.thoughts, tool_calls=[wire], step=past),
+            ChatMessage(role="tool", tool_call_id=call.id, content=told),
         ]
     proposal = {
         "thoughts": step.proposal.thoughts,
         "use_tool": {"name": call.name, "arguments": call.arguments},
     }
     return [
-        ChatMessage(role="assistant", content=json.dumps(proposal)),
-        ChatMessage(role="user", content=f"Result of {call.name}: {observation(step)}"),
+        ChatMessage(role="assistant", content=json.dumps(proposal), step=past),
+        ChatMessage(role="user", content=f"Result of {call.name}: {told}"),
     ]
 
 
@@ -127,7 +131,7 @@ class History:
         self._native_tools = native_tools
         self._head = [
             ChatMessage(role="system", content=system_prompt(task, tool_specs, native_tools)),
-            ChatMessage(role="user", content=task_message(task)),
+            ChatMessage(role="user", content=task_message(task), goal=task.goal),
         ]
         self._rendered: dict[tuple[str, StepStatus], tuple[list[ChatMessage], int]] = {}
 

@@ -20,6 +20,7 @@ from autogpt_ls.llm.base import ChatProvider
 from autogpt_ls.llm.pricing import PRICES
 from autogpt_ls.llm.registry import make_provider, smart_model, split_model
 from autogpt_ls.models import AIProfile, Limits, PromptSettings, Task, TaskConfig, TaskStatus, new_id
+from autogpt_ls.secrets_mask import SecretMask
 from autogpt_ls.settings import ConfigError, Settings, env_files
 from autogpt_ls.store import LeaseHeld, Store, lease_owner_id
 from autogpt_ls.store.sqlite import SQLiteStore
@@ -56,6 +57,7 @@ class Runtime:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        self.secrets = SecretMask(settings.secrets())  # masked in every tool's output and on screen
         self.store: Store = SQLiteStore(settings.data_dir / "db" / "autogpt-ls.sqlite3")
         # The store, the logs and the .env files we read hold state and secrets: no tool path may reach them.
         # Per-task workspaces (data_dir/workspaces) are the one part of the data folder tools may use.
@@ -157,6 +159,7 @@ class Runtime:
             native_tools=self.settings.llm_tool_calling,
             emit=self._emit,
             buffers=lambda path: self.buffers(path),
+            secrets=self.secrets,
         )
 
     def default_executor(self) -> Literal["local", "docker"]:

@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Protocol
 
 from pydantic import BaseModel
 
+from autogpt_ls.secrets_mask import looks_secret
 from autogpt_ls.workspace import Workspace
 
 OutputCallback = Callable[[str], None]
-
-_SECRET_NAME = re.compile(r"(API_KEY|TOKEN|SECRET|PASSWORD|CREDENTIAL|_KEY$)", re.IGNORECASE)
 
 
 class CommandResult(BaseModel):
@@ -57,7 +55,7 @@ def scrubbed_env(env: Mapping[str, str]) -> dict[str, str]:
 
     A command's output goes back into the prompt, so `echo $OPENAI_API_KEY` must find nothing.
     """
-    return {k: v for k, v in env.items() if not _SECRET_NAME.search(k)}
+    return {k: v for k, v in env.items() if not looks_secret(k)}
 
 
 class OutputBuffer:
@@ -95,19 +93,15 @@ class WorkspaceFiles:
     workspace: Workspace
 
     def read_file(self, path: str) -> str:
-        return self.workspace.resolve(path).read_text(encoding="utf-8", errors="replace")
+        return self.workspace.read_text(path)
 
     def write_file(self, path: str, contents: str) -> Path:
-        target = self.workspace.resolve(path)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        # O_NOFOLLOW: a symlink planted after the check cannot redirect the write.
-        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o644)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(contents)
-        return target
+        return self.workspace.root / self.workspace.write_bytes(path, contents.encode("utf-8"))
 
     def list_folder(self, path: str) -> list[str]:
-        folder = self.workspace.resolve(path or ".")
+        folder, entries = self.workspace.listdir(path or ".")
         return sorted(
-            self.workspace.relative(p) + ("/" if p.is_dir() else "") for p in folder.iterdir() if p.name not in {".git"}
+            os.path.normpath(os.path.join(folder, name)) + ("/" if is_dir else "")
+            for name, is_dir in entries
+            if name != ".git"
         )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib
-import ipaddress
 import socket
 import threading
 from collections.abc import AsyncIterator, Callable
@@ -16,19 +15,10 @@ from autogpt_ls.agent.runtime import Runtime
 from autogpt_ls.http import errors
 from autogpt_ls.http.routes import router
 from autogpt_ls.http.service import Service
+from autogpt_ls.netaddr import is_loopback
 from autogpt_ls.settings import ConfigError, Settings
 
-LOOPBACK_NAMES = {"localhost", "localhost.localdomain"}
 PRELOADED = ("openai", "autogpt_ls.llm.providers.openai")
-
-
-def is_loopback(host: str) -> bool:
-    if host.lower() in LOOPBACK_NAMES:
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 def _preload() -> None:

@@ -1,4 +1,5 @@
-"""Every error leaves as the protocol's `{"message": ...}` with a 4xx; a 500 only for a bug, and then logged.
+"""Every error leaves as the protocol's `{"message": ...}` with a 4xx; a 500 only for a bug, and then logged with
+its traceback (a client's mistake is no bug: it is answered, or at most one WARNING line).
 
 The handlers are `async` though they never await: Starlette runs plain functions in its thread pool.
 """
@@ -9,8 +10,9 @@ import logging
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
+from starlette.requests import ClientDisconnect
 from starlette.routing import Match
 
 from autogpt_ls.agent.errors import (
@@ -67,6 +69,12 @@ def _allowed_methods(request: Request) -> list[str]:
     return sorted(methods)
 
 
+async def _client_gone(request: Request, exc: Exception) -> Response:
+    """The client hung up before its body arrived: its doing, one line; the answer reaches no one."""
+    log.warning("%s %s: the client disconnected before sending its whole request", request.method, request.url.path)
+    return Response(status_code=400)
+
+
 async def _bug(request: Request, exc: Exception) -> JSONResponse:
     log.error("%s %s failed", request.method, request.url.path, exc_info=exc)
     return JSONResponse({"message": "internal error; see error.log"}, status_code=500)
@@ -76,4 +84,5 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(CoreError, _core_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(ClientDisconnect, _client_gone)
     app.add_exception_handler(Exception, _bug)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hmac
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, TypeVar, cast
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, Request, Response, UploadFile
 from fastapi.exceptions import RequestValidationError
@@ -147,10 +148,15 @@ async def upload_agent_task_artifacts(
     responses={200: {"content": {"application/octet-stream": {}}}},
 )
 async def download_agent_task_artifact(core: Core, task_id: str, artifact_id: str) -> Response:
-    artifact, path = await core.artifact_file(task_id, artifact_id)
-    name = artifact.relative_path.rpartition("/")[2].replace('"', "")
-    return Response(
-        path.read_bytes(),
-        media_type="application/octet-stream",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
+    artifact, data = await core.artifact_file(task_id, artifact_id)
+    name = artifact.relative_path.rpartition("/")[2]
+    return Response(data, media_type="application/octet-stream", headers={"Content-Disposition": attachment(name)})
+
+
+def attachment(name: str) -> str:
+    """Content-Disposition for any file name (RFC 6266): an ASCII `filename` for old clients, and the exact name
+    in `filename*` (RFC 5987) when it has other characters; a header must be Latin-1, a name need not be."""
+    fallback = "".join(c if " " <= c <= "~" and c not in '"\\' else "_" for c in name)
+    exact = quote(name, safe="")
+    header = f'attachment; filename="{fallback}"'
+    return header if exact == name else f"{header}; filename*=UTF-8''{exact}"

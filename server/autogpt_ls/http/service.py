@@ -8,7 +8,6 @@ decision and makes one `advance` call. The routes convert HTTP to these calls an
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 from autogpt_ls.agent.decisions import from_step_input
 from autogpt_ls.agent.errors import Forbidden, InvalidInput, NotFound, TaskOver
@@ -105,28 +104,22 @@ class Service:
         name = os.path.basename((filename or "").replace("\\", "/")) or "upload"
         workspace = self._workspace(task)
         try:
-            target = workspace.resolve(os.path.join(folder or "", name))
-            target.parent.mkdir(parents=True, exist_ok=True)
-            # O_NOFOLLOW: a symlink planted in the workspace cannot redirect the write outside it.
-            fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o644)
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
+            relative = workspace.write_bytes(os.path.join(folder or "", name), data)
         except PathOutsideWorkspace as e:
             raise Forbidden(str(e)) from None
         except (OSError, ValueError) as e:
             raise InvalidInput(f"cannot store {name!r} in {folder or 'the workspace'}: {e}") from None
-        return await self.store.add_artifact(task_id, workspace.relative(target), agent_created=False)
+        return await self.store.add_artifact(task_id, relative, agent_created=False)
 
-    async def artifact_file(self, task_id: str, artifact_id: str) -> tuple[Artifact, Path]:
-        """An artifact and its file in the workspace, confined to it like every other file access."""
+    async def artifact_file(self, task_id: str, artifact_id: str) -> tuple[Artifact, bytes]:
+        """An artifact and its file's contents, read confined to the workspace like every other file access."""
         task = await self._task(task_id)
         artifact = await self.store.get_artifact(artifact_id)
         if artifact is None or artifact.task_id != task_id:
             raise NotFound(f"task {task_id} has no artifact {artifact_id!r}")
         try:
-            path = self._workspace(task).resolve(artifact.relative_path)
+            return artifact, self._workspace(task).read_bytes(artifact.relative_path)
         except PathOutsideWorkspace as e:
             raise Forbidden(str(e)) from None
-        if not path.is_file():
-            raise NotFound(f"the file of artifact {artifact_id} ({artifact.relative_path}) no longer exists")
-        return artifact, path
+        except OSError:
+            raise NotFound(f"the file of artifact {artifact_id} ({artifact.relative_path}) no longer exists") from None

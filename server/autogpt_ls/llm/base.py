@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any, Literal, Protocol
 
@@ -16,11 +17,47 @@ class WireToolCall(BaseModel):
     arguments: str = ""
 
 
+class BadArguments(ValueError):
+    """A tool call's arguments are not one JSON object; str(e) completes "The arguments of your <tool> call"."""
+
+
+def decode_arguments(raw: str) -> dict[str, Any]:
+    """A tool call's arguments from the JSON text the LLM sent ("" is none), keys exactly as sent."""
+    try:
+        return arguments_object(json.loads(raw or "{}"))
+    except json.JSONDecodeError as e:
+        raise BadArguments(f"are not valid JSON ({e})") from None
+
+
+def arguments_object(value: Any) -> dict[str, Any]:
+    """Decoded arguments (also those inside a JSON reply) must be one object of named arguments."""
+    if not isinstance(value, dict):
+        raise BadArguments("must be a JSON object")
+    return value
+
+
+class PastStep(BaseModel):
+    """An earlier step as data, for a provider that writes its own prompt instead of sending the chat (the
+    embedded model), so it never reads the chat's wording back: the call as the agent recorded it, or the
+    refused reply as the chat shows it; whether the call ran and failed; what the LLM was told."""
+
+    name: str = ""
+    arguments: dict[str, Any] = Field(default_factory=dict)
+    refused: str | None = None
+    failed: bool = False
+    observation: str = ""
+
+
 class ChatMessage(BaseModel):
+    """One chat turn. `goal` (on the task's message) and `step` (on an earlier step's assistant turn) are for
+    providers that build their own prompt; the others build their wire bodies from the other fields only."""
+
     role: Literal["system", "user", "assistant", "tool"]
     content: str = ""
     tool_calls: list[WireToolCall] = Field(default_factory=list)
     tool_call_id: str | None = None
+    goal: str | None = Field(default=None, exclude=True)
+    step: PastStep | None = Field(default=None, exclude=True)
 
 
 class ChatReply(BaseModel):

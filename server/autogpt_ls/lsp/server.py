@@ -6,17 +6,21 @@ import asyncio
 import contextlib
 import hmac
 import logging
+import sys
+import threading
 from collections.abc import Coroutine
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 from urllib.parse import unquote
 
 from lsprotocol import types
+from pygls.io_ import StdoutWriter
 from pygls.lsp.server import LanguageServer
 from pygls.workspace import TextDocument
 
 from autogpt_ls import __version__
-from autogpt_ls.lsp import previews
+from autogpt_ls.lsp import previews, wire
+from autogpt_ls.lsp.rpc import RpcProtocol
 
 if TYPE_CHECKING:
     from autogpt_ls.agent.runtime import Runtime
@@ -44,8 +48,10 @@ class EditorLog(logging.Handler):
 class AutogptLanguageServer(LanguageServer):
     """State lives here (the runtime, the tasks' jobs, what is on show); handlers in `handlers.py` stay thin."""
 
+    protocol: RpcProtocol
+
     def __init__(self, debug: bool = False) -> None:
-        super().__init__("autogpt-ls", __version__)
+        super().__init__("autogpt-ls", __version__, protocol_cls=RpcProtocol)
         self._debug = debug
         self._settings: Settings | None = None
         self._runtime: Runtime | None = None
@@ -56,6 +62,36 @@ class AutogptLanguageServer(LanguageServer):
         # token -> (its task, its begin): end never overtakes begin, and a task's end closes all of its progress
         self._progress: dict[str, tuple[str, asyncio.Task[None]]] = {}
 
+    # Both transports read through `wire.serve`, which refuses what pygls' own loop would leave unanswered.
+    def start_io(self, stdin: BinaryIO | None = None, stdout: BinaryIO | None = None) -> None:
+        self._stop_event = threading.Event()
+        self.protocol.set_writer(StdoutWriter(stdout or sys.stdout.buffer))
+        reader = wire.StdinReader(stdin or sys.stdin.buffer, self.thread_pool)
+        try:
+            asyncio.run(wire.serve(reader, self.protocol, self._stop_event))
+        except BrokenPipeError:
+            log.error("the connection to the client was lost")
+        except (KeyboardInterrupt, SystemExit):
+            pass
+        finally:
+            self.shutdown()  # type: ignore[no-untyped-call]
+
+    def start_tcp(self, host: str, port: int) -> None:
+        self._stop_event = stop = threading.Event()
+
+        async def connection(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            self.protocol.set_writer(writer)
+            await wire.serve(reader, self.protocol, stop)
+            self.shutdown()  # type: ignore[no-untyped-call]
+
+        async def listen() -> None:
+            self._server = await asyncio.start_server(connection, host, port)
+            async with self._server:
+                await self._server.serve_forever()
+
+        with contextlib.suppress(asyncio.CancelledError):
+            asyncio.run(listen())
+
     # Settings, the store, the tools and the SDKs load on first use, after `initialize` is answered: an editor
     # waits on start-up, so it costs no more than pygls itself.
     @property
@@ -65,7 +101,7 @@ class AutogptLanguageServer(LanguageServer):
             from autogpt_ls.settings import Settings
 
             self._settings = Settings.load()
-            configure_logging(self._settings.data_dir, debug=self._debug, secrets=self._settings.secrets())
+            configure_logging(self._settings, debug=self._debug)
             forward = redacted(EditorLog(self), self._settings.secrets())
             forward.setLevel(logging.INFO)
             logging.getLogger("autogpt_ls").addHandler(forward)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal, get_type_hints
 
@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, create_model
 from autogpt_ls.changes import Preview
 from autogpt_ls.executors.base import Executor, OutputCallback
 from autogpt_ls.models import Result, ToolKind
+from autogpt_ls.secrets_mask import NO_SECRETS, SecretMask
 
 
 class ToolRefused(ValueError):
@@ -35,7 +36,11 @@ def no_buffers(_path: Path) -> str | None:
 
 @dataclass
 class ToolContext:
-    """What a tool may use: the task's executor (which confines paths) and the user's policy."""
+    """What a tool may use: the task's executor (which confines paths) and the user's policy.
+
+    `secrets` masks what a tool returns or streams (Tool.run), so a command that prints the server's
+    environment or config `.env` shows the LLM, the store and the screen `***` instead of a key.
+    """
 
     executor: Executor
     shell: ShellPolicy = field(default_factory=ShellPolicy)
@@ -43,6 +48,7 @@ class ToolContext:
     answer: str = ""
     # An editor's open buffers: previews and checks see the text the user sees, unsaved changes included.
     buffers: Buffers = no_buffers
+    secrets: SecretMask = NO_SECRETS
 
 
 Runner = Callable[..., Awaitable[Result]]
@@ -80,7 +86,14 @@ class Tool:
         return self.previewer(ctx, args) if self.previewer else None
 
     async def run(self, ctx: ToolContext, args: BaseModel) -> Result:
-        return await self.runner(ctx, **dict(args))
+        """The one way a tool runs: what it streams and what it returns are masked before anyone sees them."""
+        stream = ctx.secrets.stream(ctx.on_output) if ctx.on_output else None
+        try:
+            result = await self.runner(replace(ctx, on_output=stream.write if stream else None), **dict(args))
+        finally:
+            if stream:
+                stream.close()
+        return result.model_copy(update={"output": ctx.secrets(result.output)})
 
 
 def tool(

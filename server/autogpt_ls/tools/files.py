@@ -16,13 +16,15 @@ MAX_READ_CHARS = 60_000
 
 def _current(ctx: ToolContext, filename: str, *, on_disk: bool = False) -> str | None:
     """The file's text as the user sees it (an open editor buffer first), or on disk when executing."""
-    path = ctx.executor.workspace.resolve(filename)
-    if path.is_dir():
-        raise ToolRefused(f"{filename!r} is a folder, not a file.")
-    buffer = None if on_disk else ctx.buffers(path)
-    if buffer is not None:
-        return buffer
-    return path.read_text(encoding="utf-8", errors="replace") if path.exists() else None
+    workspace = ctx.executor.workspace
+    try:
+        text: str | None = workspace.read_text(filename)
+    except IsADirectoryError:
+        raise ToolRefused(f"{filename!r} is a folder, not a file.") from None
+    except (FileNotFoundError, NotADirectoryError):
+        text = None
+    buffer = None if on_disk else ctx.buffers(workspace.resolve(filename))
+    return text if buffer is None else buffer
 
 
 def _change(ctx: ToolContext, filename: str, after: str) -> ChangeSet:
@@ -99,8 +101,10 @@ async def replace_in_file(
 
 
 def _check_folder(ctx: ToolContext, args: Any) -> None:
-    if not ctx.executor.workspace.resolve(args.folder or ".").is_dir():
-        raise ToolRefused(f"{args.folder!r} is not a folder.")
+    try:
+        ctx.executor.workspace.listdir(args.folder or ".")
+    except (FileNotFoundError, NotADirectoryError):
+        raise ToolRefused(f"{args.folder!r} is not a folder.") from None
 
 
 @tool("list_folder", "file_operations", "read", check=_check_folder)

@@ -253,21 +253,16 @@ def _shell_string(words: list[_Word], j: int) -> int | None:
     return j if has_c and j < len(words) else None
 
 
-def command_names(command_line: str) -> list[str]:
-    """Every command name the line would run, in order, including ones inside pipelines, lists (; && ||),
-    subshells ( ), groups { }, command substitution $(...) and `...`, process substitution <(...),
-    the commands run by wrappers, and nested `sh -c '...'` / `bash -c '...'` strings (parsed recursively).
-    Raises ShellCommandDenied when the line cannot be parsed (fail closed) or is empty."""
-    return [c.text for c in _analyze(command_line)]
-
-
 def check_shell_command(
     command_line: str,
     mode: Literal["allowlist", "denylist"],
     allowlist: Sequence[str],
     denylist: Sequence[str],
 ) -> None:
-    """Raise ShellCommandDenied naming the offending command if any command is not allowed."""
+    """Raise ShellCommandDenied naming each command that is not allowed. Every command the line would run counts,
+    in order: inside pipelines, lists (; && ||), subshells ( ), groups { }, command substitution $(...) and `...`,
+    process substitution <(...), the commands run by wrappers, and nested `sh -c '...'` / `bash -c '...'` strings
+    (parsed recursively). A line that cannot be parsed, or is empty, is refused too (fail closed)."""
     found = _analyze(command_line)
     setting = "SHELL_ALLOWLIST" if mode == "allowlist" else "SHELL_DENYLIST"
     listed = {posixpath.basename(n.strip()) for n in (allowlist if mode == "allowlist" else denylist)}

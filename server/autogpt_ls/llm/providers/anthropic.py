@@ -10,16 +10,17 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from autogpt_ls.llm.base import BadReply, ChatMessage, ChatReply, LLMError, OnText
+from autogpt_ls.llm.base import BadArguments, BadReply, ChatMessage, ChatReply, LLMError, OnText, decode_arguments
 from autogpt_ls.llm.providers.openai import CallParts, SdkClient, StreamedReply, error_text, transport_errors
 
 MAX_TOKENS = 4096  # required by the API; a proposal is far shorter
 
 
-def _arguments(text: str) -> Any:
+def _arguments(text: str) -> dict[str, Any]:
+    """A past call's input: the history only holds calls the loop accepted, so this never falls back in practice."""
     try:
-        return json.loads(text or "{}")
-    except json.JSONDecodeError:
+        return decode_arguments(text)
+    except BadArguments:
         return {}
 
 

@@ -15,11 +15,10 @@ import logging
 import re
 import threading
 from dataclasses import dataclass, field
-from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
-from autogpt_ls.llm.base import BadReply, ChatMessage, ChatReply, LLMError, OnText
+from autogpt_ls.llm.base import BadReply, ChatMessage, ChatReply, LLMError, OnText, PastStep
 
 log = logging.getLogger(__name__)
 BUNDLED_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
@@ -109,35 +108,27 @@ class Past:
     output: str
 
 
-def past_steps(messages: list[ChatMessage]) -> list[Past]:
-    """The task's steps so far: a run step is a tool call and its result ("Error: ..." when it failed); a refused
-    one is the raw reply followed by the refusal."""
-    steps: list[Past] = []
-    for message, answer in pairwise(messages[2:]):
-        if message.role != "assistant":
-            continue
-        if message.tool_calls:
-            call = message.tool_calls[0]
-            name, arguments, ok = call.name, _decoded(call.arguments), answer.role == "tool"
-        else:
-            try:
-                refused = json.loads(message.content).get("use_tool", {})
-            except (json.JSONDecodeError, AttributeError):
-                refused = {}
-            given = refused.get("arguments", {})
-            name, arguments, ok = str(refused.get("name", "")), given if isinstance(given, dict) else {}, False
-        ok = ok and not answer.content.startswith("Error:")
-        steps.append(Past(name, arguments, ok, answer.content))
-    return steps
-
-
-def _decoded(raw: str) -> dict[str, Any]:
-    """A tool call's arguments from their JSON text; anything but an object counts as none."""
+def _use_tool(reply: str) -> dict[str, Any]:
+    """The call in a reply of this provider's JSON shape; {} when the reply holds none."""
     try:
-        arguments = json.loads(raw or "{}")
-    except json.JSONDecodeError:
+        call = json.loads(reply).get("use_tool", {})
+    except (json.JSONDecodeError, AttributeError):
         return {}
-    return arguments if isinstance(arguments, dict) else {}
+    return call if isinstance(call, dict) else {}
+
+
+def _past(step: PastStep) -> Past:
+    """A run step as recorded; a refused one as the model wrote it, which never counts as a success."""
+    if step.refused is None:
+        return Past(step.name, step.arguments, not step.failed, step.observation)
+    call = _use_tool(step.refused)
+    given = call.get("arguments", {})
+    return Past(str(call.get("name", "")), given if isinstance(given, dict) else {}, False, step.observation)
+
+
+def past_steps(messages: list[ChatMessage]) -> list[PastStep]:
+    """The task's steps so far, from the records the agent attached (whatever else the chat holds)."""
+    return [m.step for m in messages if m.step is not None]
 
 
 @dataclass(frozen=True)
@@ -154,14 +145,15 @@ class Grounding:
 
 
 def task_of(messages: list[ChatMessage]) -> str:
-    return next((m.content for m in messages if m.role == "user"), "").removeprefix("Your task: ").split("\n\n")[0]
+    """The goal's first paragraph: in the few-shot layout a blank line would end the task."""
+    return next((m.goal for m in messages if m.goal is not None), "").split("\n\n")[0]
 
 
 def grounding(messages: list[ChatMessage]) -> Grounding:
     """Text to write comes from the task's quotes or from files read so far, else from runs of the task's words.
     A task that names several files relates them (copy, merge), so one is read before anything else; and it is
     not done until each named file was read or written (one that a read found missing can only be an output)."""
-    task, steps = task_of(messages), past_steps(messages)
+    task, steps = task_of(messages), [_past(s) for s in past_steps(messages)]
     files = task_file_names(task)
     reads = [s for s in steps if s.name == "read_file"]
     tried = {str(s.arguments.get("filename")) for s in reads}
@@ -236,12 +228,12 @@ def _arguments(spec: dict[str, Any], ground: Grounding) -> dict[str, Any] | None
 
 def check_code(text: str) -> None:
     """A script the model writes must at least compile: a broken one is an unusable reply, never written."""
-    try:
-        call = json.loads(text)["use_tool"]
-        name, contents = str(call["arguments"]["filename"]), str(call["arguments"]["contents"])
-    except (json.JSONDecodeError, KeyError, TypeError):
+    call = _use_tool(text)
+    arguments = call.get("arguments")
+    if call.get("name") != "write_file" or not isinstance(arguments, dict):
         return  # not a write: the loop judges the rest
-    if call.get("name") == "write_file" and name.endswith(".py"):
+    name, contents = str(arguments.get("filename", "")), str(arguments.get("contents", ""))
+    if name.endswith(".py"):
         try:
             compile(contents, name, "exec")
         except SyntaxError as e:
@@ -277,27 +269,21 @@ def _tool_lines(tools: list[dict[str, Any]]) -> str:
     return "\n".join(f"- {t['name']}({', '.join(t['parameters'].get('properties', {}))})" for t in tools)
 
 
-def _step_line(message: ChatMessage) -> str:
+def _step_line(step: PastStep) -> str:
     """One of the agent's past steps, in the few-shot format."""
-    if message.tool_calls:
-        call = message.tool_calls[0]
-        return json.dumps({"use_tool": {"name": call.name, "arguments": _decoded(call.arguments)}})
-    return message.content.strip().replace("\n", " ")
+    if step.refused is not None:
+        return step.refused.strip().replace("\n", " ")
+    return json.dumps({"use_tool": {"name": step.name, "arguments": step.arguments}})
 
 
 def completion_prompt(messages: list[ChatMessage], tools: list[dict[str, Any]]) -> str:
     """The few-shot prompt, then the task and its history as numbered steps."""
-    task = task_of(messages)
-    lines = [FEW_SHOT.format(tools=_tool_lines(tools)) + f"Task: {task}"]
-    step = 0
-    for message in messages[2:]:
-        if message.role == "assistant":
-            step += 1
-            lines.append(f"Step {step}: {_step_line(message)}")
-        elif message.role in {"tool", "user"}:
-            result = message.content.removeprefix("Result of ").strip().replace("\n", " | ")
-            lines.append(f"Result: {result[:MAX_RESULT]}")
-    lines.append(f"Step {step + 1}:")
+    lines = [FEW_SHOT.format(tools=_tool_lines(tools)) + f"Task: {task_of(messages)}"]
+    steps = past_steps(messages)
+    for number, step in enumerate(steps, 1):
+        result = step.observation.strip().replace("\n", " | ")
+        lines += [f"Step {number}: {_step_line(step)}", f"Result: {result[:MAX_RESULT]}"]
+    lines.append(f"Step {len(steps) + 1}:")
     return "\n".join(lines)
 
 
