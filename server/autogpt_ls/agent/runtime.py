@@ -99,41 +99,25 @@ class Runtime:
         executor: Literal["local", "docker"] | None = None,
         network: bool = False,
     ) -> Task:
-        """Validate the configuration up front (ConfigError names the setting) and store a new task.
-
-        Without a workspace the task gets its own folder under the data folder (as Agent Protocol tasks do).
-        """
+        """Validate the configuration up front (ConfigError names the setting) and store a new task."""
         if not goal.strip():
             raise ConfigError("the goal is empty: give a goal, or ai_goals in --ai-settings")
-        model = smart_model(self.settings.model_copy(update={"smart_llm": smart_llm or self.settings.smart_llm}))
-        fast = fast_llm or self.settings.fast_llm
-        if fast:
-            fast = "/".join(split_model(fast))
-        if self.settings.max_cost_usd is not None and model not in PRICES:
-            raise ConfigError(f"MAX_COST_USD is set, but {model} has no known price, so its cost cannot be limited")
+        model, fast = self._models(smart_llm, fast_llm)
         executor = executor or self.default_executor()
         if network and executor != "docker":
             raise ConfigError("network access is only for commands in the Docker sandbox: use --executor docker")
         task_id = new_id()
-        if workspace is None:
-            workspace = self.settings.data_dir / "workspaces" / task_id
-            workspace.mkdir(parents=True)
-        if not workspace.is_dir():
-            raise ConfigError(f"the workspace {workspace} is not an existing folder")
+        s = self.settings
         task = Task(
             id=task_id,
             goal=goal,
-            workspace=str(workspace.resolve()),
+            workspace=self._folder(workspace, task_id),
             config=TaskConfig(
                 smart_llm=model,
                 fast_llm=fast,
                 continuous=continuous,
-                continuous_limit=continuous_limit if continuous_limit is not None else self.settings.continuous_limit,
-                limits=Limits(
-                    max_steps=self.settings.max_steps,
-                    max_cost_usd=self.settings.max_cost_usd,
-                    max_seconds=self.settings.max_seconds,
-                ),
+                continuous_limit=continuous_limit if continuous_limit is not None else s.continuous_limit,
+                limits=Limits(max_steps=s.max_steps, max_cost_usd=s.max_cost_usd, max_seconds=s.max_seconds),
                 profile=profile or AIProfile(ai_goals=[goal]),
                 prompt=prompt or PromptSettings(),
                 executor=executor,
@@ -142,6 +126,23 @@ class Runtime:
         )
         await self.store.add_task(task)
         return task
+
+    def _models(self, smart_llm: str | None, fast_llm: str | None) -> tuple[str, str | None]:
+        """The task's smart and fast models as provider/model, checked against the cost limit."""
+        model = smart_model(self.settings.model_copy(update={"smart_llm": smart_llm or self.settings.smart_llm}))
+        fast = fast_llm or self.settings.fast_llm
+        if self.settings.max_cost_usd is not None and model not in PRICES:
+            raise ConfigError(f"MAX_COST_USD is set, but {model} has no known price, so its cost cannot be limited")
+        return model, "/".join(split_model(fast)) if fast else None
+
+    def _folder(self, workspace: Path | None, task_id: str) -> str:
+        """The task's workspace; without one, its own folder under the data folder (as Agent Protocol tasks get)."""
+        if workspace is None:
+            workspace = self.settings.data_dir / "workspaces" / task_id
+            workspace.mkdir(parents=True)
+        if not workspace.is_dir():
+            raise ConfigError(f"the workspace {workspace} is not an existing folder")
+        return str(workspace.resolve())
 
     def provider(self, model: str) -> ChatProvider:
         if model not in self._providers:
