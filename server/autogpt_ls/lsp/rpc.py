@@ -17,7 +17,7 @@ from pygls.exceptions import JsonRpcException, JsonRpcInternalError, JsonRpcInva
 from pygls.protocol import JsonRPCNotification, JsonRPCRequestMessage, JsonRPCResponseMessage
 from pygls.protocol.language_server import LanguageServerProtocol
 
-from autogpt_ls.lsp.wire import INVALID_REQUEST, Rejected
+from autogpt_ls.lsp.framing import INVALID_REQUEST, Rejected
 
 log = logging.getLogger(__name__)
 INVALID_PARAMS = -32602

@@ -19,7 +19,7 @@ from pygls.lsp.server import LanguageServer
 from pygls.workspace import TextDocument
 
 from autogpt_ls import __version__
-from autogpt_ls.lsp import previews, wire
+from autogpt_ls.lsp import framing, previews
 from autogpt_ls.lsp.rpc import RpcProtocol
 
 if TYPE_CHECKING:
@@ -62,13 +62,13 @@ class AutogptLanguageServer(LanguageServer):
         # token -> (its task, its begin): end never overtakes begin, and a task's end closes all of its progress
         self._progress: dict[str, tuple[str, asyncio.Task[None]]] = {}
 
-    # Both transports read through `wire.serve`, which refuses what pygls' own loop would leave unanswered.
+    # Both transports read through `framing.serve`, which refuses what pygls' own loop would leave unanswered.
     def start_io(self, stdin: BinaryIO | None = None, stdout: BinaryIO | None = None) -> None:
         self._stop_event = threading.Event()
         self.protocol.set_writer(StdoutWriter(stdout or sys.stdout.buffer))
-        reader = wire.StdinReader(stdin or sys.stdin.buffer, self.thread_pool)
+        reader = framing.StdinReader(stdin or sys.stdin.buffer, self.thread_pool)
         try:
-            asyncio.run(wire.serve(reader, self.protocol, self._stop_event))
+            asyncio.run(framing.serve(reader, self.protocol, self._stop_event))
         except BrokenPipeError:
             log.error("the connection to the client was lost")
         except (KeyboardInterrupt, SystemExit):
@@ -81,7 +81,7 @@ class AutogptLanguageServer(LanguageServer):
 
         async def connection(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
             self.protocol.set_writer(writer)
-            await wire.serve(reader, self.protocol, stop)
+            await framing.serve(reader, self.protocol, stop)
             self.shutdown()  # type: ignore[no-untyped-call]
 
         async def listen() -> None:
