@@ -192,6 +192,16 @@ def lsp(transport: str, tcp: str | None, debug: bool) -> None:
     server.start_tcp(host, int(port))
 
 
+@main.command("protocol-schema")
+def protocol_schema() -> None:
+    """Print the JSON Schema of the agent/* protocol over LSP (the extension's TypeScript types come from it)."""
+    import json
+
+    from autogpt_ls.lsp.payloads import schema
+
+    click.echo(json.dumps(schema(), indent=2))
+
+
 @main.command()
 @click.option(
     "--host", default="127.0.0.1", show_default=True, help="Address to bind (not loopback: needs AP_SERVER_TOKEN)."

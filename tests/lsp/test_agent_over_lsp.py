@@ -188,7 +188,7 @@ async def test_two_tasks_at_once(lsp: Any, fake: FakeOpenAI, workspace: Path) ->
     await request(client, "agent/approveStep", _ids(second))
     assert (await inbox.next("agent/stepCompleted"))["taskId"] == b["taskId"]
     detail = await request(client, "agent/getTask", {"taskId": b["taskId"]})
-    assert detail["stepList"][0]["status"] == "done" and detail["stepList"][0]["usage"]["prompt_tokens"] == 100
+    assert detail["stepList"][0]["status"] == "done" and detail["stepList"][0]["usage"]["promptTokens"] == 100
 
 
 async def test_bad_requests_get_errors_and_the_server_goes_on(lsp: Any, fake: FakeOpenAI, workspace: Path) -> None:

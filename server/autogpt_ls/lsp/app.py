@@ -12,7 +12,7 @@ from autogpt_ls.lsp import handlers
 from autogpt_ls.lsp.server import AutogptLanguageServer
 
 
-def _command(handle: handlers.Handler) -> Any:
+def _command(handle: handlers.Registered) -> Any:
     """workspace/executeCommand passes arguments positionally; ours take one object."""
 
     async def command(ls: AutogptLanguageServer, *args: Any) -> Any:

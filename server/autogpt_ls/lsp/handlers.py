@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams, JsonRpcInvalidRequest
@@ -22,12 +22,14 @@ from autogpt_ls.lsp.server import AutogptLanguageServer
 
 if TYPE_CHECKING:
     from autogpt_ls.agent.decisions import Verb
-    from autogpt_ls.models import Task
+    from autogpt_ls.lsp.payloads import DecisionResult, Payload, TaskDetail, TaskList, TaskRef
 
 log = logging.getLogger(__name__)
-Handler = Callable[[AutogptLanguageServer, Any], Awaitable[Any]]
-FEATURES: list[tuple[str, Handler]] = []  # (LSP method, handler), registered by app.create_server
-COMMANDS: list[tuple[str, Handler]] = []  # (workspace/executeCommand command, handler)
+Handler = Callable[[AutogptLanguageServer, Any], Awaitable["Payload"]]
+Registered = Callable[[AutogptLanguageServer, Any], Awaitable[dict[str, Any]]]  # answers with the payload's JSON
+H = TypeVar("H", bound=Handler)
+FEATURES: list[tuple[str, Registered]] = []  # (LSP method, handler), registered by app.create_server
+COMMANDS: list[tuple[str, Registered]] = []  # (workspace/executeCommand command, handler)
 # The core's refusals as JSON-RPC errors: what the client got wrong about a task's state is an invalid request.
 RPC_ERRORS: dict[type[errors.CoreError], type[JsonRpcException]] = {
     errors.NotFound: JsonRpcInvalidRequest,
@@ -40,18 +42,18 @@ RPC_ERRORS: dict[type[errors.CoreError], type[JsonRpcException]] = {
 }
 
 
-def request(method: str | None = None, *, command: str | None = None) -> Callable[[Handler], Handler]:
+def request(method: str | None = None, *, command: str | None = None) -> Callable[[H], H]:
     """Register `handler` for `method` and/or as an executeCommand `command`, with authorization and error
     mapping."""
 
-    def register(handler: Handler) -> Handler:
-        async def handle(ls: AutogptLanguageServer, params: Any) -> Any:
+    def register(handler: H) -> H:
+        async def handle(ls: AutogptLanguageServer, params: Any) -> dict[str, Any]:
             from autogpt_ls.settings import ConfigError
 
             if not ls.authorized():
                 raise JsonRpcInvalidRequest("unauthorized: send LSP_SERVER_TOKEN as initializationOptions.token")
             try:
-                return await handler(ls, params)
+                return (await handler(ls, params)).wire()
             except errors.CoreError as e:
                 raise RPC_ERRORS[type(e)](str(e)) from None
             except ConfigError as e:
@@ -75,7 +77,8 @@ def _workspace(ls: AutogptLanguageServer, folder: str | None) -> Path:
 
 
 @request("agent/run", command="autogpt.server.runGoal")
-async def run_goal(ls: AutogptLanguageServer, raw: Any) -> dict[str, str]:
+async def run_goal(ls: AutogptLanguageServer, raw: Any) -> TaskRef:
+    from autogpt_ls.lsp.payloads import TaskRef
     from autogpt_ls.lsp.protocol import RunParams
 
     p = RunParams.parse(raw)
@@ -90,11 +93,12 @@ async def run_goal(ls: AutogptLanguageServer, raw: Any) -> dict[str, str]:
         network=p.network,
     )
     await ls.jobs.start(task.id)
-    return {"taskId": task.id}
+    return TaskRef(task_id=task.id)
 
 
-async def _decide(ls: AutogptLanguageServer, raw: Any, verb: Verb) -> dict[str, Any]:
+async def _decide(ls: AutogptLanguageServer, raw: Any, verb: Verb) -> DecisionResult:
     from autogpt_ls.agent.decisions import from_request
+    from autogpt_ls.lsp.payloads import DecisionResult
     from autogpt_ls.lsp.protocol import StepParams
     from autogpt_ls.models import DecisionKind
 
@@ -105,33 +109,34 @@ async def _decide(ls: AutogptLanguageServer, raw: Any, verb: Verb) -> dict[str, 
     if decision.kind == DecisionKind.APPROVE and tool is not None and tool.kind == "command":
         ls.begin_progress(f"run-{step.id}", p.task_id, "AutoGPT is running a command")
     await ls.jobs.decide(p.task_id, p.step_id, decision)
-    return {"taskId": p.task_id, "stepId": p.step_id, "decision": decision.kind}
+    return DecisionResult(task_id=p.task_id, step_id=p.step_id, decision=decision.kind)
 
 
 @request("agent/approveStep", command="autogpt.server.approveStep")
-async def approve_step(ls: AutogptLanguageServer, raw: Any) -> dict[str, Any]:
+async def approve_step(ls: AutogptLanguageServer, raw: Any) -> DecisionResult:
     return await _decide(ls, raw, "approve")
 
 
 @request("agent/rejectStep", command="autogpt.server.rejectStep")
-async def reject_step(ls: AutogptLanguageServer, raw: Any) -> dict[str, Any]:
+async def reject_step(ls: AutogptLanguageServer, raw: Any) -> DecisionResult:
     """With feedback it is feedback; without it stops the task like `n`."""
     return await _decide(ls, raw, "reject")
 
 
 @request("agent/feedback")
-async def feedback(ls: AutogptLanguageServer, raw: Any) -> dict[str, Any]:
+async def feedback(ls: AutogptLanguageServer, raw: Any) -> DecisionResult:
     return await _decide(ls, raw, "feedback")
 
 
 @request("agent/answer")
-async def answer(ls: AutogptLanguageServer, raw: Any) -> dict[str, Any]:
+async def answer(ls: AutogptLanguageServer, raw: Any) -> DecisionResult:
     return await _decide(ls, raw, "answer")
 
 
 @request(command="autogpt.server.feedback")
-async def feedback_from_code_action(ls: AutogptLanguageServer, raw: Any) -> dict[str, Any]:
+async def feedback_from_code_action(ls: AutogptLanguageServer, raw: Any) -> DecisionResult:
     """From a plain code action there is no text to send: say how to give it instead of guessing."""
+    from autogpt_ls.lsp.payloads import DecisionResult
     from autogpt_ls.lsp.protocol import StepParams
 
     p = StepParams.parse(raw)
@@ -140,55 +145,46 @@ async def feedback_from_code_action(ls: AutogptLanguageServer, raw: Any) -> dict
     await ls.jobs.pending(p.task_id, p.step_id)
     message = f"Send your feedback with agent/feedback {{taskId: {p.task_id}, stepId: {p.step_id}, text}}."
     ls.window_show_message(types.ShowMessageParams(type=types.MessageType.Info, message=message))
-    return {"taskId": p.task_id, "stepId": p.step_id, "decision": None}
+    return DecisionResult(task_id=p.task_id, step_id=p.step_id, decision=None)
 
 
 @request("agent/cancel", command="autogpt.server.cancel")
-async def cancel(ls: AutogptLanguageServer, raw: Any) -> dict[str, str]:
+async def cancel(ls: AutogptLanguageServer, raw: Any) -> TaskRef:
+    from autogpt_ls.lsp.payloads import TaskRef
     from autogpt_ls.lsp.protocol import TaskParams
 
     p = TaskParams.parse(raw)
     await ls.jobs.cancel(p.task_id, "cancelled by the user")
-    return {"taskId": p.task_id}
+    return TaskRef(task_id=p.task_id)
 
 
 @request("agent/resume")
-async def resume(ls: AutogptLanguageServer, raw: Any) -> dict[str, str]:
+async def resume(ls: AutogptLanguageServer, raw: Any) -> TaskRef:
+    from autogpt_ls.lsp.payloads import TaskRef
     from autogpt_ls.lsp.protocol import TaskParams
 
     p = TaskParams.parse(raw)
     await ls.jobs.start(p.task_id, resume=True)
-    return {"taskId": p.task_id}
-
-
-def _summary(task: Task) -> dict[str, Any]:
-    return {
-        "taskId": task.id,
-        "goal": task.goal,
-        "status": task.status,
-        "reason": task.end_reason,
-        "workspace": task.workspace,
-        "steps": task.state.steps,
-        "usage": task.state.usage.model_dump(),
-        "createdAt": task.created_at.isoformat(),
-    }
+    return TaskRef(task_id=p.task_id)
 
 
 @request("agent/listTasks")
-async def list_tasks(ls: AutogptLanguageServer, raw: Any) -> dict[str, Any]:
-    return {"tasks": [_summary(t) for t in await ls.runtime.store.list_tasks()]}
+async def list_tasks(ls: AutogptLanguageServer, raw: Any) -> TaskList:
+    from autogpt_ls.lsp.payloads import TaskList, TaskSummary
+
+    return TaskList(tasks=[TaskSummary.of(t) for t in await ls.runtime.store.list_tasks()])
 
 
 @request("agent/getTask")
-async def get_task(ls: AutogptLanguageServer, raw: Any) -> dict[str, Any]:
+async def get_task(ls: AutogptLanguageServer, raw: Any) -> TaskDetail:
+    from autogpt_ls.lsp.payloads import TaskDetail
     from autogpt_ls.lsp.protocol import TaskParams
 
     p = TaskParams.parse(raw)
     task = await ls.runtime.store.get_task(p.task_id)
     if task is None:
         raise JsonRpcInvalidParams(f"unknown task {p.task_id!r}")
-    steps = [s.model_dump(mode="json") for s in await ls.runtime.store.get_steps(task.id)]
-    return _summary(task) | {"config": task.config.model_dump(mode="json"), "stepList": steps}
+    return TaskDetail.of_steps(task, await ls.runtime.store.get_steps(task.id))
 
 
 async def code_actions(ls: AutogptLanguageServer, params: types.CodeActionParams) -> list[types.CodeAction]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
@@ -19,6 +19,14 @@ from autogpt_ls.agent.events import (
 )
 from autogpt_ls.changes import ChangeSet, CommandPreview, FileChange
 from autogpt_ls.lsp import previews
+from autogpt_ls.lsp.payloads import (
+    CommandOutputParams,
+    ProposalParams,
+    QuestionParams,
+    StepCompletedParams,
+    TaskEndedParams,
+    ThinkingParams,
+)
 from autogpt_ls.models import Step, StepStatus
 
 if TYPE_CHECKING:
@@ -49,65 +57,58 @@ class PendingEdit:
 class Renderer:
     def __init__(self, ls: AutogptLanguageServer) -> None:
         self.ls = ls
-        self._thinking: dict[str, str] = {}  # task id -> the reply's text so far, for agent/thinking
 
     def on_event(self, event: Event) -> None:
         if isinstance(event, Thinking):
-            self._thinking[event.task_id] = ""
             self.ls.begin_progress(f"think-{event.task_id}-{event.step_index}", event.task_id, "AutoGPT is thinking")
         elif isinstance(event, ThinkingDelta):
-            text = self._thinking[event.task_id] = self._thinking.get(event.task_id, "") + event.text
-            payload = {"taskId": event.task_id, "index": event.step_index, "delta": event.text, "text": text}
-            self.ls.send("agent/thinking", payload)
+            self.ls.send(ThinkingParams(task_id=event.task_id, index=event.step_index, delta=event.text))
         elif isinstance(event, ProposalMade):
             self._proposal(event)
         elif isinstance(event, CommandOutput):
-            self.ls.send("agent/commandOutput", {"taskId": event.task_id, "stepId": event.step_id, "text": event.text})
+            self.ls.send(CommandOutputParams(task_id=event.task_id, step_id=event.step_id, text=event.text))
         elif isinstance(event, StepCompleted):
             self._completed(event.step)
         elif isinstance(event, TaskEnded):
             task = event.task
-            self._thinking.pop(task.id, None)
             self.ls.end_task_progress(task.id)
-            payload = {"taskId": task.id, "status": task.status, "reason": task.end_reason}
-            self.ls.send("agent/taskEnded", payload | {"usage": task.state.usage.model_dump(by_alias=True)})
+            self.ls.send(
+                TaskEndedParams(task_id=task.id, status=task.status, reason=task.end_reason, usage=task.state.usage)
+            )
 
     def _proposal(self, event: ProposalMade) -> None:
         step = event.step
         assert step.proposal is not None
         self.ls.end_progress(f"think-{step.task_id}-{step.index}")
         call = step.proposal.tool_call
-        payload: dict[str, Any] = {
-            "taskId": step.task_id,
-            "stepId": step.id,
-            "index": step.index,
-            "thoughts": step.proposal.thoughts,
-            "tool": call.name,
-            "arguments": call.arguments,
-            "auto": event.auto,
-            "kind": "other",
-        }
+        payload = ProposalParams(
+            task_id=step.task_id,
+            step_id=step.id,
+            index=step.index,
+            thoughts=step.proposal.thoughts,
+            tool=call.name,
+            arguments=call.arguments,
+            auto=event.auto,
+            kind="other",
+        )
         if isinstance(event.preview, ChangeSet) and event.preview.files:
             files = [
                 EditedFile(previews.uri_of(change.absolute_path), change, previews.hint(step, change))
                 for change in event.preview.files
             ]
             edit = previews.workspace_edit(event.preview, self.ls.version_of)
-            payload |= {
-                "kind": "file_change",
-                "uri": files[0].uri,
-                "workspaceEdit": self.ls.protocol._converter.unstructure(edit),
-            }
+            payload.kind, payload.uri = "file_change", files[0].uri
+            payload.workspace_edit = self.ls.protocol._converter.unstructure(edit)
             if not event.auto:
                 self._show_edit(PendingEdit(step, files))
         elif isinstance(event.preview, CommandPreview):
-            payload |= {"kind": "command", "command": event.preview.model_dump()}
+            payload.kind, payload.command = "command", event.preview
             if event.auto:
                 self.ls.begin_progress(f"run-{step.id}", step.task_id, "AutoGPT is running a command")
-        self.ls.send("agent/proposal", payload)
+        self.ls.send(payload)
         if call.name == "ask_user" and not event.auto:
-            question = {"taskId": step.task_id, "stepId": step.id, "question": call.arguments.get("question", "")}
-            self.ls.send("agent/question", question)
+            question = str(call.arguments.get("question", ""))
+            self.ls.send(QuestionParams(task_id=step.task_id, step_id=step.id, question=question))
 
     def _show_edit(self, edit: PendingEdit) -> None:
         self.ls.edits[edit.step.id] = edit
@@ -126,8 +127,7 @@ class Renderer:
             self._publish(file.uri)
             if step.status == StepStatus.DONE and step.result and step.result.ok:
                 self._apply_to_dirty_buffer(file)
-        payload = {"taskId": step.task_id, "step": step.model_dump(mode="json", by_alias=True)}
-        self.ls.send("agent/stepCompleted", payload)
+        self.ls.send(StepCompletedParams(task_id=step.task_id, step=step))
 
     def _apply_to_dirty_buffer(self, file: EditedFile) -> None:
         """The executor wrote the disk; a buffer with unsaved changes gets the same edit, so nothing is lost.

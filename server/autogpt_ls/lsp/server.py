@@ -25,6 +25,7 @@ from autogpt_ls.lsp.rpc import RpcProtocol
 if TYPE_CHECKING:
     from autogpt_ls.agent.runtime import Runtime
     from autogpt_ls.lsp.jobs import Jobs
+    from autogpt_ls.lsp.payloads import Notification
     from autogpt_ls.lsp.render import PendingEdit
     from autogpt_ls.settings import Settings
 
@@ -153,8 +154,8 @@ class AutogptLanguageServer(LanguageServer):
         doc = self._open_document(uri)
         return doc.version if doc is not None else None
 
-    def send(self, method: str, payload: dict[str, Any]) -> None:
-        self.protocol.notify(method, payload)
+    def send(self, payload: Notification) -> None:
+        self.protocol.notify(payload.method, payload.wire())
 
     def _background(self, work: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
         """Run `work` soon; keep a reference so it is not garbage-collected half way."""
