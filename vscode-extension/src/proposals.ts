@@ -5,12 +5,20 @@
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { commandDocument, describeProposal, proposedText } from './common/messages';
-import { Proposal, StepRef } from './common/protocol';
+import { ProposalParams, StepRef } from './common/protocol';
 
 export const SCHEME = 'autogpt-proposal';
 
+/** A decision the user can take from a notification's buttons, which are told apart by this id, not by title. */
+export type Choice = 'approve' | 'reject' | 'feedback';
+const BUTTONS: (vscode.MessageItem & { id: Choice })[] = [
+  { title: 'Approve', id: 'approve' },
+  { title: 'Reject', id: 'reject' },
+  { title: 'Feedback…', id: 'feedback' },
+];
+
 export class Proposals implements vscode.TextDocumentContentProvider, vscode.CodeLensProvider, vscode.Disposable {
-  private readonly pending = new Map<string, Proposal>(); // by step id
+  private readonly pending = new Map<string, ProposalParams>(); // by step id
   private readonly contents = new Map<string, string>(); // virtual document uri -> text
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChangeCodeLenses = this.changed.event;
@@ -39,7 +47,7 @@ export class Proposals implements vscode.TextDocumentContentProvider, vscode.Cod
     ];
   }
 
-  async show(proposal: Proposal, decide: (choice: string, ref: StepRef) => void): Promise<void> {
+  async show(proposal: ProposalParams, decide: (choice: Choice, ref: StepRef) => void): Promise<void> {
     this.pending.set(proposal.stepId, proposal);
     this.changed.fire();
     if (proposal.kind === 'file_change' && proposal.uri) await this.showDiff(proposal);
@@ -48,17 +56,15 @@ export class Proposals implements vscode.TextDocumentContentProvider, vscode.Cod
       // a question is asked by agent/question; other proposals need no document to judge them
       const choice = await vscode.window.showInformationMessage(
         `AutoGPT proposes ${describeProposal(proposal)}${proposal.thoughts ? ` — ${proposal.thoughts}` : ''}`,
-        'Approve',
-        'Reject',
-        'Feedback…',
+        ...BUTTONS,
       );
       // VS Code cannot take a notification back, so one decided elsewhere meanwhile may still be clicked
-      if (choice && this.pending.has(proposal.stepId)) decide(choice, proposal);
+      if (choice && this.pending.has(proposal.stepId)) decide(choice.id, proposal);
       else if (choice) void vscode.window.showInformationMessage('AutoGPT: that step was already decided.');
     }
   }
 
-  private async showDiff(proposal: Proposal): Promise<void> {
+  private async showDiff(proposal: ProposalParams): Promise<void> {
     const file = vscode.Uri.parse(proposal.uri!);
     const current = await currentText(file);
     const after = this.virtual(proposal, file.path, proposedText(proposal, current));
@@ -67,13 +73,13 @@ export class Proposals implements vscode.TextDocumentContentProvider, vscode.Cod
     await vscode.commands.executeCommand('vscode.diff', before, after, title, showOptions());
   }
 
-  private async showCommand(proposal: Proposal): Promise<void> {
+  private async showCommand(proposal: ProposalParams): Promise<void> {
     const name = `/AutoGPT command, step ${proposal.index + 1}.${proposal.command!.language === 'python' ? 'py' : 'sh'}`;
     const uri = this.virtual(proposal, name, commandDocument(proposal));
     await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri), showOptions());
   }
 
-  private virtual(proposal: Proposal, filePath: string, text: string, before = false): vscode.Uri {
+  private virtual(proposal: ProposalParams, filePath: string, text: string, before = false): vscode.Uri {
     const query = new URLSearchParams({ step: proposal.stepId, ...(before && { side: 'before' }) }).toString();
     const uri = vscode.Uri.from({ scheme: SCHEME, path: filePath, query });
     this.contents.set(uri.toString(), text);
@@ -98,13 +104,13 @@ export class Proposals implements vscode.TextDocumentContentProvider, vscode.Cod
     return Promise.all(steps.map((p) => this.settle(p.stepId)));
   }
 
-  get(stepId: string): Proposal | undefined {
+  get(stepId: string): ProposalParams | undefined {
     return this.pending.get(stepId);
   }
 
   /** Which step a command is about: its argument (CodeLens, tree row, editor title), the proposal in the
    * active editor, the only pending step, or the user's pick among several. */
-  async target(arg: unknown): Promise<Proposal | undefined> {
+  async target(arg: unknown): Promise<ProposalParams | undefined> {
     const fromArg =
       arg instanceof vscode.Uri ? stepOf(arg) : (arg as Partial<StepRef> | undefined)?.stepId;
     const active = vscode.window.activeTextEditor?.document.uri;

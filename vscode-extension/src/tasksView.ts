@@ -3,7 +3,7 @@
 
 import * as vscode from 'vscode';
 import { stepDescription, stepDetails, stepFromProposal, stepLabel, taskDescription } from './common/messages';
-import { Proposal, Step, TaskSummary } from './common/protocol';
+import type { ProposalParams, Step, TaskDetail, TaskSummary } from './common/protocol';
 
 type Node =
   | { kind: 'task'; taskId: string }
@@ -17,7 +17,7 @@ interface TaskState {
 
 export interface TaskSource {
   listTasks(): Promise<TaskSummary[]>;
-  getTask(taskId: string): Promise<TaskSummary & { stepList: Step[] }>;
+  getTask(taskId: string): Promise<TaskDetail>;
 }
 
 const ICONS: Record<string, string> = { running: 'sync~spin', finished: 'pass', stopped: 'debug-pause', failed: 'error' };
@@ -60,7 +60,7 @@ export class TasksView implements vscode.TreeDataProvider<Node> {
   }
 
   /** A proposal shows at once as a step waiting for the user. */
-  onProposal(p: Proposal): void {
+  onProposal(p: ProposalParams): void {
     const task = this.tasks.get(p.taskId);
     if (!task?.steps) return;
     task.steps.set(p.stepId, stepFromProposal(p));

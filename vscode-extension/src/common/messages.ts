@@ -1,6 +1,6 @@
 // Pure shaping of the server's messages into what the user sees: proposed text, titles, tree rows, status.
 
-import type { Position, Proposal, Step, TaskSummary, TextEdit, Usage } from './protocol';
+import type { Decision, Position, ProposalParams, Step, TaskSummary, TextEdit, Usage } from './protocol';
 
 function offsetOf(text: string, position: Position): number {
   let offset = 0;
@@ -22,7 +22,7 @@ export function applyEdits(text: string, edits: TextEdit[]): string {
 }
 
 /** The file's content after the proposed edit; `current` is the file (or its open buffer) now, undefined if new. */
-export function proposedText(proposal: Proposal, current: string | undefined): string {
+export function proposedText(proposal: ProposalParams, current: string | undefined): string {
   const edits = (proposal.workspaceEdit?.documentChanges ?? []).flatMap((change) =>
     'edits' in change && change.textDocument.uri === proposal.uri ? change.edits : [],
   );
@@ -32,14 +32,14 @@ export function proposedText(proposal: Proposal, current: string | undefined): s
 const shorten = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1).trimEnd()}…` : text);
 
 /** One line: what the agent wants to do. */
-export function describeProposal(p: Proposal): string {
+export function describeProposal(p: ProposalParams): string {
   if (p.kind === 'command' && p.command) return `${p.tool}: ${shorten(p.command.command.split('\n')[0], 80)}`;
   const args = Object.entries(p.arguments).map(([k, v]) => `${k}=${shorten(JSON.stringify(v), 40)}`);
   return `${p.tool}(${args.join(', ')})`;
 }
 
 /** The read-only document shown for a proposed command: its full text and where it would run. */
-export function commandDocument(p: Proposal): string {
+export function commandDocument(p: ProposalParams): string {
   const c = p.command;
   if (!c) return '';
   const thoughts = p.thoughts ? p.thoughts.split('\n').map((l) => `# ${l}`) : [];
@@ -47,11 +47,11 @@ export function commandDocument(p: Proposal): string {
 }
 
 export function formatCost(usage: Usage): string {
-  return usage.cost_usd === null ? 'cost unknown' : `$${usage.cost_usd.toFixed(4)}`;
+  return usage.costUsd === null ? 'cost unknown' : `$${usage.costUsd.toFixed(4)}`;
 }
 
 export function formatTokens(usage: Usage): string {
-  return `${usage.prompt_tokens} in + ${usage.completion_tokens} out tokens`;
+  return `${usage.promptTokens} in + ${usage.completionTokens} out tokens`;
 }
 
 /** The status bar: the active task, its step count and cost. */
@@ -66,28 +66,31 @@ export function taskDescription(task: TaskSummary): string {
 }
 
 export function stepLabel(step: Step): string {
-  const call = step.proposal?.tool_call;
+  const call = step.proposal?.toolCall;
   return `#${step.index + 1} ${call ? call.name : '(no proposal)'}`;
 }
 
+/** Approved without asking: continuous mode, `y -N` credit or a rule. */
+const automatic = (decision: Decision) => decision.source !== 'human';
+
 export function stepDescription(step: Step): string {
   if (step.status === 'awaiting') return 'waiting for you';
-  const decision = step.decision ? `${step.decision.auto ? 'auto-' : ''}${step.decision.kind}` : '';
+  const decision = step.decision ? `${automatic(step.decision) ? 'auto-' : ''}${step.decision.kind}` : '';
   return decision === step.status ? decision : [decision, step.status].filter(Boolean).join(' → ');
 }
 
 /** The rows under a step in the tasks view: proposal, decision, result, tokens, cost. */
 export function stepDetails(step: Step): { label: string; value: string }[] {
   const rows: { label: string; value: string }[] = [];
-  const call = step.proposal?.tool_call;
+  const call = step.proposal?.toolCall;
   if (call) rows.push({ label: 'proposal', value: `${call.name} ${JSON.stringify(call.arguments)}` });
   if (step.proposal?.thoughts) rows.push({ label: 'thoughts', value: step.proposal.thoughts });
   if (step.decision) {
     const text = step.decision.text ? `: ${step.decision.text}` : '';
-    rows.push({ label: 'decision', value: `${step.decision.kind}${step.decision.auto ? ' (auto)' : ''}${text}` });
+    rows.push({ label: 'decision', value: `${step.decision.kind}${automatic(step.decision) ? ' (auto)' : ''}${text}` });
   }
   if (step.result) {
-    const code = step.result.exit_code === null ? '' : ` (exit ${step.result.exit_code})`;
+    const code = step.result.exitCode === null ? '' : ` (exit ${step.result.exitCode})`;
     rows.push({ label: 'result', value: `${step.result.ok ? 'ok' : 'error'}${code}: ${step.result.output}` });
   }
   rows.push({ label: 'tokens', value: formatTokens(step.usage) }, { label: 'cost', value: formatCost(step.usage) });
@@ -100,13 +103,18 @@ export function terminalText(text: string): string {
 }
 
 /** The tree's row for a step that is still waiting for a decision (the server sends the full step later). */
-export function stepFromProposal(p: Proposal): Step {
+export function stepFromProposal(p: ProposalParams): Step {
   return {
     id: p.stepId,
-    task_id: p.taskId,
+    taskId: p.taskId,
     index: p.index,
     status: 'awaiting',
-    proposal: { thoughts: p.thoughts, tool_call: { id: '', name: p.tool, arguments: p.arguments } },
-    usage: { prompt_tokens: 0, completion_tokens: 0, cost_usd: 0 },
+    proposal: { thoughts: p.thoughts, toolCall: { id: '', name: p.tool, arguments: p.arguments }, ignoredCalls: [] },
+    rawReply: '',
+    decision: null,
+    result: null,
+    usage: { promptTokens: 0, completionTokens: 0, costUsd: 0 },
+    llmSeconds: 0,
+    createdAt: new Date().toISOString(),
   };
 }

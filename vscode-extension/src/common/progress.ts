@@ -63,6 +63,7 @@ export class NotificationProgress implements StaticFeature {
     this.active.delete(token);
   }
 
+  /** StaticFeature's: the client calls it when it stops (a restart), so no progress outlives its server. */
   clear(): void {
     for (const token of [...this.active.keys()]) this.end(token);
   }

@@ -1,4 +1,18 @@
-// The language server's agent/* protocol (docs/protocol.md), as the extension sees it.
+// The language server's agent/* protocol (docs/protocol.md): its method names, typed by the payload types that
+// protocol.generated.ts holds (generated from the server's models: `npm run gen:protocol`).
+
+import type { AgentProtocol, StepParams } from './protocol.generated';
+
+export type * from './protocol.generated';
+export type { Position, TextEdit } from 'vscode-languageclient/node';
+
+type Methods = AgentProtocol['requests'];
+type Notices = AgentProtocol['notifications'];
+export type RequestMethod = keyof Methods;
+export type RequestParams<M extends RequestMethod> = Methods[M]['params'];
+export type RequestResult<M extends RequestMethod> = Methods[M]['result'];
+export type NotificationMethod = keyof Notices;
+export type NotificationParams<M extends NotificationMethod> = Notices[M];
 
 export const Requests = {
   run: 'agent/run',
@@ -10,7 +24,7 @@ export const Requests = {
   resume: 'agent/resume',
   listTasks: 'agent/listTasks',
   getTask: 'agent/getTask',
-} as const;
+} as const satisfies Record<string, RequestMethod>;
 
 export const Notifications = {
   proposal: 'agent/proposal',
@@ -18,93 +32,8 @@ export const Notifications = {
   commandOutput: 'agent/commandOutput',
   stepCompleted: 'agent/stepCompleted',
   taskEnded: 'agent/taskEnded',
-  thinking: 'agent/thinking', // optional: streamed partial thoughts, from servers that stream
-} as const;
+  thinking: 'agent/thinking', // the LLM's reply as it streams, a piece at a time
+} as const satisfies Record<string, NotificationMethod>;
 
-export interface Usage {
-  prompt_tokens: number;
-  completion_tokens: number;
-  cost_usd: number | null;
-}
-
-export type TaskStatus = 'running' | 'finished' | 'stopped' | 'failed';
-
-export interface TaskSummary {
-  taskId: string;
-  goal: string;
-  status: TaskStatus;
-  reason: string | null;
-  workspace: string;
-  steps: number;
-  usage: Usage;
-  createdAt: string;
-}
-
-export interface Step {
-  id: string;
-  task_id: string;
-  index: number;
-  status: 'awaiting' | 'executing' | 'done' | 'feedback' | 'rejected' | 'invalid' | 'interrupted';
-  proposal?: { thoughts: string; tool_call: { id: string; name: string; arguments: Record<string, unknown> } } | null;
-  decision?: { kind: 'approve' | 'reject' | 'feedback' | 'answer'; times: number; text: string; auto: boolean } | null;
-  result?: { ok: boolean; output: string; exit_code: number | null } | null;
-  usage: Usage;
-}
-
-export interface Position {
-  line: number;
-  character: number;
-}
-
-export interface TextEdit {
-  range: { start: Position; end: Position };
-  newText: string;
-}
-
-export type DocumentChange =
-  | { kind: 'create'; uri: string }
-  | { textDocument: { uri: string; version: number | null }; edits: TextEdit[] };
-
-export interface Proposal {
-  taskId: string;
-  stepId: string;
-  index: number;
-  thoughts: string;
-  tool: string;
-  arguments: Record<string, unknown>;
-  auto: boolean;
-  kind: 'file_change' | 'command' | 'other';
-  uri?: string;
-  workspaceEdit?: { documentChanges: DocumentChange[] };
-  command?: { kind: string; language: string; command: string; where: string };
-}
-
-export interface StepRef {
-  taskId: string;
-  stepId: string;
-}
-
-export interface Question extends StepRef {
-  question: string;
-}
-
-export interface CommandOutput extends StepRef {
-  text: string;
-}
-
-export interface StepCompleted {
-  taskId: string;
-  step: Step;
-}
-
-export interface TaskEnded {
-  taskId: string;
-  status: TaskStatus;
-  reason: string | null;
-  usage: Usage;
-}
-
-export interface Thinking {
-  taskId: string;
-  text: string;
-}
+/** Which step a decision is about. */
+export type StepRef = Pick<StepParams, 'taskId' | 'stepId'>;

@@ -2,6 +2,8 @@
 // go, so only the user's own (global) value counts: a cloned repository's .vscode/settings.json is ignored even
 // if VS Code were to offer it. Secrets never come from settings (SecretStorage or the user's .env).
 
+import type { RunParams } from './protocol';
+
 export type Executor = 'auto' | 'local' | 'docker';
 
 export interface Settings {
@@ -88,7 +90,7 @@ export function serverLaunch(settings: Settings, apiKey: string | undefined): La
 }
 
 /** agent/run's parameters: the goal plus the models and continuous mode the user chose. */
-export function runParams(goal: string, settings: Settings, workspaceFolder?: string): Record<string, unknown> {
+export function runParams(goal: string, settings: Settings, workspaceFolder?: string): RunParams {
   return {
     goal,
     ...(workspaceFolder && { workspaceFolder }),

@@ -10,14 +10,14 @@ import {
   stepDetails,
   terminalText,
 } from '../common/messages';
-import { Proposal, Step, TextEdit } from '../common/protocol';
+import { ProposalParams, Step, TextEdit } from '../common/protocol';
 
 const edit = (sl: number, sc: number, el: number, ec: number, newText: string): TextEdit => ({
   range: { start: { line: sl, character: sc }, end: { line: el, character: ec } },
   newText,
 });
 
-function proposal(over: Partial<Proposal> = {}): Proposal {
+function proposal(over: Partial<ProposalParams> = {}): ProposalParams {
   return {
     taskId: 't1',
     stepId: 's1',
@@ -28,6 +28,8 @@ function proposal(over: Partial<Proposal> = {}): Proposal {
     auto: false,
     kind: 'file_change',
     uri: 'file:///ws/notes.txt',
+    workspaceEdit: null,
+    command: null,
     ...over,
   };
 }
@@ -71,21 +73,21 @@ test('a command is shown in full with where it runs', () => {
 
 test('status bar: the active task, its steps and cost; unknown cost is said so', () => {
   const task = {
-    taskId: 't', goal: 'Write the word Washington to a file please', status: 'running' as const, reason: null,
-    workspace: '/ws', steps: 3, createdAt: '2026-01-01T00:00:00', usage: { prompt_tokens: 300, completion_tokens: 60, cost_usd: 0.00012 },
+    taskId: 't', goal: 'Write the word Washington to a file please', status: 'running' as const, reason: '',
+    workspace: '/ws', steps: 3, createdAt: '2026-01-01T00:00:00', usage: { promptTokens: 300, completionTokens: 60, costUsd: 0.00012 },
   };
   assert.equal(statusText(task), '$(hubot) Write the word Washington to… · 3 steps · $0.0001');
-  assert.equal(statusText({ ...task, steps: 1, usage: { ...task.usage, cost_usd: null } }), '$(hubot) Write the word Washington to… · 1 step · cost unknown');
+  assert.equal(statusText({ ...task, steps: 1, usage: { ...task.usage, costUsd: null } }), '$(hubot) Write the word Washington to… · 1 step · cost unknown');
   assert.equal(statusText(undefined), '$(hubot) AutoGPT');
 });
 
 test("a step's rows: proposal, decision with its text, result, tokens, cost", () => {
   const step: Step = {
-    id: 's', task_id: 't', index: 1, status: 'feedback',
-    proposal: { thoughts: 'Write it.', tool_call: { id: 'c', name: 'write_file', arguments: { filename: 'a.txt' } } },
-    decision: { kind: 'feedback', times: 1, text: 'use b.txt', auto: false },
-    result: { ok: true, output: 'line1\nline2', exit_code: 0 },
-    usage: { prompt_tokens: 100, completion_tokens: 20, cost_usd: 0.00003 },
+    id: 's', taskId: 't', index: 1, status: 'feedback', rawReply: '', llmSeconds: 0.5, createdAt: '2026-01-01T00:00:00',
+    proposal: { thoughts: 'Write it.', toolCall: { id: 'c', name: 'write_file', arguments: { filename: 'a.txt' } }, ignoredCalls: [] },
+    decision: { kind: 'feedback', times: 1, text: 'use b.txt', source: 'human' },
+    result: { ok: true, output: 'line1\nline2', exitCode: 0, files: [] },
+    usage: { promptTokens: 100, completionTokens: 20, costUsd: 0.00003 },
   };
   assert.deepEqual(stepDetails(step), [
     { label: 'proposal', value: 'write_file {"filename":"a.txt"}' },
@@ -98,7 +100,7 @@ test("a step's rows: proposal, decision with its text, result, tokens, cost", ()
   assert.equal(stepDescription(step), 'feedback');
   assert.equal(stepDescription({ ...step, status: 'rejected', decision: { ...step.decision!, kind: 'reject' } }), 'reject → rejected');
   assert.equal(stepDescription({ ...step, status: 'awaiting', decision: null }), 'waiting for you');
-  assert.equal(stepDescription({ ...step, status: 'done', decision: { ...step.decision!, kind: 'approve', auto: true } }), 'auto-approve → done');
+  assert.equal(stepDescription({ ...step, status: 'done', decision: { ...step.decision!, kind: 'approve', source: 'continuous' } }), 'auto-approve → done');
 });
 
 test('command output gets CRLF for the terminal view', () => {

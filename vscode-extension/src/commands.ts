@@ -1,0 +1,143 @@
+// The extension's commands (package.json's contributes.commands): each asks the user what it needs and sends one
+// agent/* request. The server decides everything else; a failure is shown to the user, never thrown into VS Code.
+
+import * as vscode from 'vscode';
+import { log } from './common/log';
+import { describeProposal } from './common/messages';
+import { Requests, StepRef } from './common/protocol';
+import type { RequestMethod, RequestParams, RequestResult } from './common/protocol';
+import { API_KEY_SECRET } from './common/server';
+import { runParams, Settings } from './common/settings';
+import { Choice, Proposals } from './proposals';
+import { TasksView } from './tasksView';
+
+export type Request = <M extends RequestMethod>(method: M, params: RequestParams<M>) => Promise<RequestResult<M>>;
+
+export interface Services {
+  request: Request;
+  settings: () => Settings;
+  restart: () => Promise<void>;
+  proposals: Proposals;
+  tasks: TasksView;
+  secrets: vscode.SecretStorage;
+}
+
+/** Run a command's work; a failure is shown to the user and logged. */
+export function guarded<A extends unknown[]>(work: (...args: A) => Promise<unknown>): (...args: A) => Promise<void> {
+  return async (...args) => {
+    try {
+      await work(...args);
+    } catch (e) {
+      const message = e instanceof Error ? e.message : String(e);
+      log.error(message);
+      void vscode.window.showErrorMessage(`AutoGPT: ${message}`);
+    }
+  };
+}
+
+const NOTHING_PENDING = 'AutoGPT: no step is waiting for a decision.';
+
+export class Commands {
+  constructor(private readonly s: Services) {}
+
+  readonly approve = guarded(async (arg?: unknown) => {
+    const p = await this.s.proposals.target(arg);
+    if (!p) return void vscode.window.showInformationMessage(NOTHING_PENDING);
+    if (p.tool === 'ask_user') return this.answer(p);
+    await this.s.request(Requests.approveStep, { taskId: p.taskId, stepId: p.stepId });
+  });
+
+  readonly reject = guarded(async (arg?: unknown) => {
+    const p = await this.s.proposals.target(arg);
+    if (!p) return void vscode.window.showInformationMessage(NOTHING_PENDING);
+    const feedback = await vscode.window.showInputBox({
+      title: `Reject ${describeProposal(p)}`,
+      prompt: 'Tell the agent why, and it proposes again. Leave empty to stop the task (it can be resumed).',
+      ignoreFocusOut: true,
+    });
+    if (feedback === undefined) return; // Escape: nothing decided
+    await this.s.request(Requests.rejectStep, { taskId: p.taskId, stepId: p.stepId, ...(feedback && { feedback }) });
+  });
+
+  readonly feedback = guarded(async (arg?: unknown) => {
+    const p = await this.s.proposals.target(arg);
+    if (!p) return void vscode.window.showInformationMessage(NOTHING_PENDING);
+    if (p.tool === 'ask_user') return this.answer(p);
+    const text = await vscode.window.showInputBox({
+      title: `Feedback on ${describeProposal(p)}`,
+      prompt: 'Nothing runs; the agent reads this and proposes again.',
+      ignoreFocusOut: true,
+      validateInput: (v) => (v.trim() ? undefined : 'Write something for the agent to read'),
+    });
+    if (text) await this.s.request(Requests.feedback, { taskId: p.taskId, stepId: p.stepId, text });
+  });
+
+  /** The reply to an `ask_user` question (agent/question, or its proposal's buttons). */
+  readonly ask = guarded((ref: StepRef & { question?: string }) => this.answer(ref));
+
+  /** A notification button, routed by its id. */
+  decide(choice: Choice, ref: StepRef): void {
+    void { approve: this.approve, reject: this.reject, feedback: this.feedback }[choice](ref);
+  }
+
+  private async answer(ref: StepRef & { question?: string }): Promise<void> {
+    const question = ref.question ?? String(this.s.proposals.get(ref.stepId)?.arguments.question ?? '');
+    const text = await vscode.window.showInputBox({ title: 'AutoGPT asks', prompt: question, ignoreFocusOut: true });
+    if (text === undefined) {
+      void vscode.window.showInformationMessage('AutoGPT is still waiting: answer with "AutoGPT: Give Feedback".');
+      return;
+    }
+    await this.s.request(Requests.answer, { taskId: ref.taskId, stepId: ref.stepId, text });
+  }
+
+  private readonly runGoal = guarded(async () => {
+    const goal = await vscode.window.showInputBox({
+      title: 'AutoGPT: Run Agent on Goal',
+      prompt: 'What should the agent do? It proposes one action at a time and waits for you.',
+      ignoreFocusOut: true,
+      validateInput: (v) => (v.trim() ? undefined : 'Enter a goal'),
+    });
+    if (!goal) return;
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri.toString();
+    const { taskId } = await this.s.request(Requests.run, runParams(goal, this.s.settings(), folder));
+    log.info(`Task ${taskId} started: ${goal}`);
+    await this.s.tasks.reload(taskId);
+  });
+
+  private readonly cancelTask = guarded(async (arg?: { taskId?: string }) => {
+    const running = this.s.tasks.running();
+    const taskId =
+      arg?.taskId ??
+      (running.length <= 1
+        ? running[0]?.taskId
+        : (await vscode.window.showQuickPick(running.map((t) => ({ label: t.goal, taskId: t.taskId }))))?.taskId);
+    if (!taskId) return void vscode.window.showInformationMessage('AutoGPT: no task is running.');
+    await this.s.request(Requests.cancel, { taskId });
+  });
+
+  private readonly setApiKey = guarded(async () => {
+    const key = await vscode.window.showInputBox({ title: 'OpenAI API key', password: true, ignoreFocusOut: true });
+    if (key === undefined) return;
+    await (key ? this.s.secrets.store(API_KEY_SECRET, key) : this.s.secrets.delete(API_KEY_SECRET));
+    void vscode.window.showInformationMessage("AutoGPT: key saved in VS Code's secret storage; restarting the server.");
+    await vscode.commands.executeCommand('autogpt.restartServer');
+  });
+
+  register(): vscode.Disposable[] {
+    const commands: Record<string, (...args: never[]) => unknown> = {
+      'autogpt.runGoal': this.runGoal,
+      'autogpt.approveStep': this.approve,
+      'autogpt.rejectStep': this.reject,
+      'autogpt.giveFeedback': this.feedback,
+      'autogpt.cancelTask': this.cancelTask,
+      'autogpt.showTasks': () => vscode.commands.executeCommand('autogpt.tasks.focus'),
+      'autogpt.refreshTasks': guarded(() => this.s.tasks.refresh()),
+      'autogpt.restartServer': guarded(async () => {
+        await this.s.restart();
+        log.info('Server restarted');
+      }),
+      'autogpt.setApiKey': this.setApiKey,
+    };
+    return Object.entries(commands).map(([id, handler]) => vscode.commands.registerCommand(id, handler));
+  }
+}
