@@ -60,10 +60,10 @@ def test_a_goal_finishes(case: Case, workspace: Path, data_dir: Path) -> None:
 
 
 _TASK_USAGE = """
-import json, sys
+import asyncio, json, sys
 from pathlib import Path
-from autogpt_ls.store import Store
-store = Store(Path(sys.argv[1]) / "db" / "autogpt-ls.sqlite3")
-[task] = store.list_tasks()
+from autogpt_ls.store.sqlite import SQLiteStore
+store = SQLiteStore(Path(sys.argv[1]) / "db" / "autogpt-ls.sqlite3")
+[task] = asyncio.run(store.list_tasks())
 print(json.dumps(task.state.usage.model_dump()))
 """
