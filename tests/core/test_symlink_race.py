@@ -17,6 +17,7 @@ from autogpt_ls.settings import Settings
 from fakes.openai_server import FakeOpenAI, Reply, tool_call
 from swapper import STOP, plant, swapper_argv
 
+
 @pytest.fixture
 async def runtime(fake: FakeOpenAI, data_dir: Path) -> AsyncIterator[Runtime]:
     rt = Runtime(
