@@ -183,6 +183,7 @@ class TaskConfig(Record):
     prompt: PromptSettings = Field(default_factory=PromptSettings)
     executor: Literal["local", "docker"] | None = None  # None: the setting's choice when the task runs
     network: bool = False  # the sandbox's network, on only when the user asked for this task
+    background_jobs: bool = False  # ALLOW_BACKGROUND_JOBS: processes a command started outlive it, until the task ends
 
 
 class TaskState(Record):

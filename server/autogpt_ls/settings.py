@@ -89,6 +89,9 @@ class Settings(BaseSettings):
     sandbox_pids: int = 256
     # A task's container is removed after this long without commands (0: kept until the task ends).
     sandbox_idle_seconds: float = Field(default=900.0, ge=0)
+    # Off: every process a command started ends when the command returns. On: they keep running until the task
+    # ends, and each command's output lists them. Fixed in a task's config when it is created.
+    allow_background_jobs: bool = False
 
     data_dir: Path = Field(
         default_factory=lambda: Path(user_data_dir(APP)),

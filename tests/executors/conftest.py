@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -32,17 +33,23 @@ def docker_client() -> Iterator[object]:
     client.close()
 
 
-@pytest.fixture
-async def sandbox(
-    docker_client: object, workspace: Path, request: pytest.FixtureRequest
-) -> AsyncIterator[DockerExecutor]:
-    executor = DockerExecutor(
+def small_sandbox(workspace: Path, request: pytest.FixtureRequest, **options: Any) -> DockerExecutor:
+    """A sandbox with small limits (pids 64, so a fork bomb hits it fast), named after the test."""
+    return DockerExecutor(
         Workspace(workspace),
         task_id=f"test-{request.node.name}"[:40],
         image=IMAGE,
         limits=SandboxLimits(memory="192m", cpus=1.0, pids=64, tmp_size="16m"),
         max_output=4_000,
+        **options,
     )
+
+
+@pytest.fixture
+async def sandbox(
+    docker_client: object, workspace: Path, request: pytest.FixtureRequest
+) -> AsyncIterator[DockerExecutor]:
+    executor = small_sandbox(workspace, request)
     yield executor
     await executor.close()
 

@@ -11,19 +11,8 @@ import pytest
 
 from autogpt_ls.agent.prompt import History
 from autogpt_ls.llm.base import BadReply, ChatMessage
-from autogpt_ls.llm.providers.local import (
-    PYTHON,
-    RESAMPLE_TEMPERATURE,
-    RESAMPLES,
-    Grounding,
-    LocalProvider,
-    available,
-    check_code,
-    completion_prompt,
-    grounding,
-    reply_schema,
-    task_file_names,
-)
+from autogpt_ls.llm.providers.local import RESAMPLE_TEMPERATURE, RESAMPLES, LocalProvider, available, completion_prompt
+from autogpt_ls.llm.providers.local_rules import PYTHON, Grounding, check_code, grounding, reply_schema, task_file_names
 from autogpt_ls.models import Proposal, Result, Step, StepStatus, Task, TaskConfig, ToolCall
 from autogpt_ls.tools.registry import ToolRegistry
 

@@ -9,10 +9,18 @@ from autogpt_ls.agent.parsing import JSON_FORMAT
 from autogpt_ls.llm.base import ChatMessage, PastStep, WireToolCall
 from autogpt_ls.models import Step, StepStatus, Task
 
+NO_BACKGROUND_JOBS = (
+    "You can only act proactively: you cannot start background jobs or wait for events; every process a command "
+    "starts ends when the command returns."
+)
+BACKGROUND_JOBS = (  # ALLOW_BACKGROUND_JOBS, as the task was created with
+    "You can only act proactively: you cannot wait for events. Processes a command leaves running keep running "
+    "until the task ends; the command's output lists them."
+)
 DEFAULT_CONSTRAINTS = [
     "Exclusively use the tools listed; call exactly one tool per reply.",
     "All file paths are relative to the workspace folder; you cannot reach files outside it.",
-    "You can only act proactively: you cannot start background jobs or wait for events.",
+    NO_BACKGROUND_JOBS,
     "The user reviews every action before it runs and may reject it or give feedback instead; follow it.",
 ]
 DEFAULT_RESOURCES = [
@@ -37,11 +45,14 @@ def _numbered(items: list[str]) -> str:
 
 def system_prompt(task: Task, tool_specs: list[dict[str, Any]], native_tools: bool) -> str:
     profile, prompt = task.config.profile, task.config.prompt
+    constraints = prompt.constraints or DEFAULT_CONSTRAINTS
+    if task.config.background_jobs:
+        constraints = [BACKGROUND_JOBS if c == NO_BACKGROUND_JOBS else c for c in constraints]
     sections = [
         f"You are {profile.ai_name}, {profile.ai_role}.",
         "Your decisions must always be made independently; play to your strengths as an LLM and pursue simple "
         "strategies with no legal complications.",
-        "## Constraints\n" + _numbered(prompt.constraints or DEFAULT_CONSTRAINTS),
+        "## Constraints\n" + _numbered(constraints),
         "## Resources\n" + _numbered(prompt.resources or DEFAULT_RESOURCES),
         "## Best practices\n" + _numbered(prompt.best_practices or DEFAULT_BEST_PRACTICES),
     ]

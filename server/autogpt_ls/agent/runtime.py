@@ -122,6 +122,7 @@ class Runtime:
                 prompt=prompt or PromptSettings(),
                 executor=executor,
                 network=network,
+                background_jobs=self.settings.allow_background_jobs,
             ),
         )
         await self.store.add_task(task)
@@ -194,9 +195,14 @@ class Runtime:
                 network=task.config.network,
                 limits=SandboxLimits(memory=s.sandbox_memory, cpus=s.sandbox_cpus, pids=s.sandbox_pids),
                 idle_seconds=s.sandbox_idle_seconds,
+                background_jobs=task.config.background_jobs,
             )
         else:
-            executor = LocalExecutor(workspace, allow_commands=self.settings.commands_allowed_locally)
+            executor = LocalExecutor(
+                workspace,
+                allow_commands=self.settings.commands_allowed_locally,
+                background_jobs=task.config.background_jobs,
+            )
         self._executors[task.id] = executor
         return executor
 

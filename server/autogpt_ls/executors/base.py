@@ -58,6 +58,14 @@ def scrubbed_env(env: Mapping[str, str]) -> dict[str, str]:
     return {k: v for k, v in env.items() if not looks_secret(k)}
 
 
+def still_running(processes: list[str]) -> str:
+    """The note after a command's output that lists what it left running (when the task allows background jobs)."""
+    if not processes:
+        return ""
+    listed = "".join(f"\n  {p}" for p in processes)
+    return f"\n[background jobs are allowed for this task; still running until the task ends:{listed}]\n"
+
+
 class OutputBuffer:
     """Keeps the head and tail of a command's output within a byte cap, so huge output cannot exhaust memory."""
 

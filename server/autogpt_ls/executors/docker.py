@@ -3,11 +3,12 @@
 A command costs an `exec` in a warm container, not a container start. The container sees the workspace (bind-
 mounted at the same path, so paths mean the same inside and out) and nothing else of the host: no network unless
 the task asked for it, no docker.sock, a read-only root with a tmpfs /tmp, no capabilities, the workspace owner's
-uid:gid, and CPU, memory and pids limits. A container that dies (killed, OOM, timed out) is reported in the
-command's output and replaced on the next command. A container left idle (its task waits on a user who went away)
-is removed after a while and replaced on the next command, so a long editor session does not collect them.
-Containers carry their owner process in a label, so those left by a crashed server are removed when a sandbox
-next starts.
+uid:gid, and CPU, memory and pids limits. Every process a command started ends when it returns, unless the task
+allows background jobs (sandbox_jobs); a command that hit the pids limit gets the container replaced. A container
+that dies (killed, OOM, timed out) is reported in the command's output and replaced on the next command. A
+container left idle (its task waits on a user who went away) is removed after a while and replaced on the next
+command, so a long editor session does not collect them. Containers carry their owner process in a label, so
+those left by a crashed server are removed when a sandbox next starts.
 """
 
 from __future__ import annotations
@@ -15,54 +16,22 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import secrets
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from autogpt_ls.executors.base import CommandResult, OutputBuffer, OutputCallback, WorkspaceFiles
-from autogpt_ls.store import lease_owner_id, owner_alive
+from autogpt_ls.executors.base import CommandResult, OutputBuffer, OutputCallback, WorkspaceFiles, still_running
+from autogpt_ls.executors.sandbox_container import LABEL as LABEL
+from autogpt_ls.executors.sandbox_container import SANDBOX_ENV, remove_orphans, start_container
+from autogpt_ls.executors.sandbox_container import TASK_LABEL as TASK_LABEL
+from autogpt_ls.executors.sandbox_container import SandboxLimits as SandboxLimits
+from autogpt_ls.executors.sandbox_container import engine_answers as engine_answers
+from autogpt_ls.executors.sandbox_jobs import Report, keeper_user, parse_report, wrapped
 from autogpt_ls.workspace import Workspace
 
 if TYPE_CHECKING:
     from docker import DockerClient
     from docker.models.containers import Container
-
-LABEL = "autogpt-ls.sandbox"  # value: the owner process (host:pid:nonce), as for the store's leases
-TASK_LABEL = "autogpt-ls.task"
-SANDBOX_ENV = {
-    "PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-    "HOME": "/tmp",
-    "LANG": "C.UTF-8",
-    "PYTHONUNBUFFERED": "1",  # output streams to the user as it is printed
-}
-_OWNER = lease_owner_id()
-# stderr into stdout inside the container, as the local executor does: one stream in the order it was written
-# (the engine's two multiplexed streams are copied separately, so their relative order would be lost).
-_MERGED = ["/bin/sh", "-c", 'exec "$@" 2>&1', "sh"]
-
-
-@dataclass(frozen=True)
-class SandboxLimits:
-    memory: str = "1g"
-    cpus: float = 2.0
-    pids: int = 256
-    tmp_size: str = "256m"
-
-
-def engine_answers(timeout: float = 3.0) -> bool:
-    """Whether a Docker engine answers (DOCKER_HOST or the default socket); decides the `auto` executor."""
-    try:
-        import docker
-
-        client = docker.from_env(timeout=int(timeout))
-        try:
-            return bool(client.ping())
-        finally:
-            client.close()
-    except Exception:  # no SDK, no socket, a refused or hung engine: all mean "no engine"
-        return False
 
 
 class SandboxGone(RuntimeError):
@@ -85,6 +54,7 @@ class DockerExecutor(WorkspaceFiles):
         limits: SandboxLimits | None = None,
         max_output: int = 64_000,
         idle_seconds: float = 900.0,
+        background_jobs: bool = False,
     ) -> None:
         self.workspace = workspace
         self.task_id = task_id
@@ -100,6 +70,8 @@ class DockerExecutor(WorkspaceFiles):
         self._idle_seconds = idle_seconds
         self._idle_timer: asyncio.TimerHandle | None = None
         self._retiring: asyncio.Future[None] | None = None
+        self.background_jobs = background_jobs  # else every process a command started ends when it returns
+        self._pids_max = 0  # the container's count of forks refused at its pids limit, after the last command
 
     def where(self) -> str:
         net = "network on" if self.network else "no network"
@@ -135,38 +107,17 @@ class DockerExecutor(WorkspaceFiles):
 
     # -- the container
     def _start(self) -> Container:
-        self._remove_orphans()
-        root = str(self.workspace.root)
-        return self._docker().containers.run(
+        client = self._docker()
+        remove_orphans(client)
+        return start_container(
+            client,
             self.image,
-            ["sleep", "infinity"],
-            detach=True,
-            init=True,  # reaps the zombies of background commands
-            name=f"autogpt-ls-{self.task_id[:12]}-{secrets.token_hex(3)}",
-            hostname="sandbox",
-            labels={LABEL: _OWNER, TASK_LABEL: self.task_id},
-            network_mode=None if self.network else "none",
-            read_only=True,
-            tmpfs={"/tmp": f"rw,nosuid,nodev,size={self.limits.tmp_size}"},
-            volumes={root: {"bind": root, "mode": "rw"}},
-            working_dir=root,
-            user=self.user,
-            environment=SANDBOX_ENV,
-            cap_drop=["ALL"],
-            security_opt=["no-new-privileges"],
-            mem_limit=self.limits.memory,
-            memswap_limit=self.limits.memory,
-            nano_cpus=int(self.limits.cpus * 1e9),
-            pids_limit=self.limits.pids,
+            task_id=self.task_id,
+            root=str(self.workspace.root),
+            network=self.network,
+            limits=self.limits,
+            user=keeper_user(self.user),  # not the commands' uid: their `kill -9 -1` spares it
         )
-
-    def _remove_orphans(self) -> None:
-        """Remove sandboxes whose server process died on this host (a crash or kill -9 skipped close())."""
-        for container in self._docker().containers.list(all=True, filters={"label": LABEL}):
-            owner = container.labels.get(LABEL, "")
-            if not owner_alive(owner):  # owners on other hosts count as alive
-                with contextlib.suppress(Exception):  # another server may be removing it at the same time
-                    container.remove(force=True)
 
     def _discard(self) -> None:
         container, self._container = self._container, None
@@ -234,11 +185,9 @@ class DockerExecutor(WorkspaceFiles):
         for attempt in (1, 2):
             if self._container is None:
                 self._container = self._start()
+                self._pids_max = 0
             try:
-                exec_id: str = self._docker().api.exec_create(
-                    self._container.id, _MERGED + argv, workdir=str(self.workspace.root), environment=SANDBOX_ENV
-                )["Id"]
-                return exec_id, note
+                return self._create(wrapped(argv, keep=self.background_jobs)), note
             except docker.errors.APIError as e:  # 404: removed, 409: not running
                 if attempt == 2 or e.status_code not in (404, 409):
                     raise
@@ -249,14 +198,56 @@ class DockerExecutor(WorkspaceFiles):
                 )
         raise AssertionError("unreachable")
 
+    def _create(self, argv: list[str]) -> str:
+        assert self._container is not None
+        exec_id: str = self._docker().api.exec_create(
+            self._container.id, argv, workdir=str(self.workspace.root), environment=SANDBOX_ENV, user=self.user
+        )["Id"]
+        return exec_id
+
     def _exec(self, exec_id: str, sink: Callable[[bytes], None]) -> tuple[int | None, str]:
-        """Run a prepared exec to its end: its exit code, and a note when a signal ended it."""
+        """Run a prepared exec to its end: its exit code, and notes on how it ended and what it left."""
         api = self._docker().api
         since = time.time()
-        for chunk in api.exec_start(exec_id, stream=True):
-            sink(chunk)
+        report = bytearray()
+        for out, err in api.exec_start(exec_id, stream=True, demux=True):
+            if out:
+                sink(out)
+            if err:  # only the wrapper writes there
+                report += err
         exit_code = api.exec_inspect(exec_id).get("ExitCode")
-        return exit_code, self._death(exit_code, since)
+        death = self._death(exit_code, since)
+        return exit_code, death + self._settle(parse_report(report.decode(errors="replace")))
+
+    def _settle(self, report: Report) -> str:
+        """After a command: what it left running, or a new container if its pids limit was hit or it left a mess."""
+        if self._container is None:  # it died during the command (and _death said so)
+            return ""
+        if not report.complete:  # the command killed its wrapper: end or list its processes from a fresh exec
+            report = self._sweep()
+        if report.complete and (report.pids_max or 0) <= self._pids_max:
+            return still_running(report.left)
+        self._discard()
+        why = (
+            f"reached the sandbox's limit of {self.limits.pids} processes, so some of its forks failed"
+            if report.complete
+            else "left processes that could not be ended"
+        )
+        return (
+            f"\n[sandbox] the command {why}; the container was replaced: the next command gets a new one "
+            "(only the workspace is kept)."
+        )
+
+    def _sweep(self) -> Report:
+        """The wrapper's work without a command, in its own exec; an incomplete report if even that fails."""
+        import docker.errors
+
+        try:
+            exec_id = self._create(wrapped(["true"], keep=self.background_jobs))
+            out = self._docker().api.exec_start(exec_id, demux=True)[1] or b""
+        except docker.errors.DockerException:
+            return Report()
+        return parse_report(out.decode(errors="replace"))
 
     async def run(self, argv: list[str], *, timeout: float, on_output: OutputCallback | None = None) -> CommandResult:
         import docker.errors

@@ -176,13 +176,10 @@ class ChatCompletionsProvider(SdkClient):
     def tool_calling(self, model: str) -> bool:
         return self._native_tools and model not in self._no_tools
 
-    async def chat(
-        self,
-        model: str,
-        messages: list[ChatMessage],
-        tools: list[dict[str, Any]] | None,
-        on_text: OnText | None = None,
-    ) -> ChatReply:
+    def _request_body(
+        self, model: str, messages: list[ChatMessage], tools: list[dict[str, Any]] | None
+    ) -> dict[str, Any]:
+        """The streamed request as wire JSON, with the messages reshaped for the model's template if need be."""
         if self._adapt is not None:
             messages = self._adapt(messages)
         body: dict[str, Any] = {
@@ -194,6 +191,16 @@ class ChatCompletionsProvider(SdkClient):
             body["tools"] = [{"type": "function", "function": spec} for spec in tools]
         if self._stream_usage:
             body["stream_options"] = {"include_usage": True}
+        return body
+
+    async def chat(
+        self,
+        model: str,
+        messages: list[ChatMessage],
+        tools: list[dict[str, Any]] | None,
+        on_text: OnText | None = None,
+    ) -> ChatReply:
+        body = self._request_body(model, messages, tools)
         streamed = StreamedReply()
         sdk = self._sdk
         try:

@@ -1,0 +1,87 @@
+"""The sandbox container itself: its isolation options, its labels, and the removal of those a crashed server left.
+
+The container's own processes (docker-init, `sleep infinity`) run as a uid no command uses; commands arrive by
+`exec` as the workspace owner (see sandbox_jobs).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import secrets
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from autogpt_ls.store import lease_owner_id, owner_alive
+
+if TYPE_CHECKING:
+    from docker import DockerClient
+    from docker.models.containers import Container
+
+LABEL = "autogpt-ls.sandbox"  # value: the owner process (host:pid:nonce), as for the store's leases
+TASK_LABEL = "autogpt-ls.task"
+SANDBOX_ENV = {
+    "PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+    "HOME": "/tmp",
+    "LANG": "C.UTF-8",
+    "PYTHONUNBUFFERED": "1",  # output streams to the user as it is printed
+}
+_OWNER = lease_owner_id()
+
+
+@dataclass(frozen=True)
+class SandboxLimits:
+    memory: str = "1g"
+    cpus: float = 2.0
+    pids: int = 256
+    tmp_size: str = "256m"
+
+
+def engine_answers(timeout: float = 3.0) -> bool:
+    """Whether a Docker engine answers (DOCKER_HOST or the default socket); decides the `auto` executor."""
+    try:
+        import docker
+
+        client = docker.from_env(timeout=int(timeout))
+        try:
+            return bool(client.ping())
+        finally:
+            client.close()
+    except Exception:  # no SDK, no socket, a refused or hung engine: all mean "no engine"
+        return False
+
+
+def start_container(
+    client: DockerClient, image: str, *, task_id: str, root: str, network: bool, limits: SandboxLimits, user: str
+) -> Container:
+    """A task's container: the workspace at its own path and nothing else of the host; no capabilities."""
+    return client.containers.run(
+        image,
+        ["sleep", "infinity"],
+        detach=True,
+        init=True,  # reaps the zombies of ended commands
+        name=f"autogpt-ls-{task_id[:12]}-{secrets.token_hex(3)}",
+        hostname="sandbox",
+        labels={LABEL: _OWNER, TASK_LABEL: task_id},
+        network_mode=None if network else "none",
+        read_only=True,
+        tmpfs={"/tmp": f"rw,nosuid,nodev,size={limits.tmp_size}"},
+        volumes={root: {"bind": root, "mode": "rw"}},
+        working_dir="/",  # commands get the workspace as their workdir; `user` may not be able to enter it
+        user=user,
+        environment=SANDBOX_ENV,
+        cap_drop=["ALL"],
+        security_opt=["no-new-privileges"],
+        mem_limit=limits.memory,
+        memswap_limit=limits.memory,
+        nano_cpus=int(limits.cpus * 1e9),
+        pids_limit=limits.pids,
+    )
+
+
+def remove_orphans(client: DockerClient) -> None:
+    """Remove sandboxes whose server process died on this host (a crash or kill -9 skipped close())."""
+    for container in client.containers.list(all=True, filters={"label": LABEL}):
+        owner = container.labels.get(LABEL, "")
+        if not owner_alive(owner):  # owners on other hosts count as alive
+            with contextlib.suppress(Exception):  # another server may be removing it at the same time
+                container.remove(force=True)
