@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from autogpt_ls.agent.driver import interact
 from autogpt_ls.agent.prompt import BACKGROUND_JOBS, NO_BACKGROUND_JOBS
 from autogpt_ls.agent.runtime import Runtime
 from autogpt_ls.models import Decision, DecisionKind, TaskStatus
@@ -42,7 +43,7 @@ async def test_a_task_keeps_the_setting_it_was_created_with(
     fake: FakeOpenAI, data_dir: Path, workspace: Path, allowed: bool
 ) -> None:
     creator = Runtime(settings(fake, data_dir, allowed))
-    task_id = creator.new_task("keep a server running", workspace).id
+    task_id = (await creator.new_task("keep a server running", workspace)).id
     await creator.aclose()
     fake.script(
         tool_call("execute_shell", {"command_line": START}),
@@ -51,8 +52,9 @@ async def test_a_task_keeps_the_setting_it_was_created_with(
     )
     runtime = Runtime(settings(fake, data_dir, not allowed))  # the setting changed before the task ran
     try:
-        ended = await runtime.drive(runtime.resumable(task_id), approve)
-        started, checked = (s.result.output for s in runtime.store.get_steps(task_id)[:2] if s.result)
+        async with runtime.driving(task_id) as driver:
+            ended = await interact(driver, approve)
+        started, checked = (s.result.output for s in (await runtime.store.get_steps(task_id))[:2] if s.result)
     finally:
         await runtime.aclose()
     assert ended.status == TaskStatus.FINISHED

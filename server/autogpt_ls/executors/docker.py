@@ -34,10 +34,6 @@ if TYPE_CHECKING:
     from docker.models.containers import Container
 
 
-class SandboxGone(RuntimeError):
-    """The container is not running (killed from outside, crashed, removed)."""
-
-
 class DockerExecutor(WorkspaceFiles):
     """The task's sandbox container, started on its first command and removed by close()."""
 
