@@ -144,6 +144,31 @@ DENY = ["sudo", "rm", "curl", "su", "/usr/bin/wget"]
         ("/bin/r? x", ["/bin/r?"]),
         ("ls | xargs -I {} {}", ["ls", "xargs", "{}"]),
         ("ls | parallel", ["ls", "parallel", "(commands read by parallel from its input)"]),
+        # bash-only syntax the grammar knows
+        ("case $x in a) ls;; *.py|b) rm x;; esac", ["ls", "rm"]),
+        ("[[ -f x && $y == z* ]] && ls", ["ls"]),
+        ("[[ $(rm x) ]]", ["rm"]),
+        ("echo $((1 + 2))", ["echo"]),
+        ("a=(1 2 $(id)); echo ${a[@]} ${#a[@]}", ["id", "echo"]),
+        ("declare -A m=([k]=v); export A=$(id) B", ["declare", "export", "id"]),
+        ("select x in a b; do rm $x; done", ["rm"]),
+        ("echo ${X:-$(rm -rf /)}", ["echo", "rm"]),
+        ("coproc cat", ["cat"]),
+        ("coproc rm -rf x", ["rm"]),
+        ("coproc SRV { rm x; }", ["rm"]),
+        ("coproc ( ls )", ["ls"]),
+        ("coproc while true; do rm x; done", ["true", "rm"]),
+        ('cat <<EOF\n"`rm x`"\nEOF', ["cat", "rm"]),
+        # function bodies and alias values are checked when defined (a persistent shell keeps them)
+        ("function g { sudo ls; }", ["sudo", "ls"]),
+        ("ls() { rm -rf x; }", ["rm"]),
+        ("alias ll='rm -rf'", ["alias", "rm"]),
+        ("alias a=sudo b='ls | wc -l'", ["alias", "sudo", "ls", "wc"]),
+        ('alias x="$Y"', ["alias", "$Y"]),
+        # eval of a computed string is refused; a literal one is parsed
+        ('eval "echo $X"', ["eval", "eval echo $X"]),
+        ("eval ls *.py", ["eval", "eval ls *.py"]),
+        ('eval "$(ssh-agent -s)"', ["eval", "eval $(ssh-agent -s)", "ssh-agent"]),
     ],
 )
 def test_command_names(line: str, expected: list[str]) -> None:
@@ -170,11 +195,13 @@ def named_in_refusal(line: str) -> tuple[list[str], list[str]]:
     [
         "",
         "   ",
-        "case x in a) ls;; esac",
         "ls &&",
         'echo "unterminated',
-        "echo $((1 + 2))",
-        "[[ -f x ]] && ls",
+        "if true; then ls",
+        "case x in",
+        "echo $(ls",
+        "ls; done",
+        "python - <<'EOF'",
         "sh -c 'ls &&'",
         "echo ${X:-$(rm -rf /)}",
         "eval " * 12 + "ls",
@@ -191,6 +218,76 @@ def test_parse_failure_message() -> None:
     with pytest.raises(ShellCommandDenied, match=r"^could not parse the shell command 'ls &&': ") as info:
         check_shell_command("ls &&", "denylist", ALLOW, DENY)
     assert "nothing ran" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("line", "construct"),
+    [
+        ('echo "unterminated', 'a "..." string is not closed or not complete (it starts at line 1, column 6)'),
+        ("ls\nif true; then ls", "an `if` block is not closed or not complete (it starts at line 2, column 1)"),
+        ("echo $(ls", "a ')' is missing after 'echo $(ls' (at line 1, column 10)"),
+        ("ls; done", "unexpected 'done' at line 1, column 5"),
+    ],
+)
+def test_parse_failure_names_the_construct(line: str, construct: str) -> None:
+    with pytest.raises(ShellCommandDenied) as info:
+        check_shell_command(line, "denylist", ALLOW, DENY)
+    assert str(info.value).startswith(f"could not parse the shell command {line!r}: {construct}. ")
+
+
+@pytest.mark.parametrize("line", ["source .venv/bin/activate && ls", ". ./env.sh"])
+def test_sourcing_is_refused_by_an_allowlist_and_allowed_by_a_denylist(line: str) -> None:
+    with pytest.raises(ShellCommandDenied, match="refused with SHELL_ALLOWLIST: it runs a file's code"):
+        check_shell_command(line, "allowlist", [*ALLOW, "source", "."], [])
+    check_shell_command(line, "denylist", ALLOW, DENY)
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["echo $((x + 1))", "(( i++ ))", "for ((i = 0; i < 3; i++)); do echo $i; done", "echo ${a[$i]}", "[[ $n -gt 2 ]]"],
+)
+def test_arithmetic_on_variables_is_refused_by_an_allowlist_and_allowed_by_a_denylist(line: str) -> None:
+    with pytest.raises(ShellCommandDenied, match="refused with SHELL_ALLOWLIST: it evaluates a variable's value"):
+        check_shell_command(line, "allowlist", ALLOW, [])
+    check_shell_command(line, "denylist", ALLOW, DENY)
+
+
+@pytest.mark.parametrize("line", ["echo $((1 + 2 * 3))", "echo ${a[1]} ${a[@]}", "[[ -n x && 3 -gt 2 ]] && ls"])
+def test_literal_arithmetic_passes_an_allowlist(line: str) -> None:
+    check_shell_command(line, "allowlist", ALLOW, [])
+
+
+@pytest.mark.parametrize(
+    ("line", "offender"),
+    [
+        ("f() { rm -rf x; }", "rm"),
+        ("ls() { sudo ls; }; ls", "sudo"),
+        ("alias ls='rm -rf'", "rm"),
+        ("alias please=sudo", "sudo"),
+        ("alias x='ls; curl y'", "curl"),
+        ("case $1 in *) rm x;; esac", "rm"),
+        ("[[ -f x ]] && rm x", "rm"),
+        ("coproc SRV { curl x; }", "curl"),
+        ("coproc sudo ls", "sudo"),
+        ("echo $(( $(rm x) ))", "rm"),
+        ("a=($(curl x))", "curl"),
+        ("eval 'curl x'", "curl"),
+    ],
+)
+def test_definitions_and_bash_syntax_are_checked_in_both_modes(line: str, offender: str) -> None:
+    with pytest.raises(ShellCommandDenied, match=f"'{offender}'.*not allowed .listed in SHELL_DENYLIST"):
+        check_shell_command(line, "denylist", ALLOW, DENY)
+    with pytest.raises(ShellCommandDenied, match=f"'{offender}'.*not allowed .not in SHELL_ALLOWLIST"):
+        check_shell_command(line, "allowlist", [a for a in ALLOW if a != offender], [])
+
+
+@pytest.mark.parametrize("mode", ["allowlist", "denylist"])
+def test_eval_of_a_computed_string_is_refused_and_a_literal_one_checked(mode: Mode) -> None:
+    allowed = [*ALLOW, "eval"]
+    check_shell_command("eval 'ls -l | wc -l'", mode, allowed, DENY)
+    for line in ('eval "$CMD"', 'eval "ls $X"', "eval ls $(cat f)", "eval echo *"):
+        with pytest.raises(ShellCommandDenied, match="computed at run time"):
+            check_shell_command(line, mode, allowed, DENY)
 
 
 @pytest.mark.parametrize(

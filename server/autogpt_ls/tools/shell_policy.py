@@ -1,33 +1,37 @@
 """SHELL_COMMAND_CONTROL: check every command a shell line would run against an allow- or denylist.
 
 Checking only the first word is trivially bypassed (`ls; sudo x`, `echo $(rm -rf /)`, `xargs rm`), so the line
-is parsed with bashlex and every command position is collected: pipelines, lists, subshells, groups,
-substitutions, commands run by wrappers (`sudo rm`) and nested shell strings (`sh -c '...'`, `eval`).
-Whatever cannot be analysed (parse errors, command names computed at run time) is refused: fail closed.
+is parsed with a full bash grammar (shell_syntax.py) and every command position is collected: pipelines, lists,
+subshells, groups, `if`/`case`/loops, function bodies and alias values (checked when defined, since a persistent
+shell keeps them), substitutions, heredocs, commands run by wrappers (`sudo rm`, `coproc rm`) and nested shell
+strings (`sh -c '...'`, literal `eval` strings). Whatever cannot be analysed is refused: parse errors, command names
+computed at run time, and `eval` of computed strings. Code no parser sees (`source FILE`, and arithmetic, which
+evaluates a variable's value as an expression) is refused by an allowlist and allowed by a denylist.
 """
 
 from __future__ import annotations
 
-import functools
 import posixpath
 import re
 from collections.abc import Sequence
-from typing import Any, Literal, NamedTuple
+from typing import TYPE_CHECKING, Literal, NamedTuple
 
-_REFUSED = "The line was refused; nothing ran."
+from autogpt_ls.tools import shell_syntax as syntax
+from autogpt_ls.tools.shell_syntax import (
+    REFUSED,
+    ShellCommandDenied,
+    Word,
+    heredoc_is_quoted,
+    parse,
+    reserved_name,
+)
+
+if TYPE_CHECKING:
+    from tree_sitter import Node
+
+__all__ = ["ShellCommandDenied", "check_shell_command"]
+
 _MAX_DEPTH = 8  # nested `sh -c` / `eval` strings; deeper nesting is refused rather than followed
-
-
-class ShellCommandDenied(ValueError):
-    """A shell line that the policy refuses; str(e) is a clear message meant for the LLM."""
-
-
-class _Word(NamedTuple):
-    """A word of a command, or a command found (then `text` is the basename unless the name is dynamic)."""
-
-    pos: int  # offset in the line, so that commands are reported in textual order
-    text: str  # after quote removal, as bashlex gives it
-    dynamic: bool  # contains $x, $(...), a glob or a brace expansion: its run-time value is unknown
 
 
 class _Spec(NamedTuple):
@@ -63,120 +67,77 @@ _WRAPPERS: dict[str, _Spec] = {
 _SHELLS = frozenset(("sh", "bash", "zsh", "dash", "ksh", "ash", "mksh"))
 _FIND_EXEC = frozenset(("-exec", "-execdir", "-ok", "-okdir"))
 _PARALLEL_SEPARATORS = frozenset((":::", "::::", ":::+", "::::+"))
-_EXPANDING = frozenset(("parameter", "commandsubstitution", "processsubstitution"))
-_GLOB = re.compile(r"[*?]|\[.*\]|\{.*[,.].*\}|\{\}")  # globs, brace expansion, xargs/find `{}` placeholders
+_SOURCING = frozenset(("source", "."))
 _ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=")
-_SUBSTITUTION = re.compile(r"\$\(|`")
 
 
-@functools.cache
-def _bashlex() -> Any:
-    """bashlex, imported on first use (its parser tables take ~80 ms to load) and patched once.
-
-    Work around two bashlex 0.18 gaps that would otherwise refuse common, harmless lines.
-
-    A quoted heredoc delimiter (`cat <<'EOF'`) is matched with its quotes still on (idank/bashlex#99), and the
-    `time` keyword raises NotImplementedError; as a plain word, `time` is checked like any other wrapper.
-    """
-    import bashlex
-    import bashlex.heredoc
-    import bashlex.tokenizer
-
-    original = bashlex.heredoc.makeheredoc
-
-    def makeheredoc(tokenizer: Any, redirnode: Any, lineno: int, killleading: bool) -> Any:
-        word = redirnode.output.word
-        redirnode.output.word = re.sub(r"[\"'\\]", "", word)
-        try:
-            return original(tokenizer, redirnode, lineno, killleading)
-        finally:
-            redirnode.output.word = word  # keep the quotes: they say the body is not expanded
-
-    bashlex.heredoc.makeheredoc = makeheredoc
-    bashlex.tokenizer.valid_reserved_first_command.pop("time", None)
-    return bashlex
-
-
-def _parse(line: str) -> list[Any]:
-    try:
-        return list(_bashlex().parse(line))
-    except Exception as exc:  # ParsingError, NotImplementedError, and plain crashes on odd input
-        raise ShellCommandDenied(
-            f"could not parse the shell command {line!r}: {exc}. A line that cannot be parsed cannot be "
-            f"checked. {_REFUSED} Use simpler shell syntax."
-        ) from exc
-
-
-def _analyze(line: str, depth: int = 0) -> list[_Word]:
+def _analyze(line: str, depth: int = 0) -> list[Word]:
     """Every command in `line`, in textual order; a nested shell line counts at the position of its word."""
     if not line.strip():
-        raise ShellCommandDenied(f"The shell command is empty. {_REFUSED}")
+        raise ShellCommandDenied(f"The shell command is empty. {REFUSED}")
     if depth > _MAX_DEPTH:
-        raise ShellCommandDenied(f"The shell command nests `sh -c`/`eval` too deeply to be checked. {_REFUSED}")
-    found: list[_Word] = []
-    for tree in _parse(line):
-        _walk(tree, found, depth)
+        raise ShellCommandDenied(f"The shell command nests `sh -c`/`eval` too deeply to be checked. {REFUSED}")
+    found: list[Word] = []
+    _walk(parse(line), line, found, depth)
     return sorted(found, key=lambda c: c.pos)
 
 
-def _walk(node: Any, found: list[_Word], depth: int) -> None:
-    kind = node.kind
+def _walk(node: Node, line: str, found: list[Word], depth: int) -> None:
+    kind = node.type
     if kind == "command":
-        _command(node, found, depth)
-    elif kind in ("commandsubstitution", "processsubstitution"):
-        _walk(node.command, found, depth)
-    elif kind == "parameter" and _SUBSTITUTION.search(getattr(node, "value", None) or ""):
-        raise ShellCommandDenied(f"A $(...) inside ${{...}} cannot be checked; use a plain $(...). {_REFUSED}")
-    elif kind == "redirect":
-        if isinstance(node.output, _bashlex().ast.node):
-            _walk(node.output, found, depth)
-        if node.heredoc is not None:
-            _heredoc(node, found, depth)
-    else:  # list, pipeline, compound, if/for/while/until, function, word, assignment
-        for attr in ("parts", "list", "redirects"):
-            for child in getattr(node, attr, []):
-                _walk(child, found, depth)
-
-
-def _heredoc(node: Any, found: list[_Word], depth: int) -> None:
-    """The body of `<<EOF` (unquoted delimiter) is expanded like a "..." string, so its $(...) runs too."""
-    body = node.heredoc.value.rpartition("\n")[0]
-    if re.search(r"[\"'\\]", node.output.word) or not _SUBSTITUTION.search(body):
+        _command(node, line, found, depth)
         return
-    sub: list[_Word] = []
-    for tree in _parse(': "' + body.replace('"', '\\"') + '"'):
-        for part in tree.parts[1:]:  # skip the `:` placeholder command
-            _walk(part, sub, depth)
-    found.extend(c._replace(pos=node.heredoc.pos[0]) for c in sub)
+    if kind in ("test_command", "declaration_command", "unset_command") and node.children[0].type != "[[":
+        found.append(Word(node.start_byte, syntax.text(node.children[0]), False))  # `[`, export, local, unset
+    if syntax.evaluates_variables(node):
+        header = syntax.text(node).partition("))")[0] + "))" if kind == "c_style_for_statement" else syntax.text(node)
+        found.append(Word(node.start_byte, header, False, opaque=True))
+    for child in node.named_children:
+        if child.type != "heredoc_body":
+            _walk(child, line, found, depth)
+        elif not heredoc_is_quoted(node):  # a quoted heredoc's body is data
+            _heredoc(child, found, depth)
 
 
-def _command(node: Any, found: list[_Word], depth: int) -> None:
-    words = [
-        _Word(p.pos[0], p.word, any(c.kind in _EXPANDING for c in p.parts) or bool(_GLOB.search(p.word)))
-        for p in node.parts
-        if p.kind == "word"
-    ]
-    reparsed = _argv(words, 0, found, depth)
-    for part in node.parts:  # assignments, redirections and the substitutions inside arguments
-        if part.kind != "word" or part.pos[0] not in reparsed:
-            _walk(part, found, depth)
+def _heredoc(body: Node, found: list[Word], depth: int) -> None:
+    """An unquoted heredoc's body is expanded like a "..." string, so it is checked as one (the grammar does not
+    see backquotes there)."""
+    sub: list[Word] = []
+    quoted = '"' + syntax.text(body).replace('"', '\\"') + '"'
+    for part in parse(": " + quoted).named_children:
+        _walk(part, quoted, sub, depth)
+    found.extend(c._replace(pos=body.start_byte) for c in sub if c.pos > 0)  # not the `:` placeholder
 
 
-def _nested(text: str, word: _Word, found: list[_Word], depth: int) -> int:
+def _command(node: Node, line: str, found: list[Word], depth: int) -> None:
+    name = node.child_by_field_name("name")
+    nodes = ([name] if name is not None else []) + node.children_by_field_name("argument")
+    if name is not None and (misread := reserved_name(line, name.named_children[0] if name.named_children else name)):
+        raise misread
+    reparsed = _argv([syntax.word(n) for n in nodes], 0, found, depth)
+    for child in node.named_children:  # assignments, redirections and the substitutions inside arguments
+        if child.start_byte not in reparsed:
+            _walk(child, line, found, depth)
+
+
+def _nested(text: str, word: Word, found: list[Word], depth: int) -> int:
     if text.strip():  # `sh -c ''` runs nothing
         found.extend(c._replace(pos=word.pos) for c in _analyze(text, depth + 1))
     return word.pos
 
 
-def _argv(words: list[_Word], i: int, found: list[_Word], depth: int) -> set[int]:
+def _argv(words: list[Word], i: int, found: list[Word], depth: int) -> set[int]:
     """Record the command at words[i] and what it runs; return positions of words parsed as shell lines."""
     if i >= len(words):
         return set()
     if words[i].dynamic:
-        found.append(_Word(words[i].pos, words[i].text, True))
+        found.append(Word(words[i].pos, words[i].text, True))
         return set()
     name = posixpath.basename(words[i].text.rstrip("/")) or words[i].text
-    found.append(_Word(words[i].pos, name, False))
+    found.append(Word(words[i].pos, name, False))
+    if name == "alias":  # alias NAME=VALUE: the value is a shell line, checked now since the alias outlives it
+        values = [w for w in words[i + 1 :] if "=" in w.text and not w.text.startswith("-")]
+        return {_nested(w.text.partition("=")[2], w, found, depth) for w in values}
     if name in _SHELLS:
         j = _shell_string(words, i + 1)
         return set() if j is None else {_nested(words[j].text, words[j], found, depth)}
@@ -190,7 +151,7 @@ def _argv(words: list[_Word], i: int, found: list[_Word], depth: int) -> set[int
     return set() if spec is None else _wrapped(words, i, spec, found, depth)
 
 
-def _wrapped(words: list[_Word], i: int, spec: _Spec, found: list[_Word], depth: int) -> set[int]:
+def _wrapped(words: list[Word], i: int, spec: _Spec, found: list[Word], depth: int) -> set[int]:
     """Skip the options and operands of the wrapper at words[i], then check the command (or line) it runs."""
     takes_value, lines = (spec.args + " " + spec.lines).split(), spec.lines.split()
     reparsed: set[int] = set()
@@ -216,11 +177,14 @@ def _wrapped(words: list[_Word], i: int, spec: _Spec, found: list[_Word], depth:
         return reparsed | _argv(words, j, found, depth)
     if spec.tail == "join":  # eval ARGS, watch 'LINE', parallel CMD ::: ARGS: the words form one shell line
         end = next((k for k in range(j, len(words)) if words[k].text in _PARALLEL_SEPARATORS), len(words))
-        if end > j:
-            _nested(" ".join(w.text for w in words[j:end]), words[j], found, depth)
+        joined, wrapper = " ".join(w.text for w in words[j:end]), posixpath.basename(words[i].text)
+        if end > j and wrapper == "eval" and any(w.dynamic for w in words[j:end]):
+            found.append(Word(words[j].pos, f"eval {joined}", True))  # its $(...) still run first: walked as such
+        elif end > j:
+            _nested(joined, words[j], found, depth)
             reparsed |= {w.pos for w in words[j:end]}
-        elif posixpath.basename(words[i].text) == "parallel":  # no command: it runs the lines it reads
-            found.append(_Word(words[i].pos, "(commands read by parallel from its input)", True))
+        elif wrapper == "parallel":  # no command: it runs the lines it reads
+            found.append(Word(words[i].pos, "(commands read by parallel from its input)", True))
     return reparsed
 
 
@@ -235,7 +199,7 @@ def _option(text: str, takes_value: list[str]) -> tuple[str, str | None]:
     return text, None
 
 
-def _shell_string(words: list[_Word], j: int) -> int | None:
+def _shell_string(words: list[Word], j: int) -> int | None:
     """Index of STRING in `sh [options] -c STRING` (options like -e, -lc, -o pipefail), or None."""
     has_c = False
     while j < len(words):
@@ -260,15 +224,37 @@ def check_shell_command(
     denylist: Sequence[str],
 ) -> None:
     """Raise ShellCommandDenied naming each command that is not allowed. Every command the line would run counts,
-    in order: inside pipelines, lists (; && ||), subshells ( ), groups { }, command substitution $(...) and `...`,
-    process substitution <(...), the commands run by wrappers, and nested `sh -c '...'` / `bash -c '...'` strings
-    (parsed recursively). A line that cannot be parsed, or is empty, is refused too (fail closed)."""
+    in order: inside pipelines, lists (; && ||), subshells ( ), groups { }, control flow, function bodies, alias
+    values, command substitution $(...) and `...`, process substitution <(...), the commands run by wrappers, and
+    nested `sh -c '...'` / `bash -c '...'` / `eval '...'` strings (parsed recursively). A line that cannot be
+    parsed, or is empty, is refused too (fail closed)."""
     found = _analyze(command_line)
     setting = "SHELL_ALLOWLIST" if mode == "allowlist" else "SHELL_DENYLIST"
     listed = {posixpath.basename(n.strip()) for n in (allowlist if mode == "allowlist" else denylist)}
-    dynamic = [c.text for c in found if c.dynamic]
+    sourced = [c.text for c in found if c.text in _SOURCING and not c.dynamic] if mode == "allowlist" else []
+    arithmetic = [c.text for c in found if c.opaque] if mode == "allowlist" else []
     # allowlist: refuse the names not listed; denylist: refuse the names listed
-    bad = [c.text for c in found if not c.dynamic and (c.text in listed) != (mode == "allowlist")]
+    bad = [
+        c.text
+        for c in found
+        if not (c.dynamic or c.opaque or c.text in sourced) and (c.text in listed) != (mode == "allowlist")
+    ]
+    problems = _problems([c.text for c in found if c.dynamic], bad, setting)
+    if sourced:
+        problems.append(
+            f"{_names(sourced, 'Command')} refused with {setting}: it runs a file's code, which no parser sees; "
+            "run the commands it holds directly."
+        )
+    if arithmetic:
+        problems.append(
+            f"{_names(arithmetic, 'Arithmetic')} refused with {setting}: it evaluates a variable's value as an "
+            "expression, where `a[$(cmd)]` runs cmd; use literal numbers."
+        )
+    if problems:
+        raise ShellCommandDenied(" ".join([*problems, REFUSED]))
+
+
+def _problems(dynamic: list[str], bad: list[str], setting: str) -> list[str]:
     problems: list[str] = []
     if dynamic:
         problems.append(
@@ -276,10 +262,9 @@ def check_shell_command(
             f"{setting}; write the command name literally."
         )
     if bad:
-        why = "not in" if mode == "allowlist" else "listed in"
+        why = "not in" if setting == "SHELL_ALLOWLIST" else "listed in"
         problems.append(f"{_names(bad, 'Command')} not allowed ({why} {setting}).")
-    if problems:
-        raise ShellCommandDenied(" ".join([*problems, _REFUSED]))
+    return problems
 
 
 def _names(names: list[str], noun: str) -> str:
