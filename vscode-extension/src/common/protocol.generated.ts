@@ -255,6 +255,7 @@ export interface TaskConfig {
   prompt: PromptSettings;
   executor: ('local' | 'docker') | null;
   network: boolean;
+  backgroundJobs: boolean;
 }
 /**
  * Hard limits the loop enforces in code; None means unlimited.
