@@ -183,13 +183,6 @@ class SQLiteStore:
             (task_id, owner),
         )
 
-    async def lease_holder(self, task_id: str) -> str | None:
-        """The live process driving the task, if any (the HTTP server refuses steps for such a task)."""
-        row = self._db.execute("SELECT lease_owner, lease_expires FROM tasks WHERE id = ?", (task_id,)).fetchone()
-        if not row or not row[0] or (row[1] or 0) <= time.time() or not owner_alive(row[0]):
-            return None
-        return str(row[0])
-
 
 def _artifact(row: tuple[str, str, str, int, str]) -> Artifact:
     return Artifact(id=row[0], task_id=row[1], relative_path=row[2], agent_created=bool(row[3]), created_at=row[4])
