@@ -115,7 +115,7 @@ async def _run(opts: RunOptions) -> int:
     settings = Settings.load()
     configure_logging(settings, debug=opts.debug)
     runtime = Runtime(settings)
-    terminal = Terminal(runtime.tools, secrets=runtime.secrets)
+    terminal = Terminal(runtime.tools, secrets=runtime.secrets, debug=opts.debug)
     try:
         task_id = opts.resume_id or (await _new_task(runtime, opts)).id
         async with runtime.driving(task_id, resume=bool(opts.resume_id)) as driver:

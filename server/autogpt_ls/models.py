@@ -12,7 +12,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic.alias_generators import to_camel
 
-ToolKind = Literal["read", "write", "command", "ask_user", "finish"]
+ToolKind = Literal["read", "write", "command", "ask_user", "finish", "note"]  # note: changes only the task
 
 
 class Record(BaseModel):
@@ -186,6 +186,27 @@ class TaskConfig(Record):
     background_jobs: bool = False  # ALLOW_BACKGROUND_JOBS: processes a command started outlive it, until the task ends
 
 
+class Summary(Record):
+    """An episodic summary of steps [first, end), made when the prompt would have passed the model's budget;
+    stored with the task, so a restart does not redo it (or pay for it again)."""
+
+    first: int
+    end: int
+    text: str
+    model: str
+    at_step: int  # the step whose prompt needed it
+    usage: Usage = Field(default_factory=Usage)
+
+
+class Memory(Record):
+    """What the prompt holds in place of the steps before `compacted`: their summaries (the kept facts are read
+    from those steps themselves), and the calibrated characters per token of the model."""
+
+    compacted: int = 0
+    summaries: list[Summary] = Field(default_factory=list)
+    chars_per_token: float = 3.0
+
+
 class TaskState(Record):
     """Counters the loop keeps between steps and across restarts."""
 
@@ -195,6 +216,7 @@ class TaskState(Record):
     auto_approve_remaining: int = 0
     auto_approved: int = 0
     consecutive_failures: int = 0
+    memory: Memory = Field(default_factory=Memory)
 
 
 class Task(Record):

@@ -72,6 +72,9 @@ class Settings(BaseSettings):
     llm_max_retries: int = 3
     llm_timeout_seconds: float = 120.0
     llm_tool_calling: bool = True
+    # The model's context window in tokens, for when the built-in table (llm/context.py) does not know it; a long
+    # task's oldest steps are summarised (by FAST_LLM, else SMART_LLM) before a prompt would pass it.
+    context_window: int | None = Field(None, ge=1024)
 
     execute_local_commands: bool = False
     in_container: bool = Field(False, validation_alias=AliasChoices("AUTOGPT_IN_CONTAINER", "in_container"))

@@ -18,6 +18,7 @@ from rich.text import Text
 from autogpt_ls.agent.decisions import ReservedAnswer, parse_answer
 from autogpt_ls.agent.events import (
     CommandOutput,
+    Compacted,
     Event,
     ProposalMade,
     StepCompleted,
@@ -27,7 +28,7 @@ from autogpt_ls.agent.events import (
 )
 from autogpt_ls.changes import ChangeSet, FileChange, Preview
 from autogpt_ls.llm.providers.local import NOTICE
-from autogpt_ls.models import Decision, DecisionKind, Step, StepStatus, Task, TaskStatus
+from autogpt_ls.models import Decision, DecisionKind, Step, StepStatus, Summary, Task, TaskStatus
 from autogpt_ls.secrets_mask import NO_SECRETS, SecretMask
 from autogpt_ls.tools.registry import ToolRegistry
 
@@ -54,8 +55,11 @@ class Terminal:
     the source, Tool.run).
     """
 
-    def __init__(self, tools: ToolRegistry, stdin: TextIO = sys.stdin, secrets: SecretMask = NO_SECRETS) -> None:
+    def __init__(
+        self, tools: ToolRegistry, stdin: TextIO = sys.stdin, secrets: SecretMask = NO_SECRETS, debug: bool = False
+    ) -> None:
         self._tools = tools
+        self._debug = debug
         self._secrets = secrets
         self._stdin = stdin
         self.console = Console(markup=False, highlight=False, soft_wrap=True)
@@ -106,6 +110,8 @@ class Terminal:
             self.console.out(event.text, end="", highlight=False)
         elif isinstance(event, StepCompleted):
             self._completed(event.step)
+        elif isinstance(event, Compacted):
+            self._compacted(event.summary)
         elif isinstance(event, TaskEnded):
             style = "bold green" if event.task.status == TaskStatus.FINISHED else "bold red"
             self._say(f"\nTask {event.task.status}: {event.task.end_reason}", style)
@@ -139,6 +145,16 @@ class Terminal:
             self._say(("Result: " if step.result.ok else "Error: ") + text, "" if step.result.ok else "red")
         elif step.status == StepStatus.FEEDBACK:
             self._say("Feedback sent to the agent.", "dim")
+
+    def _compacted(self, summary: Summary) -> None:
+        """A compaction is never silent; its summary is shown with --debug."""
+        self._end_stream()
+        cost = _cost(summary.usage.cost_usd)
+        self._say(
+            f"(context compacted: steps {summary.first + 1}-{summary.end} summarised by {summary.model}, {cost})", "dim"
+        )
+        if self._debug:
+            self._say(f"Summary: {summary.text}", "dim")
 
     async def ask(self, step: Step) -> Decision:
         """Read lines until one is a usable answer; end of input means `n`."""

@@ -103,7 +103,7 @@ def test_disabled_commands_are_hidden_and_unknown(
     run = cli(GOAL, answers="y\n", env=agent_env | {"DISABLED_COMMANDS": "execute_code,ask_user"})
     assert run.code == 0, run.out
     names = {t["function"]["name"] for t in fake.requests[0]["tools"]}
-    assert names == {"read_file", "write_file", "replace_in_file", "list_folder", "finish"}
+    assert names == {"read_file", "write_file", "replace_in_file", "list_folder", "remember", "finish"}
     assert "Unknown tool 'execute_shell'" in last_observation(fake.requests[1])
 
 

@@ -13,7 +13,7 @@ from autogpt_ls.agent.prompt import History
 from autogpt_ls.llm.base import BadReply, ChatMessage
 from autogpt_ls.llm.providers.local import RESAMPLE_TEMPERATURE, RESAMPLES, LocalProvider, available, completion_prompt
 from autogpt_ls.llm.providers.local_rules import PYTHON, Grounding, check_code, grounding, reply_schema, task_file_names
-from autogpt_ls.models import Proposal, Result, Step, StepStatus, Task, TaskConfig, ToolCall
+from autogpt_ls.models import Memory, Proposal, Result, Step, StepStatus, Summary, Task, TaskConfig, ToolCall
 from autogpt_ls.tools.registry import ToolRegistry
 
 needs_model = pytest.mark.skipif(
@@ -34,10 +34,10 @@ def refused(index: int, reply: str, error: str) -> Step:
     return Step(task_id="t", index=index, status=StepStatus.INVALID, raw_reply=reply, result=Result.error(error))
 
 
-def core_messages(goal: str, *steps: Step) -> list[ChatMessage]:
+def core_messages(goal: str, *steps: Step, memory: Memory | None = None) -> list[ChatMessage]:
     """The messages the agent core sends for the goal and its steps so far (the provider reads their records)."""
     task = Task(goal=goal, workspace=".", config=TaskConfig(smart_llm="local/smollm2-135m"))
-    return History(task, ToolRegistry.default().specs(), native_tools=True).messages(list(steps))
+    return History(task, ToolRegistry.default().specs(), native_tools=True).messages(list(steps), memory)[0]
 
 
 def conversation(goal: str) -> list[ChatMessage]:
@@ -160,11 +160,12 @@ def test_the_prompt_replays_the_history_as_numbered_steps() -> None:
 
 
 def test_the_history_replayed_is_the_steps_whatever_else_the_prompt_holds() -> None:
-    """The core's prompt may add notes (older steps omitted for length, later a summary); the model replays only
-    the steps, read from the records the core attached, never from the notes' wording."""
+    """The core's prompt may add notes (the summary of compacted steps); the model replays only the steps, read
+    from the records the core attached, never from the notes' wording."""
     steps = [ran(i, "read_file", {"filename": "in.txt"}, "x" * 6000) for i in range(15)]
-    messages = core_messages("Copy in.txt to out.txt", *steps)
-    assert any("earlier steps are omitted" in m.content for m in messages)
+    summary = Summary(first=0, end=5, text="Step 1: read in.txt.\n\nStep 2: read it again.", model="m", at_step=15)
+    messages = core_messages("Copy in.txt to out.txt", *steps, memory=Memory(compacted=5, summaries=[summary]))
+    assert any("Summary of steps 1-5" in m.content for m in messages)
     lines = completion_prompt(messages, ToolRegistry.default().specs()).splitlines()
     after_task = lines[lines.index("Task: Copy in.txt to out.txt") + 1 :]
     assert after_task[0].startswith("Step 1: ") and all(line.startswith(("Step ", "Result: x")) for line in after_task)

@@ -67,9 +67,12 @@ def for_tool(decision: Decision, tool_kind: ToolKind) -> Decision:
 
 
 def automatic(task: Task, tool_kind: ToolKind) -> Decision | None:
-    """Approve without asking while `y -N` credit lasts or in continuous mode; ask_user always asks."""
+    """Approve without asking while `y -N` credit lasts or in continuous mode; ask_user always asks; a note
+    (remember) changes nothing outside the task, so it never asks (and spends no credit)."""
     if tool_kind == "ask_user":
         return None
+    if tool_kind == "note":
+        return Decision(kind=DecisionKind.APPROVE, source=DecisionSource.RULE)
     if task.state.auto_approve_remaining > 0:
         return Decision(kind=DecisionKind.APPROVE, source=DecisionSource.CREDIT)
     if task.config.continuous:
@@ -78,7 +81,10 @@ def automatic(task: Task, tool_kind: ToolKind) -> Decision | None:
 
 
 def account(state: TaskState, decision: Decision) -> None:
-    """Spend or grant credit: only `y -N` grants it and only its approvals spend it; continuous mode counts."""
+    """Spend or grant credit: only `y -N` grants it and only its approvals spend it; continuous mode counts;
+    a rule's approval does neither."""
+    if decision.source == DecisionSource.RULE:
+        return
     if decision.source == DecisionSource.CREDIT:
         state.auto_approve_remaining = max(state.auto_approve_remaining - 1, 0)
     elif decision.source == DecisionSource.CONTINUOUS:

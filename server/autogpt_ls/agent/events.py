@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import BaseModel
 
 from autogpt_ls.changes import Preview
-from autogpt_ls.models import Step, Task
+from autogpt_ls.models import Step, Summary, Task
 
 
 class Thinking(BaseModel):
@@ -54,5 +54,13 @@ class TaskEnded(BaseModel):
     task: Task
 
 
-Event = Thinking | ThinkingDelta | ProposalMade | CommandOutput | StepCompleted | TaskEnded
+class Compacted(BaseModel):
+    """The oldest steps of the prompt were summarised to stay within the model's context budget."""
+
+    type: Literal["compacted"] = "compacted"
+    task_id: str
+    summary: Summary
+
+
+Event = Thinking | ThinkingDelta | ProposalMade | CommandOutput | StepCompleted | TaskEnded | Compacted
 EventSink = Callable[[Event], None]

@@ -14,6 +14,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from autogpt_ls.agent.compaction import Compactor, Summarizer
 from autogpt_ls.agent.decisions import account, for_tool
 from autogpt_ls.agent.errors import NotWaiting, TaskBusy
 from autogpt_ls.agent.events import CommandOutput, Event, EventSink, StepCompleted, TaskEnded, Thinking, ThinkingDelta
@@ -22,6 +23,7 @@ from autogpt_ls.agent.prompt import History
 from autogpt_ls.changes import Preview
 from autogpt_ls.executors.base import Executor
 from autogpt_ls.llm.base import BadReply, ChatProvider, ChatReply, ToolsUnsupported
+from autogpt_ls.llm.context import DEFAULT_WINDOW
 from autogpt_ls.llm.pricing import cost_usd
 from autogpt_ls.llm.registry import split_model
 from autogpt_ls.models import Decision, DecisionKind, Result, Step, StepStatus, Task, TaskStatus, Usage
@@ -58,6 +60,8 @@ class Agent:
         emit: EventSink | None = None,
         buffers: Buffers = no_buffers,
         secrets: SecretMask = NO_SECRETS,
+        summarizers: list[Summarizer] | None = None,
+        window: int = DEFAULT_WINDOW,
     ) -> None:
         self.task = task
         self.store = store
@@ -67,6 +71,8 @@ class Agent:
         self._emit_to = emit
         self._model = split_model(task.config.smart_llm)[1]
         self._use_json_replies(not (native_tools and provider.tool_calling(self._model)))
+        summarizers = summarizers or [Summarizer(task.config.smart_llm, provider)]
+        self._compactor = Compactor(task, store, self.emit, summarizers, window)
         self._steps: list[Step] = []  # this task's steps, loaded by recover(); the Agent is their only writer
         self._running_step = ""
         self.ctx = ToolContext(
@@ -196,13 +202,17 @@ class Agent:
 
         try:
             tools = self.tools.specs() if self._native_tools else None
-            return await self._provider.chat(self._model, self._history.messages(self._steps), tools, on_text)
+            messages = await self._compactor.prompt(self._history, self._steps, tools)
+            reply = await self._provider.chat(self._model, messages, tools, on_text)
         except ToolsUnsupported as e:
             if not self._native_tools:
                 raise
             log.info("task %s: %s; switching to JSON replies", self.task.id, e)
             self._use_json_replies(True)
-            return await self._provider.chat(self._model, self._history.messages(self._steps), None, on_text)
+            messages = await self._compactor.prompt(self._history, self._steps, None)
+            reply = await self._provider.chat(self._model, messages, None, on_text)
+        self._compactor.observe(reply)
+        return reply
 
     def _propose(self, step: Step, reply: Any) -> None:
         try:

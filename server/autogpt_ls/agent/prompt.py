@@ -7,7 +7,7 @@ from typing import Any
 
 from autogpt_ls.agent.parsing import JSON_FORMAT
 from autogpt_ls.llm.base import ChatMessage, PastStep, WireToolCall
-from autogpt_ls.models import Step, StepStatus, Task
+from autogpt_ls.models import DecisionKind, Memory, Step, StepStatus, Task
 
 NO_BACKGROUND_JOBS = (
     "You can only act proactively: you cannot start background jobs or wait for events; every process a command "
@@ -36,7 +36,6 @@ DEFAULT_BEST_PRACTICES = [
     "Call finish as soon as the goal is achieved.",
 ]
 MAX_OBSERVATION_CHARS = 6_000
-HISTORY_BUDGET_CHARS = 80_000
 
 
 def _numbered(items: list[str]) -> str:
@@ -134,39 +133,71 @@ def _step_messages(step: Step, native_tools: bool) -> list[ChatMessage]:
     ]
 
 
+def kept_fact(step: Step) -> str | None:
+    """What of a step outlives its compaction word for word: the user's feedback, an answer, a pinned fact."""
+    decision, call = step.decision, step.proposal.tool_call if step.proposal else None
+    if step.status == StepStatus.FEEDBACK and decision is not None and decision.text:
+        return f"The user's feedback at step {step.index + 1}: {decision.text}"
+    if decision is not None and decision.kind == DecisionKind.ANSWER and call is not None:
+        return f"You asked {call.arguments.get('question', '')!r}; the user answered: {decision.text}"
+    if call is not None and call.name == "remember" and step.status == StepStatus.DONE:
+        return f"You pinned: {call.arguments.get('fact', '')}"
+    return None
+
+
+def context_message(task: Task, steps: list[Step], memory: Memory) -> str:
+    """Part (2) of the prompt: the task, the kept facts and the summaries of the compacted steps."""
+    parts = [task_message(task)]
+    facts = [fact for step in steps[: memory.compacted] if (fact := kept_fact(step))]
+    if facts:
+        parts.append(
+            "## Kept facts (the user's own words and what you pinned, never summarised)\n"
+            + "\n".join(f"- {fact}" for fact in facts)
+        )
+    for summary in memory.summaries:
+        parts.append(f"## Summary of steps {summary.first + 1}-{summary.end} (no longer shown)\n{summary.text}")
+    return "\n\n".join(parts)
+
+
 class History:
-    """The prompt for each LLM call. A settled step is rendered once and reused, so a step costs the same
-    whether it is the 3rd or the 300th of its task."""
+    """The prompt for each LLM call, in three parts: (1) the system prompt, fixed for the task; (2) the task,
+    the kept facts and the summaries, changed only by a compaction; (3) the steps since, verbatim and
+    append-only. So each prompt starts with the previous one, byte for byte, until a compaction (provider
+    prompt caches hit), and a settled step is rendered once: it costs the same as the 3rd or the 300th."""
 
     def __init__(self, task: Task, tool_specs: list[dict[str, Any]], native_tools: bool) -> None:
+        self._task = task
         self._native_tools = native_tools
-        self._head = [
-            ChatMessage(role="system", content=system_prompt(task, tool_specs, native_tools)),
-            ChatMessage(role="user", content=task_message(task), goal=task.goal),
-        ]
+        self._system = ChatMessage(role="system", content=system_prompt(task, tool_specs, native_tools))
+        self._context: tuple[int, ChatMessage] | None = None
         self._rendered: dict[tuple[str, StepStatus], tuple[list[ChatMessage], int]] = {}
 
     def _render(self, step: Step) -> tuple[list[ChatMessage], int]:
         key = (step.id, step.status)
         if key not in self._rendered:
             messages = _step_messages(step, self._native_tools)
-            self._rendered[key] = (messages, sum(len(m.content) for m in messages))
+            self._rendered[key] = (messages, sum(len(m.content) + len(str(m.tool_calls)) for m in messages))
         return self._rendered[key]
 
-    def messages(self, steps: list[Step]) -> list[ChatMessage]:
-        """System prompt, task, then the newest steps that fit the budget (older ones are counted, not sent)."""
-        history: list[list[ChatMessage]] = []
-        used = omitted = 0
-        for step in reversed(steps):
-            if step.status == StepStatus.AWAITING:
-                continue
-            messages, size = self._render(step)
-            if used + size > HISTORY_BUDGET_CHARS:
-                omitted = step.index + 1
-                break
-            history.append(messages)
-            used += size
-        head = list(self._head)
-        if omitted:
-            head.append(ChatMessage(role="user", content=f"({omitted} earlier steps are omitted for length.)"))
-        return head + [m for messages in reversed(history) for m in messages]
+    def _head(self, steps: list[Step], memory: Memory) -> list[ChatMessage]:
+        if self._context is None or self._context[0] != memory.compacted:
+            text = context_message(self._task, steps, memory)
+            self._context = (memory.compacted, ChatMessage(role="user", content=text, goal=self._task.goal))
+        return [self._system, self._context[1]]
+
+    def settled(self, steps: list[Step], memory: Memory) -> list[tuple[int, int]]:
+        """(index, characters) of each step of part (3): every decided step since the last compaction."""
+        return [(s.index, self._render(s)[1]) for s in steps[memory.compacted :] if s.status != StepStatus.AWAITING]
+
+    def messages(self, steps: list[Step], memory: Memory | None = None) -> tuple[list[ChatMessage], int]:
+        """The prompt's messages and their characters."""
+        memory = memory or Memory()
+        head = self._head(steps, memory)
+        chars = sum(len(m.content) for m in head)
+        tail: list[ChatMessage] = []
+        for step in steps[memory.compacted :]:
+            if step.status != StepStatus.AWAITING:
+                rendered, size = self._render(step)
+                tail += rendered
+                chars += size
+        return head + tail, chars

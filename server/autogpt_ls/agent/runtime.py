@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Literal
 
+from autogpt_ls.agent.compaction import Summarizer
 from autogpt_ls.agent.driver import Driver
 from autogpt_ls.agent.errors import NotFound, TaskBusy, TaskOver
 from autogpt_ls.agent.events import Event, EventSink, ProposalMade, StepCompleted, TaskEnded
@@ -17,6 +18,7 @@ from autogpt_ls.agent.loop import Agent
 from autogpt_ls.executors.base import Executor
 from autogpt_ls.executors.local import LocalExecutor
 from autogpt_ls.llm.base import ChatProvider
+from autogpt_ls.llm.context import context_window
 from autogpt_ls.llm.pricing import PRICES
 from autogpt_ls.llm.registry import make_provider, smart_model, split_model
 from autogpt_ls.models import AIProfile, Limits, PromptSettings, Task, TaskConfig, TaskStatus, new_id
@@ -150,7 +152,13 @@ class Runtime:
             self._providers[model] = make_provider(self.settings, model)
         return self._providers[model]
 
+    def _summarizers(self, task: Task) -> list[Summarizer]:
+        """FAST_LLM writes a task's summaries, the smart model when it is unset or fails."""
+        models = [m for m in (task.config.fast_llm, task.config.smart_llm) if m]
+        return [Summarizer(model, self.provider(model)) for model in dict.fromkeys(models)]
+
     def _agent(self, task: Task) -> Agent:
+        s = self.settings
         return Agent(
             task,
             store=self.store,
@@ -162,6 +170,8 @@ class Runtime:
             emit=self._emit,
             buffers=lambda path: self.buffers(path),
             secrets=self.secrets,
+            summarizers=self._summarizers(task),
+            window=context_window(task.config.smart_llm, s.context_window, s.local_model_context),
         )
 
     def default_executor(self) -> Literal["local", "docker"]:

@@ -10,7 +10,7 @@ from typing import Any, Generic, Literal, TypeVar
 from pydantic import BaseModel
 
 from autogpt_ls.agent.prompt import observation
-from autogpt_ls.models import Step, StepStatus, Task, TaskStatus, Usage
+from autogpt_ls.models import Step, StepStatus, Summary, Task, TaskStatus, Usage
 from autogpt_ls.store import Artifact
 from autogpt_ls.tools.registry import ToolRegistry
 
@@ -51,6 +51,7 @@ class StepReport(BaseModel):
     is_last: bool
     task_status: TaskStatus
     artifacts: list[Artifact]
+    summaries: list[Summary]  # compactions made to think this step: the older steps' summaries now in the prompt
     created_at: datetime
 
 
@@ -100,7 +101,10 @@ def reports(
 
 
 def _lines(task: Task, step: Step, acted: Step | None, proposal: Any, is_last: bool, tools: ToolRegistry) -> str:
-    lines: list[str] = []
+    lines = [
+        f"(Context compacted: steps {s.first + 1}-{s.end} summarised by {s.model}.)\n{s.text}"
+        for s in _summaries(task, step)
+    ]
     if acted is not None and acted.proposal is not None:
         call = acted.proposal.tool_call
         lines.append(f"{_call_text(call.name, call.arguments)}: {observation(acted)}")
@@ -120,6 +124,10 @@ def _lines(task: Task, step: Step, acted: Step | None, proposal: Any, is_last: b
     if is_last:
         lines.append(f"Task {task.status}: {task.end_reason}")
     return "\n\n".join(lines)
+
+
+def _summaries(task: Task, step: Step) -> list[Summary]:
+    return [s for s in task.state.memory.summaries if s.at_step == step.index]
 
 
 def _report(
@@ -152,5 +160,6 @@ def _report(
         is_last=is_last,
         task_status=task.status,
         artifacts=[by_path[path] for path in written if path in by_path],
+        summaries=_summaries(task, step),
         created_at=step.created_at,
     )
