@@ -17,6 +17,24 @@ from fakes import SECRET_KEY
 from fakes.openai_server import FakeOpenAI
 
 
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Tests marked each_store run once on the SQLite file and once on a fresh PostgreSQL database."""
+    if metafunc.definition.get_closest_marker("each_store") and "store_url" in metafunc.fixturenames:
+        metafunc.parametrize("store_url", ["sqlite", "postgres"], indirect=True)
+
+
+@pytest.fixture
+def store_url(request: pytest.FixtureRequest) -> Iterator[str | None]:
+    """DATABASE_URL for the test: None (the SQLite file in the data folder) unless it runs on PostgreSQL."""
+    if getattr(request, "param", "sqlite") == "sqlite":
+        yield None
+        return
+    from pgtest import fresh_database
+
+    with fresh_database() as url:
+        yield url
+
+
 @pytest.fixture(autouse=True)
 def _local_executor(monkeypatch: pytest.MonkeyPatch) -> None:
     """Suites test the local executor unless they ask for the sandbox: with an engine up, `auto` would pick it."""
@@ -42,9 +60,12 @@ def data_dir(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def agent_env(fake: FakeOpenAI, data_dir: Path) -> dict[str, str]:
+def agent_env(fake: FakeOpenAI, data_dir: Path, store_url: str | None) -> dict[str, str]:
     """Environment for a CLI run against the fake, with no .env file from the developer's machine."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "SMART_", "MAX_", "EXECUTE_"))}
+    skip = ("OPENAI_", "SMART_", "MAX_", "EXECUTE_", "DATABASE_URL")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(skip)}
+    if store_url:
+        env["DATABASE_URL"] = store_url
     env.update(
         OPENAI_BASE_URL=fake.base_url,
         OPENAI_API_KEY=SECRET_KEY,

@@ -96,6 +96,9 @@ class Settings(BaseSettings):
     # ends, and each command's output lists them. Fixed in a task's config when it is created.
     allow_background_jobs: bool = False
 
+    # Where tasks and steps are kept: unset, a SQLite file in data_dir; postgresql://user:pass@host/db, a PostgreSQL
+    # database that several servers (on one machine or many) can share (pip install autogpt-ls[postgres]).
+    database_url: SecretStr | None = None
     data_dir: Path = Field(
         default_factory=lambda: Path(user_data_dir(APP)),
         validation_alias=AliasChoices("AUTOGPT_DATA_DIR", "data_dir"),
@@ -117,6 +120,13 @@ class Settings(BaseSettings):
             return [item.strip() for item in value.split(",") if item.strip()]
         return value
 
+    @field_validator("database_url")
+    @classmethod
+    def _postgres_only(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().startswith(("postgresql://", "postgres://")):
+            raise ValueError("DATABASE_URL must be a postgresql:// URL (unset it to use the SQLite file)")
+        return value or None
+
     @classmethod
     def load(cls) -> Settings:
         return cls(_env_file=env_files() or None)
@@ -133,6 +143,7 @@ class Settings(BaseSettings):
             self.openai_compatible_api_key,
             self.lsp_server_token,
             self.ap_server_token,
+            self.database_url,
         )
         return [s.get_secret_value() for s in values if s and s.get_secret_value()] + named_secrets(os.environ)
 

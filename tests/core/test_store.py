@@ -2,22 +2,33 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sqlite3
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from autogpt_ls.models import DecisionSource, Proposal, Step, StepStatus, Task, TaskConfig, ToolCall
 from autogpt_ls.store import LeaseHeld, Store
-from autogpt_ls.store.sqlite import SQLiteStore
+from pgtest import Connect
+
+pytestmark = pytest.mark.each_store
 
 
-@pytest.fixture
-def db(tmp_path: Path) -> Path:
-    return tmp_path / "store.sqlite3"
+def raw_execute(store_url: str | None, tmp_path: Path, sql: str, *params: Any) -> None:
+    """Write as an older version of the store did, past today's code."""
+    if store_url:
+        import psycopg
+
+        with psycopg.connect(store_url, autocommit=True) as conn:
+            conn.execute(sql.replace("?", "%s"), params)  # type: ignore[arg-type]
+    else:
+        with sqlite3.connect(tmp_path / "store.sqlite3") as conn:
+            conn.execute(sql, params)
 
 
 async def _task_with_step(store: Store) -> tuple[Task, Step]:
@@ -30,8 +41,8 @@ async def _task_with_step(store: Store) -> tuple[Task, Step]:
     return task, step
 
 
-async def test_a_step_is_claimed_once_across_connections(db: Path) -> None:
-    first, second = SQLiteStore(db), SQLiteStore(db)
+async def test_a_step_is_claimed_once_across_connections(connect: Connect) -> None:
+    first, second = connect(), connect()
     _, step = await _task_with_step(first)
     a = step.model_copy(update={"status": StepStatus.EXECUTING})
     b = step.model_copy(update={"status": StepStatus.FEEDBACK})
@@ -41,8 +52,8 @@ async def test_a_step_is_claimed_once_across_connections(db: Path) -> None:
     assert stored.status == StepStatus.EXECUTING
 
 
-async def test_a_live_lease_is_exclusive_and_expires(db: Path) -> None:
-    store = SQLiteStore(db)
+async def test_a_live_lease_is_exclusive_and_expires(connect: Connect) -> None:
+    store = connect()
     task, _ = await _task_with_step(store)
     await store.acquire_lease(task.id, "otherhost:1:x", ttl=60)
     with pytest.raises(LeaseHeld, match="otherhost"):
@@ -53,18 +64,18 @@ async def test_a_live_lease_is_exclusive_and_expires(db: Path) -> None:
         await store.acquire_lease(task.id, "otherhost:1:x", ttl=60)
 
 
-async def test_a_dead_process_lease_is_taken_over(db: Path) -> None:
+async def test_a_dead_process_lease_is_taken_over(connect: Connect) -> None:
     import socket
 
-    store = SQLiteStore(db)
+    store = connect()
     task, _ = await _task_with_step(store)
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
     await store.acquire_lease(task.id, f"{socket.gethostname()}:{dead.stdout.strip()}:x", ttl=600)
     await store.acquire_lease(task.id, "me", ttl=60)  # not refused: the holder's process is gone
 
 
-async def test_atomic_rolls_back_everything(db: Path) -> None:
-    store = SQLiteStore(db)
+async def test_atomic_rolls_back_everything(connect: Connect) -> None:
+    store = connect()
     task, _ = await _task_with_step(store)
     with pytest.raises(RuntimeError):
         async with store.atomic():
@@ -75,20 +86,60 @@ async def test_atomic_rolls_back_everything(db: Path) -> None:
     assert stored is not None and stored.end_reason == ""
 
 
-async def test_records_saved_before_the_casing_change_still_load(db: Path) -> None:
+async def test_records_saved_before_the_casing_change_still_load(
+    connect: Connect, store_url: str | None, tmp_path: Path
+) -> None:
     """Steps were saved with field names and `auto: true`; the wire's camelCase is read too."""
-    store = SQLiteStore(db)
+    store = connect()
     task, step = await _task_with_step(store)
     old = step.model_dump(mode="json") | {"decision": {"kind": "approve", "times": 1, "text": "", "auto": True}}
     camel = step.model_dump(mode="json", by_alias=True) | {"id": "c" * 32, "index": 1}
     assert "taskId" in camel and "task_id" in old
-    with sqlite3.connect(db) as raw:  # rows as an older version of the store wrote them
-        raw.execute("DELETE FROM steps")
-        for record in (old, camel):
-            raw.execute(
-                "INSERT INTO steps (id, task_id, idx, status, data) VALUES (?, ?, ?, ?, ?)",
-                (record["id"], task.id, record["index"], record["status"], json.dumps(record)),
-            )
+    raw_execute(store_url, tmp_path, "DELETE FROM steps")
+    for record in (old, camel):  # rows as an older version of the store wrote them
+        raw_execute(
+            store_url,
+            tmp_path,
+            "INSERT INTO steps (id, task_id, idx, status, data) VALUES (?, ?, ?, ?, ?)",
+            *(record["id"], task.id, record["index"], record["status"], json.dumps(record)),
+        )
     first, second = await store.get_steps(task.id)
     assert first.decision is not None and first.decision.source == DecisionSource.CONTINUOUS
     assert second.task_id == task.id and second.proposal == step.proposal
+
+
+async def test_racing_claims_and_takeovers_have_one_winner(connect: Connect) -> None:
+    """Five connections at once (on PostgreSQL, five sessions racing for the same row): one claim, one lease."""
+    stores = [connect() for _ in range(5)]
+    task, step = await _task_with_step(stores[0])
+    claims = [s.claim_step(step.model_copy(update={"status": StepStatus.EXECUTING})) for s in stores]
+    assert sorted(await asyncio.gather(*claims)) == [False] * 4 + [True]
+    await stores[0].acquire_lease(task.id, "otherhost:1:x", ttl=-1)  # a lapsed lease, up for takeover
+    takeovers = [s.acquire_lease(task.id, f"host{i}:1:x", ttl=60) for i, s in enumerate(stores)]
+    outcomes = await asyncio.gather(*takeovers, return_exceptions=True)
+    assert sum(o is None for o in outcomes) == 1
+    assert all(isinstance(o, LeaseHeld) for o in outcomes if o is not None)
+
+
+async def test_a_rollback_undoes_only_its_own_task_writes(connect: Connect, store_url: str | None) -> None:
+    """Two asyncio tasks in transactions on one store at once: one fails, the other's writes stay."""
+    if store_url is None:
+        pytest.skip("SQLite's store has one connection: its transactions never wait inside, so never overlap")
+    store = connect()
+    kept, _ = await _task_with_step(store)
+    lost, _ = await _task_with_step(store)
+    inside = asyncio.Event()
+
+    async def write(task: Task, fail: bool) -> None:
+        async with store.atomic():
+            task.end_reason = "written"
+            await store.save_task(task)
+            if fail:
+                inside.set()
+                raise RuntimeError("crash")
+            await inside.wait()
+
+    results = await asyncio.gather(write(kept, fail=False), write(lost, fail=True), return_exceptions=True)
+    assert results[0] is None and isinstance(results[1], RuntimeError)
+    assert (await store.get_task(kept.id)).end_reason == "written"  # type: ignore[union-attr]
+    assert (await store.get_task(lost.id)).end_reason == ""  # type: ignore[union-attr]

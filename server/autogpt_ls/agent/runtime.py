@@ -24,8 +24,7 @@ from autogpt_ls.llm.registry import make_provider, smart_model, split_model
 from autogpt_ls.models import AIProfile, Limits, PromptSettings, Task, TaskConfig, TaskStatus, new_id
 from autogpt_ls.secrets_mask import SecretMask
 from autogpt_ls.settings import ConfigError, Settings, env_files
-from autogpt_ls.store import LeaseHeld, Store, lease_owner_id
-from autogpt_ls.store.sqlite import SQLiteStore
+from autogpt_ls.store import LeaseHeld, Store, lease_owner_id, open_store
 from autogpt_ls.tools.base import Buffers, ShellPolicy, no_buffers
 from autogpt_ls.tools.registry import ToolRegistry
 from autogpt_ls.workspace import Workspace
@@ -60,7 +59,7 @@ class Runtime:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.secrets = SecretMask(settings.secrets())  # masked in every tool's output and on screen
-        self.store: Store = SQLiteStore(settings.data_dir / "db" / "autogpt-ls.sqlite3")
+        self.store: Store = open_store(settings)
         # The store, the logs and the .env files we read hold state and secrets: no tool path may reach them.
         # Per-task workspaces (data_dir/workspaces) are the one part of the data folder tools may use.
         self._forbidden = (settings.data_dir / "db", settings.data_dir / "logs", *env_files())
