@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from autogpt_ls.lsp.jobs import Jobs
     from autogpt_ls.lsp.payloads import Notification
     from autogpt_ls.lsp.render import PendingEdit
+    from autogpt_ls.models import Decision, Step
     from autogpt_ls.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -141,6 +142,27 @@ class AutogptLanguageServer(LanguageServer):
         sent = options.get("token") if isinstance(options, dict) else None
         return bool(sent) and hmac.compare_digest(str(sent), token.get_secret_value())
 
+    @property
+    def agent_notifications(self) -> bool:
+        """Whether the client handles agent/* (it says so); every other client is asked with standard LSP."""
+        options = self.initialization_options
+        return isinstance(options, dict) and options.get("agentNotifications") is True
+
+    def supports_show_document(self) -> bool:
+        window = self.client_capabilities.window if self.client_capabilities else None
+        return bool(window and window.show_document and window.show_document.support)
+
+    async def decide(self, task_id: str, step_id: str, decision: Decision) -> Step:
+        """Hand `decision` on the pending `step_id` to its job (a stale step id is refused there); an approved
+        command shows its progress while it runs."""
+        from autogpt_ls.models import DecisionKind
+
+        step = await self.jobs.pending(task_id, step_id)
+        tool = self.runtime.tools.get(step.proposal.tool_call.name) if step.proposal else None
+        if decision.kind == DecisionKind.APPROVE and tool is not None and tool.kind == "command":
+            self.begin_progress(f"run-{step.id}", task_id, "AutoGPT is running a command")
+        return await self.jobs.decide(task_id, step_id, decision)
+
     def _open_document(self, uri: str) -> TextDocument | None:
         """The editor's buffer for `uri`, only if the editor opened it (pygls keys them unquoted)."""
         doc: TextDocument | None = self.workspace.text_documents.get(unquote(uri))
@@ -157,7 +179,7 @@ class AutogptLanguageServer(LanguageServer):
     def send(self, payload: Notification) -> None:
         self.protocol.notify(payload.method, payload.wire())
 
-    def _background(self, work: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
+    def background(self, work: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
         """Run `work` soon; keep a reference so it is not garbage-collected half way."""
         task = asyncio.ensure_future(work)
         self._tasks.add(task)
@@ -183,7 +205,7 @@ class AutogptLanguageServer(LanguageServer):
             self.work_done_progress.tokens[token].add_done_callback(on_done)
             self.work_done_progress.begin(token, types.WorkDoneProgressBegin(title=title, cancellable=True))
 
-        self._progress[token] = (task_id, self._background(begin()))
+        self._progress[token] = (task_id, self.background(begin()))
 
     def _cancel_from_progress(self, task_id: str) -> None:
         from autogpt_ls.agent.errors import CoreError
@@ -193,7 +215,7 @@ class AutogptLanguageServer(LanguageServer):
             with contextlib.suppress(CoreError):  # it may have ended meanwhile
                 await self.jobs.cancel(task_id, "cancelled from the editor")
 
-        self._background(cancel())
+        self.background(cancel())
 
     def end_task_progress(self, task_id: str) -> None:
         """A task that ended (even on an LLM error, with no proposal) leaves no progress spinning."""
@@ -211,4 +233,4 @@ class AutogptLanguageServer(LanguageServer):
             self.work_done_progress.end(token, types.WorkDoneProgressEnd())
             self.work_done_progress.tokens.pop(token, None)
 
-        self._background(end())
+        self.background(end())

@@ -21,6 +21,8 @@ export async function createServer(settings: Settings, secrets: vscode.SecretSto
     documentSelector: [{ scheme: 'file' }],
     outputChannel: logChannel(),
     revealOutputChannelOn: RevealOutputChannelOn.Never,
+    // This client renders agent/* itself; without it the server asks with standard LSP prompts instead.
+    initializationOptions: { agentNotifications: true },
   };
   const client = new LanguageClient('autogpt', 'AutoGPT', serverOptions, clientOptions);
   client.registerFeature(new NotificationProgress(client));
