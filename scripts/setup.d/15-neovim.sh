@@ -1,0 +1,23 @@
+# Sourced by ./test.sh: Debian's neovim, the stock LSP client of tests/lsp/test_neovim.py (its built-in client,
+# no plugin). When it cannot be installed here, AUTOGPT_NEOVIM_UNAVAILABLE says why and that test skips with it.
+# shellcheck shell=bash
+
+_neovim_setup() {
+  command -v nvim >/dev/null && return 0
+  if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
+    echo "no nvim, and Debian's neovim cannot be installed without root and apt-get"
+    return 1
+  fi
+  echo "Installing Debian's neovim..." >&2
+  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq neovim; } >/dev/null 2>&1 ||
+    { echo "apt-get install neovim failed"; return 1; }
+}
+
+if reason="$(_neovim_setup)"; then
+  unset AUTOGPT_NEOVIM_UNAVAILABLE
+  echo "Neovim: $(nvim --version | head -1)."
+else
+  export AUTOGPT_NEOVIM_UNAVAILABLE="$reason"
+  echo "SKIPPING the Neovim test: $reason" >&2
+fi
+unset reason
