@@ -7,6 +7,9 @@ cd "$root"
 source "$root/scripts/bootstrap.sh"
 bootstrap_venv "$root" dev
 bin="$root/.venv/bin"
+# A setup script that starts a service for this run only adds its stop command here: it runs however the run ends.
+on_exit=()
+trap 'for stop in "${on_exit[@]}"; do "$stop"; done' EXIT
 # Services and tools the tests need beyond the venv (a Docker engine, code-server, ...): one script each,
 # sourced in order, each installing what is missing and caching slow builds outside the clone.
 for setup in "$root"/scripts/setup.d/*.sh; do

@@ -9,9 +9,12 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from test_run import FINISH, GOAL, WRITE, last_observation
 
 from fakes.openai_server import FakeOpenAI, tool_call
+
+pytestmark = pytest.mark.each_store  # on the SQLite file, and on PostgreSQL
 
 
 def start(agent_env: dict[str, str], workspace: Path, *args: str) -> subprocess.Popen[str]:

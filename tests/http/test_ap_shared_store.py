@@ -7,9 +7,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from apclient import Server, read_until
 
 from fakes.openai_server import FakeOpenAI, tool_call
+
+pytestmark = pytest.mark.each_store  # on the SQLite file, and on PostgreSQL
 
 GOAL = "Write the word 'Washington' to a .txt file"
 WRITE = tool_call("write_file", {"filename": "answer.txt", "contents": "Washington\n"})
