@@ -14,6 +14,7 @@ import pytest
 
 from autogpt_ls.models import DecisionSource, Proposal, Step, StepStatus, Task, TaskConfig, ToolCall
 from autogpt_ls.store import LeaseHeld, Store
+from autogpt_ls.store.sqlite import SQLiteStore
 from pgtest import Connect
 
 pytestmark = pytest.mark.each_store
@@ -143,3 +144,20 @@ async def test_a_rollback_undoes_only_its_own_task_writes(connect: Connect, stor
     assert results[0] is None and isinstance(results[1], RuntimeError)
     assert (await store.get_task(kept.id)).end_reason == "written"  # type: ignore[union-attr]
     assert (await store.get_task(lost.id)).end_reason == ""  # type: ignore[union-attr]
+
+
+def test_database_url_selects_postgresql_and_is_kept_secret(tmp_path: Path) -> None:
+    from pydantic import ValidationError
+
+    from autogpt_ls.settings import Settings
+    from autogpt_ls.store import open_store
+    from autogpt_ls.store.postgres import PostgresStore
+
+    assert isinstance(open_store(Settings(data_dir=tmp_path)), SQLiteStore)
+    url = "postgresql://agent:s3cret-pass@db.internal:5432/autogpt"
+    settings = Settings(data_dir=tmp_path, database_url=url)
+    store = open_store(settings)  # opened lazily: nothing is dialled yet
+    assert isinstance(store, PostgresStore) and store.location == "postgresql://agent:***@db.internal:5432/autogpt"
+    assert url in settings.secrets()
+    with pytest.raises(ValidationError, match="postgresql://"):
+        Settings(database_url="mysql://db/autogpt")
