@@ -1,8 +1,10 @@
 """Two `autogpt-ls serve` processes on one PostgreSQL database: a task's steps may be posted to either (the lease
-moves with the request), and a step posted to both at once runs once, the other request refused with a 409."""
+moves with the request), a step posted to both at once runs once, the other request refused with a 409, and a
+killed server's task is taken over by the other without running the interrupted step again."""
 
 from __future__ import annotations
 
+import contextlib
 import queue
 import threading
 from collections.abc import Callable
@@ -63,3 +65,31 @@ def test_a_step_posted_to_both_servers_at_once_runs_once(
     assert (workspace / "count.txt").read_text() == "ran\n"
     assert two.api.step(task_id)["is_last"] is True and (workspace / "count.txt").read_text() == "ran\n"
     assert len(fake.requests) == 2  # one proposal each: no step was thought or run twice
+
+
+def test_a_killed_servers_task_is_taken_over_and_its_step_not_run_again(
+    start_server: Callable[..., Server], server_env: dict[str, str], fake: FakeOpenAI, data_dir: Path
+) -> None:
+    env = server_env | {"EXECUTE_LOCAL_COMMANDS": "True"}
+    one, two = start_server(env=env), start_server(env=env)
+    command = "echo ran >> count.txt; until [ -e go ]; do sleep 0.05; done"
+    fake.script(tool_call("execute_shell", {"command_line": command}), FINISH)
+    task_id = one.api.create(GOAL)
+    one.api.step(task_id)
+    workspace = data_dir / "workspaces" / task_id
+
+    def approve() -> None:
+        with contextlib.suppress(OSError):  # the server dies under the request
+            one.api.post(f"/agent/tasks/{task_id}/steps", {"input": ""})
+
+    approving = threading.Thread(target=approve)
+    approving.start()
+    while not (workspace / "count.txt").exists():  # the command has started: the first server holds the lease
+        approving.join(0.05)
+    one.proc.kill()  # SIGKILL: its lease is never released
+    one.proc.wait()
+    approving.join(30)
+    (workspace / "go").touch()
+    taken = two.api.step(task_id)  # not refused: the lease's process is gone from this host
+    assert taken["name"] == "finish" and "interrupted" in taken["output"]
+    assert (workspace / "count.txt").read_text() == "ran\n"
