@@ -66,6 +66,20 @@ async function waitForDiff(file, text) {
   return diff;
 }
 
+/** Approve a waiting proposal (not a file edit nor a command) from its status bar item and QuickPick; its
+ * notification says only that it waits, and is gone once decided. */
+async function approveWaiting(tool, toastText, screenshot) {
+  stage = `approve ${tool} (status bar)`;
+  const toast = page.locator('.notification-toast', { hasText: toastText });
+  await toast.waitFor();
+  await page.locator('.statusbar-item', { hasText: `AutoGPT: ${tool} waiting` }).click();
+  const pick = page.locator('.quick-input-widget', { hasText: `AutoGPT proposes ${tool}` });
+  await pick.waitFor({ state: 'visible' });
+  if (screenshot) await shot(screenshot);
+  await pick.locator('.quick-input-list .monaco-list-row', { hasText: 'Approve' }).first().click();
+  await toast.waitFor({ state: 'hidden' });
+}
+
 /** Wait until `cond` holds, doing `act` first each time: a tree may re-render under a click while it refreshes. */
 async function until(cond, act, what) {
   for (let attempt = 0; attempt < 6; attempt++) {
@@ -111,11 +125,7 @@ try {
   stage = 'click Approve (CodeLens)';
   await diff.locator('.codelens-decoration a', { hasText: 'Approve' }).click();
   await page.locator('.tab', { hasText: `AutoGPT: ${config.runs.approve.file}` }).waitFor({ state: 'detached' });
-  stage = 'approve finish (notification)';
-  const finish = page.locator('.notification-toast', { hasText: 'AutoGPT proposes finish' });
-  await finish.waitFor();
-  await shot('02-finish-notification');
-  await finish.locator('.monaco-button', { hasText: 'Approve' }).click();
+  await approveWaiting('finish', 'AutoGPT proposes finish', '02-finish-waiting');
   seen.approveRows = await taskRows(config.runs.approve.goal, 'finished', /write_file\s*approve/, 'Wrote');
   await shot('03-tasks-view');
 
@@ -130,8 +140,12 @@ try {
   await inputBox('Reject write_file', config.runs.reject.feedback, '04-reject-with-feedback');
   await page.locator('.tab', { hasText: `AutoGPT: ${config.runs.reject.file}` }).waitFor({ state: 'detached' });
   stage = 'approve finish (palette)';
-  await page.locator('.notification-toast', { hasText: 'AutoGPT proposes finish' }).waitFor();
+  const waiting = page.locator('.notification-toast', { hasText: 'AutoGPT proposes finish' });
+  await waiting.waitFor();
   await palette('AutoGPT: Approve Step');
+  stage = 'the waiting notification and status bar item withdrawn (decided from the palette)';
+  await waiting.waitFor({ state: 'hidden' });
+  await page.locator('.statusbar-item', { hasText: 'AutoGPT: finish waiting' }).waitFor({ state: 'hidden' });
   seen.rejectRows = await taskRows(config.runs.reject.goal, 'finished', /write_file\s*feedback/, config.runs.reject.feedback);
   await shot('05-tasks-view-after-feedback');
 
@@ -150,10 +164,7 @@ try {
   stage = 'click Approve on the command (CodeLens)';
   await approve.click();
   await page.locator('.tab', { hasText: 'AutoGPT command, step 1' }).waitFor({ state: 'detached' });
-  stage = 'approve finish after the command (notification)';
-  const finished = page.locator('.notification-toast', { hasText: command.reason });
-  await finished.waitFor();
-  await finished.locator('.monaco-button', { hasText: 'Approve' }).click();
+  await approveWaiting('finish', command.reason);
   seen.commandRows = await taskRows(command.goal, 'finished', /execute_shell\s*approve/, command.output);
   await shot('07-tasks-view-after-command');
   seen.statusBar = await page.locator('.statusbar-item', { hasText: 'AutoGPT' }).first().innerText();

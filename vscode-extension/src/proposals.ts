@@ -1,26 +1,22 @@
 // Proposals on show: a file change as a diff (current file ↔ proposed text from a read-only virtual document),
-// a command as a read-only document with its full text and where it runs, anything else as a notification.
-// Approve / Reject / Feedback are CodeLenses and editor-title buttons; nothing here takes the keyboard focus.
+// a command as a read-only document with its full text and where it runs, anything else in the status bar
+// (waiting.ts). Approve / Reject / Feedback are CodeLenses and editor-title buttons; nothing here takes the
+// keyboard focus, and everything shown for a step is withdrawn once it is decided, wherever that was.
 
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { commandDocument, describeProposal, proposedText } from './common/messages';
 import { ProposalParams, StepRef } from './common/protocol';
+import { Choice, Waiting } from './waiting';
 
+export type { Choice } from './waiting';
 export const SCHEME = 'autogpt-proposal';
-
-/** A decision the user can take from a notification's buttons, which are told apart by this id, not by title. */
-export type Choice = 'approve' | 'reject' | 'feedback';
-const BUTTONS: (vscode.MessageItem & { id: Choice })[] = [
-  { title: 'Approve', id: 'approve' },
-  { title: 'Reject', id: 'reject' },
-  { title: 'Feedback…', id: 'feedback' },
-];
 
 export class Proposals implements vscode.TextDocumentContentProvider, vscode.CodeLensProvider, vscode.Disposable {
   private readonly pending = new Map<string, ProposalParams>(); // by step id
   private readonly contents = new Map<string, string>(); // virtual document uri -> text
   private readonly changed = new vscode.EventEmitter<void>();
+  private readonly waiting = new Waiting();
   readonly onDidChangeCodeLenses = this.changed.event;
   private readonly registrations: vscode.Disposable[];
 
@@ -52,16 +48,8 @@ export class Proposals implements vscode.TextDocumentContentProvider, vscode.Cod
     this.changed.fire();
     if (proposal.kind === 'file_change' && proposal.uri) await this.showDiff(proposal);
     else if (proposal.kind === 'command' && proposal.command) await this.showCommand(proposal);
-    else if (proposal.tool !== 'ask_user') {
-      // a question is asked by agent/question; other proposals need no document to judge them
-      const choice = await vscode.window.showInformationMessage(
-        `AutoGPT proposes ${describeProposal(proposal)}${proposal.thoughts ? ` — ${proposal.thoughts}` : ''}`,
-        ...BUTTONS,
-      );
-      // VS Code cannot take a notification back, so one decided elsewhere meanwhile may still be clicked
-      if (choice && this.pending.has(proposal.stepId)) decide(choice.id, proposal);
-      else if (choice) void vscode.window.showInformationMessage('AutoGPT: that step was already decided.');
-    }
+    // a question is asked by agent/question; other proposals need no document to judge them
+    else if (proposal.tool !== 'ask_user') this.waiting.announce(proposal, decide);
   }
 
   private async showDiff(proposal: ProposalParams): Promise<void> {
@@ -88,6 +76,7 @@ export class Proposals implements vscode.TextDocumentContentProvider, vscode.Cod
 
   /** The step was decided (here or elsewhere): its documents close, without moving the focus. */
   async settle(stepId: string): Promise<void> {
+    this.waiting.settle(stepId);
     if (!this.pending.delete(stepId)) return;
     this.changed.fire();
     const tabs = vscode.window.tabGroups.all
@@ -127,6 +116,7 @@ export class Proposals implements vscode.TextDocumentContentProvider, vscode.Cod
 
   dispose(): void {
     this.registrations.forEach((r) => r.dispose());
+    this.waiting.dispose();
     this.changed.dispose();
   }
 }
