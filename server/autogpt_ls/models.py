@@ -62,12 +62,16 @@ class Proposal(Record):
 
 
 class DecisionKind(StrEnum):
-    """What is done with a proposal (undo, redo, self-feedback, rethink and change-set approval come later)."""
+    """What is done with a proposal (self-feedback, rethink and change-set approval come later).
+
+    UNDO and REDO discard the proposal: the files go back (or forward) and the LLM proposes again."""
 
     APPROVE = "approve"
     REJECT = "reject"
     FEEDBACK = "feedback"
     ANSWER = "answer"
+    UNDO = "undo"
+    REDO = "redo"
 
 
 class DecisionSource(StrEnum):
@@ -86,6 +90,10 @@ class Decision(Record):
     times: int = 1
     text: str = ""
     source: DecisionSource = DecisionSource.HUMAN
+    # UNDO: back to before this step (its id, or its index as the terminal shows it; neither: the last one run)
+    step_id: str = ""
+    step_index: int | None = None
+    force: bool = False  # UNDO/REDO: overwrite files the user changed since
 
     @model_validator(mode="before")
     @classmethod
@@ -121,6 +129,17 @@ class StepStatus(StrEnum):
     FEEDBACK = "feedback"
     REJECTED = "rejected"
     INTERRUPTED = "interrupted"  # the process died while executing; outcome unknown
+    UNDONE = "undone"  # ran, then the user undid it: its file changes were rolled back
+
+
+class StepChanges(Record):
+    """What a step that can change files changed, from the checkpoints before and after it."""
+
+    before: str = ""  # checkpoint trees in the workspace's shadow repository ("" when none could be taken)
+    after: str = ""
+    files: list[str] = Field(default_factory=list)
+    not_covered: list[str] = Field(default_factory=list)  # what undo cannot restore, when it differs from before
+    error: str = ""  # why no checkpoint was taken
 
 
 class Step(Record):
@@ -132,6 +151,7 @@ class Step(Record):
     raw_reply: str = ""
     decision: Decision | None = None
     result: Result | None = None
+    changes: StepChanges | None = None
     usage: Usage = Field(default_factory=Usage)
     llm_seconds: float = 0.0
     created_at: datetime = Field(default_factory=utcnow)
@@ -207,6 +227,15 @@ class Memory(Record):
     chars_per_token: float = 3.0
 
 
+class UndoRecord(Record):
+    """One undo: which steps, which files, and the checkpoints before (`undone_from`) and after it."""
+
+    step_ids: list[str]
+    files: list[str]
+    undone_from: str
+    restored_to: str
+
+
 class TaskState(Record):
     """Counters the loop keeps between steps and across restarts."""
 
@@ -216,6 +245,8 @@ class TaskState(Record):
     auto_approve_remaining: int = 0
     auto_approved: int = 0
     consecutive_failures: int = 0
+    last_undo: UndoRecord | None = None  # what `redo` puts back, until another step runs
+
     memory: Memory = Field(default_factory=Memory)
 
 

@@ -95,6 +95,10 @@ class Settings(BaseSettings):
     # Off: every process a command started ends when the command returns. On: they keep running until the task
     # ends, and each command's output lists them. Fixed in a task's config when it is created.
     allow_background_jobs: bool = False
+    # Checkpoints before and after every step that can change files, in a shadow git repository per workspace in
+    # the data folder (the user's .git is never touched), so any step can be undone. Files over the cap are skipped.
+    checkpoints: bool = True
+    checkpoint_max_file_mb: float = Field(default=5.0, gt=0)
 
     # Where tasks and steps are kept: unset, a SQLite file in data_dir; postgresql://user:pass@host/db, a PostgreSQL
     # database that several servers (on one machine or many) can share (pip install autogpt-ls[postgres]).

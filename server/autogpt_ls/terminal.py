@@ -21,18 +21,23 @@ from autogpt_ls.agent.events import (
     Compacted,
     Event,
     ProposalMade,
+    RewindRefused,
     StepCompleted,
     TaskEnded,
     Thinking,
     ThinkingDelta,
 )
+from autogpt_ls.agent.undo import change_notes
 from autogpt_ls.changes import ChangeSet, FileChange, Preview
 from autogpt_ls.llm.providers.local import NOTICE
 from autogpt_ls.models import Decision, DecisionKind, Step, StepStatus, Summary, Task, TaskStatus
 from autogpt_ls.secrets_mask import NO_SECRETS, SecretMask
 from autogpt_ls.tools.registry import ToolRegistry
 
-PROMPT = "Approve? y = run it, y -N = run it and the next N-1, n = stop, anything else = feedback: "
+PROMPT = (
+    "Approve? y = run it, y -N = run it and the next N-1, n = stop, undo [N] / redo (undo! forces), "
+    "anything else = feedback: "
+)
 MAX_SHOWN = 4000
 EXIT_CODES = {TaskStatus.FINISHED: 0, TaskStatus.STOPPED: 3, TaskStatus.FAILED: 1}
 
@@ -110,6 +115,9 @@ class Terminal:
             self.console.out(event.text, end="", highlight=False)
         elif isinstance(event, StepCompleted):
             self._completed(event.step)
+            self._changes(event.step)
+        elif isinstance(event, RewindRefused):
+            self._say(event.message, "yellow")
         elif isinstance(event, Compacted):
             self._compacted(event.summary)
         elif isinstance(event, TaskEnded):
@@ -155,6 +163,11 @@ class Terminal:
         )
         if self._debug:
             self._say(f"Summary: {summary.text}", "dim")
+
+    def _changes(self, step: Step) -> None:
+        """The files a step changed, from its checkpoints, and what undo cannot restore."""
+        for note in change_notes(step.changes):
+            self._say(note, "yellow" if note.startswith("(no checkpoint") else "dim")
 
     async def ask(self, step: Step) -> Decision:
         """Read lines until one is a usable answer; end of input means `n`."""

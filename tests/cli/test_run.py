@@ -87,8 +87,8 @@ def test_reserved_answers_are_explained_and_asked_again(cli, fake: FakeOpenAI, w
     run = cli(GOAL, answers="s\nundo\ny\ny\n")
     assert run.code == 0, run.err
     assert "'s' (self-feedback) is reserved" in run.out
-    assert "'undo' (roll back the last step) is reserved" in run.out
-    assert len(fake.requests) == 2  # neither reserved answer reached the LLM as feedback
+    assert "there is nothing to undo" in run.out  # no step ran yet: said, and asked again
+    assert len(fake.requests) == 2  # neither answer reached the LLM as feedback
 
 
 def test_continuous_mode_stops_at_its_limit(cli, fake: FakeOpenAI, workspace: Path) -> None:

@@ -1,4 +1,4 @@
-"""AutoGPT's answers: y, y -N, n, reserved s / undo, feedback, and ask_user replies."""
+"""AutoGPT's answers: y, y -N, n, undo / redo, reserved s, feedback, and ask_user replies."""
 
 from __future__ import annotations
 
@@ -18,13 +18,19 @@ from autogpt_ls.models import Decision, DecisionKind
         ("n", Decision(kind=DecisionKind.REJECT)),
         ("yes please, but in a .txt", Decision(kind=DecisionKind.FEEDBACK, text="yes please, but in a .txt")),
         ("y -x", Decision(kind=DecisionKind.FEEDBACK, text="y -x")),
+        ("undo", Decision(kind=DecisionKind.UNDO)),
+        ("undo 3", Decision(kind=DecisionKind.UNDO, step_index=2)),
+        ("UNDO! 1", Decision(kind=DecisionKind.UNDO, step_index=0, force=True)),
+        ("redo", Decision(kind=DecisionKind.REDO)),
+        ("redo!", Decision(kind=DecisionKind.REDO, force=True)),
+        ("undo the last edit", Decision(kind=DecisionKind.FEEDBACK, text="undo the last edit")),
     ],
 )
 def test_answers(line: str, expected: Decision) -> None:
     assert parse_answer(line, "write") == expected
 
 
-@pytest.mark.parametrize("line", ["s", "S", "undo", "y -0"])
+@pytest.mark.parametrize("line", ["s", "S", "y -0", "undo 0", "redo 2"])
 def test_reserved(line: str) -> None:
     with pytest.raises(ReservedAnswer):
         parse_answer(line, "command")

@@ -9,13 +9,10 @@ import sys
 import threading
 from pathlib import Path
 
-import pytest
 import yaml
 from apclient import SPEC, Answer, Server
 
 from fakes.openai_server import FakeOpenAI, Reply, status, tool_call
-
-pytestmark = pytest.mark.each_store  # on the SQLite file, and on PostgreSQL
 
 GOAL = "Write the word 'Washington' to a .txt file"
 FINISH = tool_call("finish", {"reason": "The file is written."})
@@ -94,6 +91,33 @@ def test_empty_input_approves_other_input_is_feedback_and_finish_is_last(
     download = api.get(f"/agent/tasks/{task_id}/artifacts/{artifact['artifact_id']}")
     assert download.status == 200 and download.body == b"Washington\n"
     assert download.headers["content-type"] == "application/octet-stream"
+
+
+def test_a_step_can_roll_back_and_redo(server: Server, fake: FakeOpenAI, data_dir: Path) -> None:
+    fake.script(write("a.txt", "1"), write("b.txt", "2"), FINISH, FINISH, FINISH)
+    api = server.api
+    task_id = api.create(GOAL)
+    first = api.step(task_id)
+    second = api.step(task_id)
+    assert "Files changed: a.txt" in second["output"]
+    third = api.step(task_id)
+    folder = workspace_of(data_dir, task_id)
+    assert sorted(p.name for p in folder.iterdir()) == ["a.txt", "b.txt"]
+    (folder / "b.txt").write_text("the user's")
+    refused = api.post(f"/agent/tasks/{task_id}/steps", {"additional_input": {"rollback_to": first["step_id"]}})
+    assert refused.status == 409 and "b.txt" in refused.body["message"]
+    assert (folder / "b.txt").read_text() == "the user's"
+    body = {"input": "", "additional_input": {"rollback_to": first["step_id"], "force": True}}
+    undone = api.ok("POST", f"/agent/tasks/{task_id}/steps", body)
+    assert list(folder.iterdir()) == []
+    assert "The user undid step 1, 2" in undone["output"] and undone["name"] == "finish"
+    steps = api.ok("GET", f"/agent/tasks/{task_id}/steps")["steps"]
+    assert [s["step_id"] for s in steps][2] == third["step_id"]
+    assert [s["additional_output"]["last_action"]["status"] for s in steps[1:3]] == ["undone", "undone"]
+    api.ok("POST", f"/agent/tasks/{task_id}/steps", {"additional_input": {"redo": True}})
+    assert sorted(p.read_text() for p in folder.iterdir()) == ["1", "the user's"]
+    bad = api.post(f"/agent/tasks/{task_id}/steps", {"additional_input": {"rollback_to": 3}})
+    assert bad.status == 422
 
 
 def test_the_input_of_an_ask_user_step_is_the_answer(server: Server, fake: FakeOpenAI) -> None:

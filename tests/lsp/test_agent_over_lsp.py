@@ -128,6 +128,48 @@ async def test_approve_next_n(lsp: Any, fake: FakeOpenAI, workspace: Path) -> No
     assert sorted(p.name for p in workspace.iterdir()) == ["1.txt", "2.txt"]
 
 
+async def test_rollback_redo_and_a_refused_rollback(lsp: Any, fake: FakeOpenAI, workspace: Path) -> None:
+    client, inbox = lsp
+    fake.script(
+        tool_call("write_file", {"filename": "1.txt", "contents": "1"}),
+        tool_call("write_file", {"filename": "2.txt", "contents": "2"}),
+        FINISH,
+        FINISH,
+        FINISH,
+    )
+    started = await request(client, "agent/run", {"goal": "Write two files"})
+    task_id = started["taskId"]
+    first = await inbox.next("agent/proposal")
+    await request(client, "agent/approveStep", _ids(first))
+    done = (await inbox.next("agent/stepCompleted"))["step"]
+    assert done["changes"]["files"] == ["1.txt"]
+    second = await inbox.next("agent/proposal")
+    await request(client, "agent/approveStep", _ids(second))
+    await inbox.next("agent/stepCompleted")
+    third = await inbox.next("agent/proposal")
+    (workspace / "2.txt").write_text("the user's\n")
+    answer = await request(client, "agent/rollback", {"taskId": task_id, "stepId": first["stepId"]})
+    assert answer == {"taskId": task_id, "stepId": third["stepId"], "decision": "undo"}
+    refused = await inbox.next("agent/rewindRefused")
+    assert "2.txt" in refused["message"] and refused["stepId"] == third["stepId"]
+    assert (workspace / "2.txt").read_text() == "the user's\n"
+    await client.workspace_execute_command_async(
+        types.ExecuteCommandParams(
+            command="autogpt.server.rollback", arguments=[{"taskId": task_id, "stepId": first["stepId"], "force": True}]
+        )
+    )
+    discarded = (await inbox.next("agent/stepCompleted"))["step"]
+    assert discarded["id"] == third["stepId"] and "undid step 1, 2" in discarded["result"]["output"]
+    assert list(workspace.iterdir()) == []
+    fourth = await inbox.next("agent/proposal")
+    await request(client, "agent/redo", {"taskId": task_id})
+    await inbox.next("agent/stepCompleted")
+    assert sorted(p.read_text() for p in workspace.iterdir()) == ["1", "the user's\n"]
+    detail = await request(client, "agent/getTask", {"taskId": task_id})
+    assert [s["status"] for s in detail["stepList"]][:2] == ["done", "done"]
+    assert fourth["stepId"] in [s["id"] for s in detail["stepList"]]
+
+
 async def test_ask_user_question_and_answer(lsp: Any, fake: FakeOpenAI, workspace: Path) -> None:
     client, inbox = lsp
     fake.script(tool_call("ask_user", {"question": "Which city?"}), FINISH)

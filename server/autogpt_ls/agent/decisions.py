@@ -4,15 +4,15 @@
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Any, Literal
 
 from autogpt_ls.agent.errors import InvalidInput
 from autogpt_ls.models import Decision, DecisionKind, DecisionSource, Task, TaskState, ToolKind
 
 _APPROVE_N = re.compile(r"^y\s*-\s*(\d+)$", re.IGNORECASE)
+_REWIND = re.compile(r"^(undo|redo)(!?)(?:\s+(\d+))?$", re.IGNORECASE)
 RESERVED = {
     "s": "'s' (self-feedback) is reserved and not available yet.",
-    "undo": "'undo' (roll back the last step) is reserved and not available yet.",
 }
 Verb = Literal["approve", "reject", "feedback", "answer"]
 
@@ -38,7 +38,23 @@ def parse_answer(text: str, tool_kind: ToolKind) -> Decision:
         return Decision(kind=DecisionKind.APPROVE, times=times)
     if lowered == "n":
         return Decision(kind=DecisionKind.REJECT)
+    if match := _REWIND.match(answer):
+        return _rewind(*match.groups())
     return Decision(kind=DecisionKind.FEEDBACK, text=answer)
+
+
+def _rewind(verb: str, forced: str, shown: str | None) -> Decision:
+    """`undo` (the last step run), `undo N` (back to before the step shown as "Step N"), `redo`; `!` forces."""
+    kind = DecisionKind(verb.lower())
+    if shown is not None and (kind == DecisionKind.REDO or int(shown) < 1):
+        raise ReservedAnswer("use 'undo N' with N a step number shown as 'Step N', or 'redo' alone.")
+    index = int(shown) - 1 if shown is not None else None
+    return Decision(kind=kind, step_index=index, force=bool(forced))
+
+
+def rewind(kind: DecisionKind, step_id: str = "", force: bool = False) -> Decision:
+    """An editor's or a step-driven client's undo (back to before `step_id`) or redo."""
+    return Decision(kind=kind, step_id=step_id, force=force)
 
 
 def from_step_input(text: str, tool_kind: ToolKind) -> Decision:
@@ -48,6 +64,22 @@ def from_step_input(text: str, tool_kind: ToolKind) -> Decision:
     if not text.strip():
         return Decision(kind=DecisionKind.APPROVE)
     return Decision(kind=DecisionKind.FEEDBACK, text=text.strip())
+
+
+def from_step_options(options: dict[str, Any]) -> Decision | None:
+    """A step's additional_input that undoes or redoes (Agent Protocol): `{"rollback_to": "<step id>",
+    "force": false}` or `{"redo": true}`; it decides nothing else. None: the step's input decides."""
+    force = options.get("force", False)
+    if not isinstance(force, bool):
+        raise InvalidInput("additional_input.force: true or false")
+    if "rollback_to" in options:
+        target = options["rollback_to"]
+        if not isinstance(target, str) or not target:
+            raise InvalidInput("additional_input.rollback_to: the id of the step to go back to before")
+        return rewind(DecisionKind.UNDO, target, force)
+    if options.get("redo") is True:
+        return rewind(DecisionKind.REDO, force=force)
+    return None
 
 
 def from_request(verb: Verb, text: str = "", times: int = 1) -> Decision:

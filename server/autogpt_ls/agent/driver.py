@@ -15,14 +15,15 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from autogpt_ls.agent import undo
 from autogpt_ls.agent.decisions import automatic
-from autogpt_ls.agent.errors import CoreError, LLMUnavailable, NotWaiting
-from autogpt_ls.agent.events import ProposalMade
+from autogpt_ls.agent.errors import Conflict, CoreError, InvalidInput, LLMUnavailable, NotWaiting, TaskBusy
+from autogpt_ls.agent.events import ProposalMade, RewindRefused, StepCompleted
 from autogpt_ls.agent.limits import limit_reached, time_limit, too_many_failures
 from autogpt_ls.agent.loop import Agent
 from autogpt_ls.changes import Preview
 from autogpt_ls.llm.base import LLMError
-from autogpt_ls.models import Decision, Step, StepStatus, Task, TaskStatus
+from autogpt_ls.models import Decision, DecisionKind, Result, Step, StepStatus, Task, TaskStatus
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +61,9 @@ class Driver:
         try:
             if decision is None and self.pending is not None:
                 return await self._offer(self.pending) or await self._run()
-            if decision is not None:
+            if decision is not None and decision.kind in undo.REWINDS:
+                await self._rewind(decision)
+            elif decision is not None:
                 step, self.pending = self._waiting(), None
                 await self.agent.decide(step, decision)
             return await self._run()
@@ -83,6 +86,25 @@ class Driver:
     async def cancelled(self, error: asyncio.CancelledError) -> None:
         """The front end cancelled the task (the user, or the editor shutting down): it stops, resumably."""
         await self.agent.end(TaskStatus.STOPPED, str(error.args[0]) if error.args else "cancelled")
+
+    async def _rewind(self, decision: Decision) -> None:
+        """Undo or redo instead of the pending proposal, which is discarded (it was made on the files before);
+        the LLM is told what was rolled back and proposes again. A refusal leaves the proposal pending."""
+        step, agent = self._waiting(), self.agent
+        if agent.checkpoints is None:
+            raise InvalidInput("checkpoints are off (CHECKPOINTS=False), so no step can be undone or redone")
+        move = undo.undo if decision.kind == DecisionKind.UNDO else undo.redo
+        moved = await move(agent.checkpoints, self.task, agent.steps(), decision)
+        step.decision, step.status = decision, StepStatus.FEEDBACK
+        step.result = Result(ok=True, output=undo.report(decision.kind, moved))
+        async with agent.store.atomic():
+            if not await agent.store.claim_step(step):
+                raise TaskBusy(f"step {step.id} was already decided")
+            for done in moved:
+                await agent.store.save_step(done)
+            await agent.store.save_task(self.task)
+        self.pending = None
+        agent.emit(StepCompleted(task_id=self.task.id, step=step))
 
     def _waiting(self) -> Step:
         if self.task.status != TaskStatus.RUNNING:
@@ -122,10 +144,16 @@ async def interact(driver: Driver, ask: Ask) -> Task:
     """Drive the task to its end, asking for a decision on each pending proposal (the terminal, the editor)."""
     outcome = await driver.advance()
     while isinstance(outcome, Pending):
+        pending = outcome
         try:
-            decision = await ask(outcome.step)
+            decision = await ask(pending.step)
         except asyncio.CancelledError as e:  # cancelled while the human decides
             await driver.cancelled(e)
             raise
-        outcome = await driver.advance(decision)
+        try:
+            outcome = await driver.advance(decision)
+        except (Conflict, InvalidInput) as e:  # an undo or redo refused: say why, and ask again
+            if decision.kind not in undo.REWINDS:
+                raise
+            driver.agent.emit(RewindRefused(task_id=driver.task.id, step_id=pending.step.id, message=str(e)))
     return outcome.task

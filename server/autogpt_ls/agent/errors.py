@@ -28,6 +28,10 @@ class NotWaiting(CoreError):
     """The task or step is not waiting for a decision right now (the message says what is)."""
 
 
+class Conflict(CoreError):
+    """An undo or redo would overwrite files changed since by someone else; nothing was restored."""
+
+
 class TaskOver(CoreError):
     """The task has ended; it takes no more steps."""
 

@@ -49,6 +49,15 @@ class StepCompleted(BaseModel):
     step: Step
 
 
+class RewindRefused(BaseModel):
+    """An undo or redo was refused (a conflict, nothing to undo); the proposal still waits."""
+
+    type: Literal["rewind_refused"] = "rewind_refused"
+    task_id: str
+    step_id: str
+    message: str
+
+
 class TaskEnded(BaseModel):
     type: Literal["task_ended"] = "task_ended"
     task: Task
@@ -62,5 +71,5 @@ class Compacted(BaseModel):
     summary: Summary
 
 
-Event = Thinking | ThinkingDelta | ProposalMade | CommandOutput | StepCompleted | TaskEnded | Compacted
+Event = Thinking | ThinkingDelta | ProposalMade | CommandOutput | StepCompleted | TaskEnded | RewindRefused | Compacted
 EventSink = Callable[[Event], None]

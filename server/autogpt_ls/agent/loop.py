@@ -9,7 +9,7 @@ import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from typing import Any
 
 from pydantic import ValidationError
@@ -20,7 +20,9 @@ from autogpt_ls.agent.errors import NotWaiting, TaskBusy
 from autogpt_ls.agent.events import CommandOutput, Event, EventSink, StepCompleted, TaskEnded, Thinking, ThinkingDelta
 from autogpt_ls.agent.parsing import UnusableReply, parse_reply
 from autogpt_ls.agent.prompt import History
+from autogpt_ls.agent.undo import checkpointed
 from autogpt_ls.changes import Preview
+from autogpt_ls.checkpoints import Checkpoints
 from autogpt_ls.executors.base import Executor
 from autogpt_ls.llm.base import BadReply, ChatProvider, ChatReply, ToolsUnsupported
 from autogpt_ls.llm.context import DEFAULT_WINDOW
@@ -60,6 +62,7 @@ class Agent:
         emit: EventSink | None = None,
         buffers: Buffers = no_buffers,
         secrets: SecretMask = NO_SECRETS,
+        checkpoints: Checkpoints | None = None,
         summarizers: list[Summarizer] | None = None,
         window: int = DEFAULT_WINDOW,
     ) -> None:
@@ -67,6 +70,7 @@ class Agent:
         self.store = store
         self.tools = tools
         self.executor = executor
+        self.checkpoints = checkpoints  # None: CHECKPOINTS=False, steps are not undoable
         self._provider = provider
         self._emit_to = emit
         self._model = split_model(task.config.smart_llm)[1]
@@ -245,11 +249,17 @@ class Agent:
             await self.end(TaskStatus.FINISHED, str(step.proposal.tool_call.arguments.get("reason", "")))  # type: ignore[union-attr]
         return step
 
+    def _checkpointed(self, step: Step, tool: Tool) -> AbstractAsyncContextManager[None]:
+        """A step that can change files (a write, any command) is checkpointed before and after."""
+        if self.checkpoints is None or tool.kind not in ("write", "command"):
+            return nullcontext()
+        return checkpointed(self.checkpoints, step, self._steps[: step.index])
+
     async def _execute(self, step: Step, tool: Tool, decision: Decision) -> None:
         assert step.proposal is not None
         self._running_step, self.ctx.answer = step.id, decision.text
         try:
-            async with self._clock():
+            async with self._clock(), self._checkpointed(step, tool):
                 step.result = await tool.run(self.ctx, tool.validate(step.proposal.tool_call.arguments))
             step.status = StepStatus.DONE
         except (TimeoutError, asyncio.CancelledError):

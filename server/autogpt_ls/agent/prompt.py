@@ -36,6 +36,7 @@ DEFAULT_BEST_PRACTICES = [
     "Call finish as soon as the goal is achieved.",
 ]
 MAX_OBSERVATION_CHARS = 6_000
+_REWINDS = (DecisionKind.UNDO, DecisionKind.REDO)
 
 
 def _numbered(items: list[str]) -> str:
@@ -87,7 +88,12 @@ def _clip(text: str) -> str:
 
 def observation(step: Step) -> str:
     """What the LLM is told happened to its proposal."""
-    if step.status == StepStatus.FEEDBACK and step.decision:
+    if step.status == StepStatus.FEEDBACK and step.decision and step.decision.kind in _REWINDS and step.result:
+        text = step.result.output  # the proposal was discarded by an undo or redo: what was rolled back
+    elif step.status == StepStatus.UNDONE:
+        files = ", ".join(step.changes.files) if step.changes else ""
+        text = f"This action ran, then the user undid it: its file changes were rolled back ({files or 'none'})."
+    elif step.status == StepStatus.FEEDBACK and step.decision:
         text = f"The user did not run this action and gave feedback instead: {step.decision.text}"
     elif step.status == StepStatus.REJECTED:
         text = "The user rejected this action and stopped the task. It was not run."

@@ -15,6 +15,7 @@ from autogpt_ls.agent.driver import Driver
 from autogpt_ls.agent.errors import NotFound, TaskBusy, TaskOver
 from autogpt_ls.agent.events import Event, EventSink, ProposalMade, StepCompleted, TaskEnded
 from autogpt_ls.agent.loop import Agent
+from autogpt_ls.checkpoints import Checkpoints
 from autogpt_ls.executors.base import Executor
 from autogpt_ls.executors.local import LocalExecutor
 from autogpt_ls.llm.base import ChatProvider
@@ -62,7 +63,12 @@ class Runtime:
         self.store: Store = open_store(settings)
         # The store, the logs and the .env files we read hold state and secrets: no tool path may reach them.
         # Per-task workspaces (data_dir/workspaces) are the one part of the data folder tools may use.
-        self._forbidden = (settings.data_dir / "db", settings.data_dir / "logs", *env_files())
+        self._forbidden = (
+            settings.data_dir / "db",
+            settings.data_dir / "logs",
+            settings.data_dir / "checkpoints",
+            *env_files(),
+        )
         self.tools = ToolRegistry.default(settings.disabled_commands)
         self.shell = ShellPolicy(
             mode=settings.shell_command_control,
@@ -169,9 +175,16 @@ class Runtime:
             emit=self._emit,
             buffers=lambda path: self.buffers(path),
             secrets=self.secrets,
+            checkpoints=self._checkpoints(task),
             summarizers=self._summarizers(task),
             window=context_window(task.config.smart_llm, s.context_window, s.local_model_context),
         )
+
+    def _checkpoints(self, task: Task) -> Checkpoints | None:
+        if not self.settings.checkpoints:
+            return None
+        max_bytes = int(self.settings.checkpoint_max_file_mb * 1e6)
+        return Checkpoints(Path(task.workspace), self.settings.data_dir / "checkpoints", max_bytes)
 
     def default_executor(self) -> Literal["local", "docker"]:
         """EXECUTOR, where `auto` is the Docker sandbox when an engine answers, unless we already run in a container."""

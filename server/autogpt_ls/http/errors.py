@@ -16,6 +16,7 @@ from starlette.requests import ClientDisconnect
 from starlette.routing import Match
 
 from autogpt_ls.agent.errors import (
+    Conflict,
     CoreError,
     Forbidden,
     InvalidInput,
@@ -34,6 +35,7 @@ STATUS: dict[type[Exception], int] = {
     TaskBusy: 409,
     NotWaiting: 409,
     TaskOver: 409,
+    Conflict: 409,  # an undo or redo would overwrite files changed since; nothing was restored
     LLMUnavailable: 502,  # the LLM upstream failed, not us and not the client; the step can be retried
 }
 

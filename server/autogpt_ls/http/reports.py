@@ -10,6 +10,7 @@ from typing import Any, Generic, Literal, TypeVar
 from pydantic import BaseModel
 
 from autogpt_ls.agent.prompt import observation
+from autogpt_ls.agent.undo import change_notes
 from autogpt_ls.models import Step, StepStatus, Summary, Task, TaskStatus, Usage
 from autogpt_ls.store import Artifact
 from autogpt_ls.tools.registry import ToolRegistry
@@ -108,6 +109,7 @@ def _lines(task: Task, step: Step, acted: Step | None, proposal: Any, is_last: b
     if acted is not None and acted.proposal is not None:
         call = acted.proposal.tool_call
         lines.append(f"{_call_text(call.name, call.arguments)}: {observation(acted)}")
+        lines.extend(change_notes(acted.changes))
     if step.status == StepStatus.INVALID and step.result is not None:
         lines.append(f"The LLM's reply could not be used: {step.result.output}")
     if proposal is not None:

@@ -111,7 +111,7 @@ async def execute_agent_task_step(
     core: Core, task_id: str, body: Annotated[StepRequestBody, Depends(_json_body(StepRequestBody))]
 ) -> Step:
     """Empty input approves the pending proposal; other text is feedback (or the answer to ask_user)."""
-    return Step.of(await core.step(task_id, body.input or ""))
+    return Step.of(await core.step(task_id, body.input or "", body.additional_input))
 
 
 @router.get("/tasks/{task_id}/steps/{step_id}", operation_id="getAgentTaskStep")

@@ -8,8 +8,9 @@ decision and makes one `advance` call. The routes convert HTTP to these calls an
 from __future__ import annotations
 
 import os
+from typing import Any
 
-from autogpt_ls.agent.decisions import from_step_input
+from autogpt_ls.agent.decisions import from_step_input, from_step_options
 from autogpt_ls.agent.errors import Forbidden, InvalidInput, NotFound, TaskOver
 from autogpt_ls.agent.runtime import Runtime
 from autogpt_ls.http.reports import Page, StepReport, TaskReport, reports
@@ -71,15 +72,17 @@ class Service:
                 return reports(task, steps, [i], self.runtime.tools, artifacts)[0]
         raise NotFound(f"task {task_id} has no step {step_id!r}")
 
-    async def step(self, task_id: str, text: str) -> StepReport:
-        """Decide the pending proposal with `text`, then propose the next action (or end the task)."""
+    async def step(self, task_id: str, text: str, options: dict[str, Any] | None = None) -> StepReport:
+        """Decide the pending proposal with `text` (or undo/redo, by `options`), then propose the next action."""
+        rewind = from_step_options(options or {})
         task = await self._task(task_id)
         if task.status != TaskStatus.RUNNING:
             raise TaskOver(f"task {task_id} has ended ({task.status}: {task.end_reason}); it takes no more steps")
         async with self.runtime.driving(task_id, retry_llm=True) as driver:
             pending = driver.pending
             kind = driver.agent.tool_of(pending).kind if pending else None
-            await driver.advance(from_step_input(text, kind) if pending and kind else None)
+            decision = rewind or (from_step_input(text, kind) if pending and kind else None)
+            await driver.advance(decision)
             steps = driver.agent.steps()
             artifacts = await self.store.list_artifacts(task_id)
             return reports(driver.task, steps, [len(steps) - 1], self.runtime.tools, artifacts)[0]

@@ -23,6 +23,7 @@ from autogpt_ls.lsp.server import AutogptLanguageServer
 if TYPE_CHECKING:
     from autogpt_ls.agent.decisions import Verb
     from autogpt_ls.lsp.payloads import DecisionResult, Payload, TaskDetail, TaskList, TaskRef
+    from autogpt_ls.models import Decision
 
 log = logging.getLogger(__name__)
 Handler = Callable[[AutogptLanguageServer, Any], Awaitable["Payload"]]
@@ -38,6 +39,7 @@ RPC_ERRORS: dict[type[errors.CoreError], type[JsonRpcException]] = {
     errors.TaskBusy: JsonRpcInvalidRequest,
     errors.NotWaiting: JsonRpcInvalidRequest,
     errors.TaskOver: JsonRpcInvalidRequest,
+    errors.Conflict: JsonRpcInvalidRequest,
     errors.LLMUnavailable: JsonRpcInvalidRequest,
 }
 
@@ -100,10 +102,15 @@ async def _decide(ls: AutogptLanguageServer, raw: Any, verb: Verb) -> DecisionRe
     from autogpt_ls.agent.decisions import from_request
     from autogpt_ls.lsp.payloads import DecisionResult
     from autogpt_ls.lsp.protocol import StepParams
+    from autogpt_ls.models import DecisionKind
 
     p = StepParams.parse(raw)
     decision = from_request(verb, p.text if p.text is not None else (p.feedback or ""), p.times)
-    await ls.decide(p.task_id, p.step_id, decision)
+    step = await ls.jobs.pending(p.task_id, p.step_id)
+    tool = ls.runtime.tools.get(step.proposal.tool_call.name) if step.proposal else None
+    if decision.kind == DecisionKind.APPROVE and tool is not None and tool.kind == "command":
+        ls.begin_progress(f"run-{step.id}", p.task_id, "AutoGPT is running a command")
+    await ls.jobs.decide(p.task_id, p.step_id, decision)
     return DecisionResult(task_id=p.task_id, step_id=p.step_id, decision=decision.kind)
 
 
@@ -123,9 +130,39 @@ async def feedback(ls: AutogptLanguageServer, raw: Any) -> DecisionResult:
     return await _decide(ls, raw, "feedback")
 
 
-@request("agent/answer", command="autogpt.server.answer")
+@request("agent/answer")
 async def answer(ls: AutogptLanguageServer, raw: Any) -> DecisionResult:
     return await _decide(ls, raw, "answer")
+
+
+async def _rewind(ls: AutogptLanguageServer, task_id: str, decision: Decision) -> DecisionResult:
+    """Undo or redo in place of the pending proposal; a refusal comes as agent/rewindRefused."""
+    from autogpt_ls.lsp.payloads import DecisionResult
+
+    step = await ls.jobs.pending(task_id)
+    await ls.jobs.decide(task_id, step.id, decision)
+    return DecisionResult(task_id=task_id, step_id=step.id, decision=decision.kind)
+
+
+@request("agent/rollback", command="autogpt.server.rollback")
+async def rollback(ls: AutogptLanguageServer, raw: Any) -> DecisionResult:
+    """Back to before `stepId`: every step run from it on is undone."""
+    from autogpt_ls.agent.decisions import rewind
+    from autogpt_ls.lsp.protocol import RollbackParams
+    from autogpt_ls.models import DecisionKind
+
+    p = RollbackParams.parse(raw)
+    return await _rewind(ls, p.task_id, rewind(DecisionKind.UNDO, p.step_id, p.force))
+
+
+@request("agent/redo", command="autogpt.server.redo")
+async def redo(ls: AutogptLanguageServer, raw: Any) -> DecisionResult:
+    from autogpt_ls.agent.decisions import rewind
+    from autogpt_ls.lsp.protocol import RedoParams
+    from autogpt_ls.models import DecisionKind
+
+    p = RedoParams.parse(raw)
+    return await _rewind(ls, p.task_id, rewind(DecisionKind.REDO, force=p.force))
 
 
 @request(command="autogpt.server.feedback")

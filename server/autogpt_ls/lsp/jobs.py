@@ -69,12 +69,12 @@ class Jobs:
             raise NotWaiting(f"task {task_id} is not running in this server ({known.status}); agent/resume it")
         return job
 
-    async def pending(self, task_id: str, step_id: str) -> Step:
-        """The step waiting for a decision, which must be `step_id` (a stale id is refused)."""
+    async def pending(self, task_id: str, step_id: str | None = None) -> Step:
+        """The step waiting for a decision, which must be `step_id` when given (a stale id is refused)."""
         job = await self._running(task_id)
         if job.pending is None:
             raise NotWaiting(f"task {task_id} has no step waiting for a decision right now")
-        if job.pending.id != step_id:
+        if step_id is not None and job.pending.id != step_id:
             raise NotWaiting(f"step {step_id} is not waiting for a decision; the pending step is {job.pending.id}")
         return job.pending
 

@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaMode, JsonSchemaValue, models_json_schema
 
 from autogpt_ls.changes import CommandPreview
-from autogpt_ls.lsp.protocol import Params, RunParams, StepParams, TaskParams
+from autogpt_ls.lsp.protocol import Params, RedoParams, RollbackParams, RunParams, StepParams, TaskParams
 from autogpt_ls.models import DecisionKind, Record, Step, Task, TaskConfig, TaskStatus, Usage
 
 
@@ -85,6 +85,16 @@ class StepCompletedParams(Notification):
     step: Step
 
 
+class RewindRefusedParams(Notification):
+    """agent/rewindRefused: an undo or redo was refused (a file changed since, nothing to undo); nothing changed
+    and the proposal `step_id` still waits."""
+
+    method = "agent/rewindRefused"
+    task_id: str
+    step_id: str
+    message: str
+
+
 class TaskEndedParams(Notification):
     method = "agent/taskEnded"
     task_id: str
@@ -101,7 +111,8 @@ class TaskRef(Payload):
 
 
 class DecisionResult(Payload):
-    """agent/approveStep, rejectStep, feedback, answer; `decision` is null when nothing was decided."""
+    """agent/approveStep, rejectStep, feedback, answer, rollback, redo (`step_id`: the proposal it discards);
+    `decision` is null when nothing was decided."""
 
     task_id: str
     step_id: str
@@ -160,6 +171,7 @@ _NOTICES: list[type[Notification]] = [
     QuestionParams,
     CommandOutputParams,
     StepCompletedParams,
+    RewindRefusedParams,
     TaskEndedParams,
 ]
 NOTIFICATIONS = {n.method: n for n in _NOTICES}
@@ -169,6 +181,8 @@ REQUESTS: dict[str, tuple[type[Params] | None, type[Payload]]] = {
     "agent/rejectStep": (StepParams, DecisionResult),
     "agent/feedback": (StepParams, DecisionResult),
     "agent/answer": (StepParams, DecisionResult),
+    "agent/rollback": (RollbackParams, DecisionResult),
+    "agent/redo": (RedoParams, DecisionResult),
     "agent/cancel": (TaskParams, TaskRef),
     "agent/resume": (TaskParams, TaskRef),
     "agent/listTasks": (None, TaskList),

@@ -51,3 +51,14 @@ class StepParams(TaskParams):
     times: int = Field(1, ge=1)
     text: str | None = None
     feedback: str | None = None
+
+
+class RollbackParams(TaskParams):
+    """agent/rollback: undo every step from `step_id` on (back to before it); `force` overwrites the user's edits."""
+
+    step_id: str
+    force: bool = False
+
+
+class RedoParams(TaskParams):
+    force: bool = False

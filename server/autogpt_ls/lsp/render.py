@@ -12,6 +12,7 @@ from autogpt_ls.agent.events import (
     CommandOutput,
     Event,
     ProposalMade,
+    RewindRefused,
     StepCompleted,
     TaskEnded,
     Thinking,
@@ -23,11 +24,11 @@ from autogpt_ls.lsp.payloads import (
     CommandOutputParams,
     ProposalParams,
     QuestionParams,
+    RewindRefusedParams,
     StepCompletedParams,
     TaskEndedParams,
     ThinkingParams,
 )
-from autogpt_ls.lsp.stock import StockPrompts
 from autogpt_ls.models import Step, StepStatus
 
 if TYPE_CHECKING:
@@ -58,7 +59,6 @@ class PendingEdit:
 class Renderer:
     def __init__(self, ls: AutogptLanguageServer) -> None:
         self.ls = ls
-        self.stock = StockPrompts(ls)
 
     def on_event(self, event: Event) -> None:
         if isinstance(event, Thinking):
@@ -71,14 +71,14 @@ class Renderer:
             self.ls.send(CommandOutputParams(task_id=event.task_id, step_id=event.step_id, text=event.text))
         elif isinstance(event, StepCompleted):
             self._completed(event.step)
+        elif isinstance(event, RewindRefused):
+            self.ls.send(RewindRefusedParams(task_id=event.task_id, step_id=event.step_id, message=event.message))
         elif isinstance(event, TaskEnded):
             task = event.task
             self.ls.end_task_progress(task.id)
             self.ls.send(
                 TaskEndedParams(task_id=task.id, status=task.status, reason=task.end_reason, usage=task.state.usage)
             )
-            if not self.ls.agent_notifications:
-                self.stock.ended(task)
 
     def _proposal(self, event: ProposalMade) -> None:
         step = event.step
@@ -113,8 +113,6 @@ class Renderer:
         if call.name == "ask_user" and not event.auto:
             question = str(call.arguments.get("question", ""))
             self.ls.send(QuestionParams(task_id=step.task_id, step_id=step.id, question=question))
-        if not event.auto and not self.ls.agent_notifications:
-            self.stock.proposal(step, event.preview)
 
     def _show_edit(self, edit: PendingEdit) -> None:
         self.ls.edits[edit.step.id] = edit

@@ -1,0 +1,233 @@
+"""Per-step checkpoints in a shadow git repository that never touches the user's git.
+
+Each workspace gets a bare repository in the data folder (`checkpoints/<hash>.git`) with the workspace as its
+work tree and an index of its own. Every git call runs with a clean environment (no inherited `GIT_*`), the
+user's global and system config ignored, hooks off and literal pathspecs, so nothing of the user's `.git` (index,
+stash, branches, config, hooks) is read or written: git never descends into a `.git` of the work tree.
+A checkpoint is a tree (`git add -A` + `write-tree`); trees are kept because the shadow repository never runs gc.
+
+What is not covered is skipped and reported: `.gitignore`d files, dependency trees (`node_modules`, `.venv`...),
+nested repositories and files over the size cap. git is run as a child process rather than through GitPython:
+GitPython merges the caller's environment into every call, and a clean environment is the point here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import fcntl
+import hashlib
+import os
+import re
+import subprocess
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+DEPENDENCY_TREES = ("node_modules", ".venv", "venv", "__pycache__", ".tox", ".mypy_cache", ".pytest_cache")
+_CONFIG = {
+    "core.hooksPath": "/dev/null",
+    "core.excludesFile": "/dev/null",
+    "core.attributesFile": "/dev/null",
+    "core.autocrlf": "false",
+    "core.fsmonitor": "false",
+    "core.untrackedCache": "true",
+    "gc.auto": "0",
+}
+# Files are stored and restored byte for byte, whatever the workspace's .gitattributes ask (eol, filters).
+_ATTRIBUTES = "* -text -eol -ident -filter -working-tree-encoding\n"
+_GLOB_SPECIAL = re.compile(r"([\\*?\[\]!# ])")
+_LOCK_POLL_SECONDS = 0.05
+
+
+class CheckpointError(RuntimeError):
+    """git failed or is missing: the step runs, without a checkpoint."""
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    tree: str
+    not_covered: tuple[str, ...]
+
+
+def _clean_env(git_dir: Path, work_tree: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    env.update(
+        GIT_DIR=str(git_dir),
+        GIT_WORK_TREE=str(work_tree),
+        GIT_INDEX_FILE=str(git_dir / "index"),
+        GIT_CONFIG_GLOBAL="/dev/null",
+        GIT_CONFIG_NOSYSTEM="1",
+        GIT_LITERAL_PATHSPECS="1",
+        GIT_TERMINAL_PROMPT="0",
+        LC_ALL="C",
+    )
+    return env
+
+
+def _exclude_line(path: str) -> str:
+    """An anchored exclude pattern that matches exactly this path."""
+    return "/" + _GLOB_SPECIAL.sub(r"\\\1", path)
+
+
+class Checkpoints:
+    """The shadow repository of one workspace; every use goes through `session()`, which holds its lock."""
+
+    def __init__(self, workspace: Path, root: Path, max_file_bytes: int) -> None:
+        self.workspace = workspace.resolve()
+        key = hashlib.sha256(str(self.workspace).encode()).hexdigest()[:16]
+        self.git_dir = root / f"{key}.git"
+        self._lock_path = root / f"{key}.lock"
+        self._max_file_bytes = max_file_bytes
+        self._env = _clean_env(self.git_dir, self.workspace)
+        self._tree: tuple[tuple[int, int, int] | None, str] = (None, "")
+
+    def _index_key(self) -> tuple[int, int, int] | None:
+        try:
+            st = (self.git_dir / "index").stat()
+        except FileNotFoundError:
+            return None
+        return st.st_ino, st.st_size, st.st_mtime_ns
+
+    def _remember_tree(self, tree: str) -> None:
+        self._tree = (self._index_key(), tree)
+
+    def _cached_tree(self) -> str | None:
+        """The last tree written, while the index is still the one it was written from (no other process's)."""
+        key, tree = self._tree
+        return tree if tree and key is not None and key == self._index_key() else None
+
+    @contextlib.asynccontextmanager
+    async def session(self) -> AsyncIterator[Session]:
+        """Exclusive use of the shadow repository: two tasks on one workspace take turns (flock, any process)."""
+        self.git_dir.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self._lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    await asyncio.sleep(_LOCK_POLL_SECONDS)
+            session = Session(self)
+            await session.prepare()
+            yield session
+        finally:
+            os.close(fd)  # releases the flock
+
+
+class Session:
+    """git calls on the shadow repository, made while its lock is held."""
+
+    def __init__(self, owner: Checkpoints) -> None:
+        self._cp = owner
+
+    async def git(self, *args: str) -> str:
+        """One git call, in a worker thread: subprocess.run spawns faster than asyncio's child watcher."""
+        try:
+            proc = await asyncio.to_thread(
+                subprocess.run,
+                ["git", *args],
+                env=self._cp._env,
+                cwd=self._cp.workspace,
+                stdin=subprocess.DEVNULL,
+                capture_output=True,
+                check=False,
+            )
+        except OSError as e:
+            raise CheckpointError(f"git could not be run: {e}") from None
+        if proc.returncode != 0:
+            raise CheckpointError(f"git {args[0]} failed: {proc.stderr.decode(errors='replace').strip()}")
+        return proc.stdout.decode(errors="surrogateescape")
+
+    async def prepare(self) -> None:
+        """Create the repository on first use; a lock file left by a killed git is stale while we hold ours."""
+        git_dir = self._cp.git_dir
+        if not (git_dir / "HEAD").exists():
+            env = {k: v for k, v in self._cp._env.items() if k not in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE")}
+            init = ["git", "init", "-q", "--bare", str(git_dir)]
+            done = await asyncio.to_thread(subprocess.run, init, env=env, capture_output=True, check=False)
+            if done.returncode != 0:
+                raise CheckpointError(f"git init {git_dir} failed: {done.stderr.decode(errors='replace').strip()}")
+            for key, value in _CONFIG.items():
+                await self.git("config", key, value)
+            (git_dir / "info").mkdir(exist_ok=True)
+            (git_dir / "info" / "attributes").write_text(_ATTRIBUTES)
+            self._write_excludes([])
+        with contextlib.suppress(FileNotFoundError):
+            (git_dir / "index.lock").unlink()
+
+    def _write_excludes(self, skipped: list[str]) -> None:
+        """The excludes git reads, and the skipped paths exactly (NUL-separated) for us to read back."""
+        info = self._cp.git_dir / "info"
+        lines = [f"{name}/" for name in DEPENDENCY_TREES] + [_exclude_line(p.rstrip("/")) for p in skipped]
+        (info / "exclude").write_text("\n".join(lines) + "\n")
+        (info / "skipped").write_bytes("\0".join(skipped).encode(errors="surrogateescape"))
+
+    def _skipped(self) -> list[str]:
+        data = (self._cp.git_dir / "info" / "skipped").read_bytes().decode(errors="surrogateescape")
+        return [p for p in data.split("\0") if p]
+
+    async def snapshot(self) -> Snapshot:
+        """Record the workspace as it is now, as a tree; new nested repositories and large files are skipped.
+
+        One git call when nothing changed since the last snapshot (the usual case before a step)."""
+        listed = await self.git("ls-files", "-z", "--others", "--modified", "--deleted", "--exclude-standard")
+        known = self._skipped()
+        paths = [p for p in dict.fromkeys(listed.split("\0")) if p]
+        if not paths and (tree := self._cp._cached_tree()):
+            return Snapshot(tree, self._not_covered(known))
+        new = [p for p in paths if p not in known and self._too_big_or_repo(p)]
+        if new:
+            known = [*known, *new]
+            self._write_excludes(known)
+            tracked = [p for p in new if not p.endswith("/")]
+            if tracked:
+                await self.git("rm", "-q", "-f", "--cached", "--ignore-unmatch", "--", *tracked)
+        await self.git("add", "-A", ".")
+        tree = (await self.git("write-tree")).strip()
+        self._cp._remember_tree(tree)
+        return Snapshot(tree, self._not_covered(known))
+
+    def _too_big_or_repo(self, path: str) -> bool:
+        if path.endswith("/"):
+            return True  # git lists a nested repository as its folder and never enters it
+        try:
+            return (self._cp.workspace / path).lstat().st_size > self._cp._max_file_bytes
+        except OSError:
+            return False
+
+    def _not_covered(self, skipped: list[str]) -> tuple[str, ...]:
+        ws = self._cp.workspace
+        trees = [f"{name}/ (dependency tree)" for name in DEPENDENCY_TREES if (ws / name).is_dir()]
+        exist = [p for p in skipped if (ws / p.rstrip("/")).exists()]
+        mb = self._cp._max_file_bytes / 1e6
+        return (
+            *trees,
+            *(f"{p} (nested repository)" if p.endswith("/") else f"{p} (over {mb:g} MB)" for p in sorted(exist)),
+        )
+
+    async def changed(self, a: str, b: str, paths: list[str] | None = None) -> list[str]:
+        """The files that differ between two checkpoints (only among `paths`, when given)."""
+        if a == b or paths == []:
+            return []
+        out = await self.git("diff-tree", "-r", "-z", "--no-renames", "--name-only", a, b, "--", *(paths or []))
+        return [p for p in out.split("\0") if p]
+
+    async def restore(self, tree: str, paths: list[str]) -> None:
+        """Put these files back as they are in `tree` (a file not in it is removed); no other file is touched."""
+        if not paths:
+            return
+        await self.git("restore", f"--source={tree}", "--staged", "--worktree", "--", *paths)
+        for path in paths:
+            self._remove_empty_parents(path)
+
+    def _remove_empty_parents(self, path: str) -> None:
+        """A folder that held only files the undone steps created goes with them."""
+        parent = (self._cp.workspace / path).parent
+        while parent != self._cp.workspace:
+            try:
+                parent.rmdir()
+            except OSError:
+                return
+            parent = parent.parent

@@ -1,0 +1,147 @@
+"""The shadow repository against real git: what is covered, what is not and says so, isolation from the user's
+git setup, the lock, and a checkpoint killed with -9."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from autogpt_ls.checkpoints import Checkpoints
+
+
+def _checkpoints(workspace: Path, data_dir: Path, max_bytes: int = 1000) -> Checkpoints:
+    return Checkpoints(workspace, data_dir / "checkpoints", max_bytes)
+
+
+async def test_not_covered_is_skipped_and_named(workspace: Path, data_dir: Path) -> None:
+    (workspace / ".gitignore").write_text("*.log\n")
+    (workspace / "run.log").write_text("ignored")
+    (workspace / "node_modules" / "x").mkdir(parents=True)
+    (workspace / "node_modules" / "x" / "index.js").write_text("dep")
+    (workspace / "big.bin").write_bytes(b"\0" * 2000)
+    nested = workspace / "vendor" / "lib"
+    nested.mkdir(parents=True)
+    subprocess.run(["git", "init", "-q", str(nested)], check=True)
+    (nested / "code.py").write_text("nested")
+    (workspace / "src.py").write_text("covered")
+    cp = _checkpoints(workspace, data_dir)
+    async with cp.session() as git:
+        snap = await git.snapshot()
+        listed = await git.git("ls-tree", "-r", "--name-only", snap.tree)
+    assert listed.split() == [".gitignore", "src.py"]
+    assert snap.not_covered == (
+        "node_modules/ (dependency tree)",
+        "big.bin (over 0.001 MB)",
+        "vendor/lib/ (nested repository)",
+    )
+
+
+async def test_a_file_that_grows_past_the_cap_leaves_the_checkpoints(workspace: Path, data_dir: Path) -> None:
+    (workspace / "data.bin").write_bytes(b"small")
+    cp = _checkpoints(workspace, data_dir)
+    async with cp.session() as git:
+        first = await git.snapshot()
+        (workspace / "data.bin").write_bytes(b"\1" * 5000)
+        second = await git.snapshot()
+        assert await git.changed(first.tree, second.tree) == ["data.bin"]
+        assert await git.git("ls-tree", "-r", "--name-only", second.tree) == ""
+    assert second.not_covered == ("data.bin (over 0.001 MB)",)
+
+
+async def test_the_callers_git_environment_and_the_users_hooks_are_ignored(
+    workspace: Path, data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    other = tmp_path / "other.git"
+    subprocess.run(["git", "init", "-q", "--bare", str(other)], check=True)
+    monkeypatch.setenv("GIT_DIR", str(other))  # a shell that exported these must not redirect the checkpoints
+    monkeypatch.setenv("GIT_INDEX_FILE", str(tmp_path / "foreign-index"))
+    global_config = tmp_path / "gitconfig"
+    global_config.write_text(f"[core]\n\thooksPath = {tmp_path}\n\texcludesFile = {tmp_path / 'ignore'}\n")
+    (tmp_path / "ignore").write_text("*.txt\n")
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(global_config))
+    (workspace / "a.txt").write_text("a")
+    cp = _checkpoints(workspace, data_dir)
+    async with cp.session() as git:
+        snap = await git.snapshot()
+        assert (await git.git("ls-tree", "--name-only", snap.tree)).split() == ["a.txt"]
+    assert not (tmp_path / "foreign-index").exists()
+    assert (
+        "0 objects"
+        in subprocess.run(
+            ["git", "--git-dir", str(other), "count-objects"], capture_output=True, text=True, check=True
+        ).stdout
+    )
+
+
+async def test_two_sessions_on_one_workspace_take_turns(workspace: Path, data_dir: Path) -> None:
+    first, second = _checkpoints(workspace, data_dir), _checkpoints(workspace, data_dir)
+    order: list[str] = []
+    entered = asyncio.Event()
+
+    async def hold() -> None:
+        async with first.session():
+            entered.set()
+            order.append("first in")
+            await asyncio.sleep(0.2)  # a wait for something that must not happen: the other session entering
+            order.append("first out")
+
+    async def wait() -> None:
+        await entered.wait()
+        async with second.session():
+            order.append("second in")
+
+    await asyncio.gather(hold(), wait())
+    assert order == ["first in", "first out", "second in"]
+
+
+KILLED = textwrap.dedent(
+    """
+    import asyncio, sys
+    from pathlib import Path
+    from autogpt_ls.checkpoints import Checkpoints
+
+    async def main() -> None:
+        cp = Checkpoints(Path(sys.argv[1]), Path(sys.argv[2]), 10**6)
+        n = 0
+        while True:
+            async with cp.session() as git:
+                (Path(sys.argv[1]) / f"f{n % 50}.txt").write_text(str(n))
+                await git.snapshot()
+            n += 1
+            print(n, flush=True)
+
+    asyncio.run(main())
+    """
+)
+
+
+async def test_kill_9_during_a_checkpoint_leaves_both_usable(workspace: Path, data_dir: Path) -> None:
+    for i in range(3000):
+        (workspace / f"file{i}.txt").write_text(f"content {i}\n")
+    proc = subprocess.Popen(
+        [sys.executable, "-c", KILLED, str(workspace), str(data_dir / "checkpoints")],
+        stdout=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    assert proc.stdout is not None
+    for _ in range(3):  # a few checkpoints made, the next one under way
+        assert proc.stdout.readline()
+    os.killpg(proc.pid, signal.SIGKILL)  # the Python process and whichever git it was running
+    proc.wait()
+    (workspace / "after.txt").write_text("after the kill")
+    cp = _checkpoints(workspace, data_dir, 10**6)
+    (cp.git_dir / "index.lock").touch()  # what a git killed while writing the index leaves, if this kill did not
+    async with cp.session() as git:
+        snap = await git.snapshot()
+        names = (await git.git("ls-tree", "--name-only", snap.tree)).split()
+        await git.git("fsck", "--no-progress")
+    assert "after.txt" in names and "file2999.txt" in names
+    assert (workspace / "file0.txt").read_text() == "content 0\n"
