@@ -9,10 +9,13 @@ import sys
 import threading
 from pathlib import Path
 
+import pytest
 import yaml
 from apclient import SPEC, Answer, Server
 
 from fakes.openai_server import FakeOpenAI, Reply, status, tool_call
+
+pytestmark = pytest.mark.each_store  # on the SQLite file, and on PostgreSQL
 
 GOAL = "Write the word 'Washington' to a .txt file"
 FINISH = tool_call("finish", {"reason": "The file is written."})

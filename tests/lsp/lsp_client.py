@@ -67,8 +67,12 @@ def fix_code_action_parsing(client: LanguageClient) -> None:
     converter.register_structure_hook(Union[types.Command, types.CodeAction], hook)  # noqa: UP007
 
 
-async def start_client(env: dict[str, str], workspace: Path, editor: str) -> tuple[LanguageClient, Inbox]:
-    """`autogpt-ls lsp` started as `editor` starts it, initialized on `workspace`; (client, inbox)."""
+async def start_client(
+    env: dict[str, str], workspace: Path, editor: str, *, agent_notifications: bool = True
+) -> tuple[LanguageClient, Inbox]:
+    """`autogpt-ls lsp` started as `editor` starts it, initialized on `workspace`; (client, inbox). With
+    `agent_notifications` the client says it handles agent/* (as the VS Code extension does); without, it is a
+    stock client, asked with standard LSP requests."""
     config = ClientServerConfig(server_command=[sys.executable, "-m", "autogpt_ls", "lsp"], server_env=env)
     client: LanguageClient = await config.start()  # type: ignore[assignment]
     fix_code_action_parsing(client)
@@ -87,6 +91,7 @@ async def start_client(env: dict[str, str], workspace: Path, editor: str) -> tup
             capabilities=client_capabilities(editor),
             root_uri=uri(workspace),
             workspace_folders=[types.WorkspaceFolder(uri=uri(workspace), name="ws")],
+            initialization_options={"agentNotifications": True} if agent_notifications else None,
         )
     )
     return client, inbox

@@ -102,15 +102,10 @@ async def _decide(ls: AutogptLanguageServer, raw: Any, verb: Verb) -> DecisionRe
     from autogpt_ls.agent.decisions import from_request
     from autogpt_ls.lsp.payloads import DecisionResult
     from autogpt_ls.lsp.protocol import StepParams
-    from autogpt_ls.models import DecisionKind
 
     p = StepParams.parse(raw)
     decision = from_request(verb, p.text if p.text is not None else (p.feedback or ""), p.times)
-    step = await ls.jobs.pending(p.task_id, p.step_id)
-    tool = ls.runtime.tools.get(step.proposal.tool_call.name) if step.proposal else None
-    if decision.kind == DecisionKind.APPROVE and tool is not None and tool.kind == "command":
-        ls.begin_progress(f"run-{step.id}", p.task_id, "AutoGPT is running a command")
-    await ls.jobs.decide(p.task_id, p.step_id, decision)
+    await ls.decide(p.task_id, p.step_id, decision)
     return DecisionResult(task_id=p.task_id, step_id=p.step_id, decision=decision.kind)
 
 
@@ -130,7 +125,7 @@ async def feedback(ls: AutogptLanguageServer, raw: Any) -> DecisionResult:
     return await _decide(ls, raw, "feedback")
 
 
-@request("agent/answer")
+@request("agent/answer", command="autogpt.server.answer")
 async def answer(ls: AutogptLanguageServer, raw: Any) -> DecisionResult:
     return await _decide(ls, raw, "answer")
 

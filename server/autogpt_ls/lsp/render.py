@@ -29,6 +29,7 @@ from autogpt_ls.lsp.payloads import (
     TaskEndedParams,
     ThinkingParams,
 )
+from autogpt_ls.lsp.stock import StockPrompts
 from autogpt_ls.models import Step, StepStatus
 
 if TYPE_CHECKING:
@@ -59,6 +60,7 @@ class PendingEdit:
 class Renderer:
     def __init__(self, ls: AutogptLanguageServer) -> None:
         self.ls = ls
+        self.stock = StockPrompts(ls)
 
     def on_event(self, event: Event) -> None:
         if isinstance(event, Thinking):
@@ -79,6 +81,8 @@ class Renderer:
             self.ls.send(
                 TaskEndedParams(task_id=task.id, status=task.status, reason=task.end_reason, usage=task.state.usage)
             )
+            if not self.ls.agent_notifications:
+                self.stock.ended(task)
 
     def _proposal(self, event: ProposalMade) -> None:
         step = event.step
@@ -113,6 +117,8 @@ class Renderer:
         if call.name == "ask_user" and not event.auto:
             question = str(call.arguments.get("question", ""))
             self.ls.send(QuestionParams(task_id=step.task_id, step_id=step.id, question=question))
+        if not event.auto and not self.ls.agent_notifications:
+            self.stock.proposal(step, event.preview)
 
     def _show_edit(self, edit: PendingEdit) -> None:
         self.ls.edits[edit.step.id] = edit
