@@ -161,3 +161,19 @@ def test_database_url_selects_postgresql_and_is_kept_secret(tmp_path: Path) -> N
     assert url in settings.secrets()
     with pytest.raises(ValidationError, match="postgresql://"):
         Settings(database_url="mysql://db/autogpt")
+
+
+async def test_an_unreachable_database_is_a_configuration_error_naming_it() -> None:
+    import socket
+
+    from autogpt_ls.settings import ConfigError
+    from autogpt_ls.store.postgres import PostgresStore
+
+    with socket.socket() as free:  # a loopback port nothing listens on
+        free.bind(("127.0.0.1", 0))
+        port = free.getsockname()[1]
+    store = PostgresStore(f"postgresql://agent:s3cret-pass@127.0.0.1:{port}/autogpt")
+    with pytest.raises(ConfigError, match=r"DATABASE_URL: cannot use postgresql://agent:\*\*\*@127\.0\.0\.1") as e:
+        await store.count_tasks()
+    assert "s3cret-pass" not in str(e.value)
+    await store.close()

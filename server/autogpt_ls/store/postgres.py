@@ -15,9 +15,11 @@ from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from urllib.parse import urlsplit, urlunsplit
 
+import psycopg
 from psycopg import AsyncConnection
 from psycopg_pool import AsyncConnectionPool
 
+from autogpt_ls.settings import ConfigError
 from autogpt_ls.store.sql import SCHEMA_VERSION, VERSION_TABLE, Params, Row, SQLStore, upgrade
 
 WORDS = {"float": "DOUBLE PRECISION", "rowid": "rowid BIGSERIAL, "}
@@ -38,6 +40,7 @@ class PostgresStore(SQLStore):
 
     def __init__(self, url: str, max_connections: int = 10) -> None:
         self.location = redacted(url)
+        self._url = url
         self._pool = AsyncConnectionPool(
             url, min_size=1, max_size=max_connections, open=False, kwargs={"autocommit": True}
         )
@@ -49,13 +52,12 @@ class PostgresStore(SQLStore):
         async with self._opening:
             if self._opened:
                 return
+            try:  # one connection first: an unreachable server fails in seconds, with its reason
+                async with await AsyncConnection.connect(self._url, autocommit=True, connect_timeout=10) as conn:
+                    await _migrate(conn)
+            except psycopg.OperationalError as e:
+                raise ConfigError(f"DATABASE_URL: cannot use {self.location}: {e}") from None
             await self._pool.open(wait=True)
-            async with self._pool.connection() as conn, conn.transaction():
-                await conn.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))
-                await conn.execute(VERSION_TABLE)
-                version = await (await conn.execute(SCHEMA_VERSION)).fetchone()
-                for sql, params in upgrade(version[0] if version else 0, WORDS):
-                    await conn.execute(_placeholders(sql), params)
             self._opened = True
 
     @asynccontextmanager
@@ -93,6 +95,15 @@ class PostgresStore(SQLStore):
                 yield
             finally:
                 self._transaction.reset(token)
+
+
+async def _migrate(conn: AsyncConnection) -> None:
+    async with conn.transaction():
+        await conn.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))
+        await conn.execute(VERSION_TABLE)
+        version = await (await conn.execute(SCHEMA_VERSION)).fetchone()
+        for sql, params in upgrade(version[0] if version else 0, WORDS):
+            await conn.execute(_placeholders(sql), params)
 
 
 def _placeholders(sql: str) -> str:
