@@ -33,6 +33,7 @@ _CONFIG = {
     "core.fsmonitor": "false",
     "core.untrackedCache": "true",
     "gc.auto": "0",
+    "index.version": "4",  # prefix-compressed paths: a smaller index to read and write at every checkpoint
 }
 # Files are stored and restored byte for byte, whatever the workspace's .gitattributes ask (eol, filters).
 _ATTRIBUTES = "* -text -eol -ident -filter -working-tree-encoding\n"
@@ -122,15 +123,18 @@ class Session:
     def __init__(self, owner: Checkpoints) -> None:
         self._cp = owner
 
-    async def git(self, *args: str) -> str:
-        """One git call, in a worker thread: subprocess.run spawns faster than asyncio's child watcher."""
+    async def git(self, *args: str, paths: list[str] | None = None) -> str:
+        """One git call, in a worker thread (subprocess.run spawns faster than asyncio's child watcher);
+        `paths` go to its stdin, NUL-separated, for `--pathspec-from-file=-`."""
+        stdin = "\0".join(paths).encode(errors="surrogateescape") if paths is not None else None
         try:
             proc = await asyncio.to_thread(
                 subprocess.run,
                 ["git", *args],
                 env=self._cp._env,
                 cwd=self._cp.workspace,
-                stdin=subprocess.DEVNULL,
+                input=stdin,
+                stdin=None if stdin is not None else subprocess.DEVNULL,
                 capture_output=True,
                 check=False,
             )
@@ -174,17 +178,21 @@ class Session:
         One git call when nothing changed since the last snapshot (the usual case before a step)."""
         listed = await self.git("ls-files", "-z", "--others", "--modified", "--deleted", "--exclude-standard")
         known = self._skipped()
+        skip = set(known)
         paths = [p for p in dict.fromkeys(listed.split("\0")) if p]
         if not paths and (tree := self._cp._cached_tree()):
             return Snapshot(tree, self._not_covered(known))
-        new = [p for p in paths if p not in known and self._too_big_or_repo(p)]
+        new = [p for p in paths if p not in skip and self._too_big_or_repo(p)]
         if new:
             known = [*known, *new]
             self._write_excludes(known)
             tracked = [p for p in new if not p.endswith("/")]
             if tracked:
                 await self.git("rm", "-q", "-f", "--cached", "--ignore-unmatch", "--", *tracked)
-        await self.git("add", "-A", ".")
+        skip.update(new)
+        changed = [p for p in paths if p not in skip]  # only these are added: no second walk of the workspace
+        if changed:
+            await self.git("add", "-A", "--pathspec-from-file=-", "--pathspec-file-nul", paths=changed)
         tree = (await self.git("write-tree")).strip()
         self._cp._remember_tree(tree)
         return Snapshot(tree, self._not_covered(known))

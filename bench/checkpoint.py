@@ -1,0 +1,84 @@
+"""Checkpoints on a big workspace: the time a step's checkpoints add (before, after and the diff between them) on
+10,000 files with a few changed per step, the time of an undo of the last 10 steps, and the shadow repository's
+size after 100 steps. Real git, the real Checkpoints and undo code. Target: <= 50 ms per step after the first.
+
+    .venv/bin/python bench/checkpoint.py [--files 10000] [--steps 100] [--changed 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from autogpt_ls.agent.undo import checkpointed, undo
+from autogpt_ls.checkpoints import Checkpoints
+from autogpt_ls.models import Decision, DecisionKind, Step, StepStatus, Task, TaskConfig
+
+
+def make_workspace(root: Path, files: int) -> Path:
+    workspace = root / "ws"
+    for i in range(files):
+        path = workspace / f"pkg{i // 100:03d}" / f"mod{i % 100:02d}.py"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(f"# module {i}\nVALUE = {i}\n" + "x = 1\n" * 20)
+    return workspace
+
+
+def size_of(folder: Path) -> int:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+
+
+async def run(args: argparse.Namespace, root: Path) -> dict[str, float]:
+    workspace = make_workspace(root, args.files)
+    cp = Checkpoints(workspace, root / "checkpoints", 5_000_000)
+    task = Task(goal="bench", workspace=str(workspace), config=TaskConfig(smart_llm="openai/gpt-4o-mini"))
+    steps: list[Step] = []
+    times: list[float] = []
+    folders = max(args.files // 100, 1)
+    for n in range(args.steps + 1):
+        step = Step(task_id=task.id, index=n, status=StepStatus.DONE)
+        started = time.perf_counter()
+        async with checkpointed(cp, step, steps):
+            for k in range(args.changed):  # the step's own work, not timed apart: a few files edited
+                (workspace / f"pkg{(n * 7 + k) % folders:03d}" / "mod00.py").write_text(f"step {n} edit {k}\n")
+        times.append(time.perf_counter() - started)
+        steps.append(step)
+    first, rest = times[0] * 1000, sorted(t * 1000 for t in times[1:])
+    started = time.perf_counter()
+    undone = await undo(cp, task, steps, Decision(kind=DecisionKind.UNDO, step_index=len(steps) - 10))
+    undo_ms = (time.perf_counter() - started) * 1000
+    assert len(undone) == 10
+    return {
+        "first_step_ms": round(first, 1),
+        "step_median_ms": round(statistics.median(rest), 1),
+        "step_p95_ms": round(rest[int(len(rest) * 0.95) - 1], 1),
+        "undo_10_steps_ms": round(undo_ms, 1),
+        "shadow_repo_mb": round(size_of(cp.git_dir) / 1e6, 2),
+        "workspace_mb": round(size_of(workspace) / 1e6, 2),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--files", type=int, default=10_000)
+    parser.add_argument("--steps", type=int, default=100)
+    parser.add_argument("--changed", type=int, default=3)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        figures = asyncio.run(run(args, Path(tmp)))
+    print(f"workspace: {args.files} files ({figures['workspace_mb']} MB), {args.changed} changed per step")
+    print(f"first step's checkpoints: {figures['first_step_ms']} ms (the shadow repository is created and filled)")
+    print(f"per step after the first: median {figures['step_median_ms']} ms, p95 {figures['step_p95_ms']} ms")
+    print(f"target median <= 50 ms: {'met' if figures['step_median_ms'] <= 50 else 'NOT met'}")
+    print(f"undo of the last 10 steps: {figures['undo_10_steps_ms']} ms")
+    print(f"shadow repository after {args.steps + 1} steps: {figures['shadow_repo_mb']} MB")
+    print(json.dumps({"bench": "checkpoint", "files": args.files, **figures}))
+
+
+if __name__ == "__main__":
+    main()
