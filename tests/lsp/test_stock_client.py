@@ -98,17 +98,21 @@ async def test_an_edit_a_command_and_finish(editor: Editor, fake: FakeOpenAI, wo
     assert (workspace / "b.txt").read_text() == "Washington\n"
 
 
-async def test_a_dismissed_prompt_leaves_the_step_pending_and_a_late_answer_is_ignored(
+async def test_a_dismissed_prompt_leaves_the_step_pending_to_ask_again_and_a_late_answer_is_ignored(
     editor: Editor, fake: FakeOpenAI, workspace: Path
 ) -> None:
     fake.script(tool_call("execute_shell", {"command_line": "touch x"}), tool_call("list_folder", {}), FINISH)
     started = await editor.command("autogpt.server.runGoal", goal="Touch")
     dismissed = await editor.prompt()
     dismissed[1].set_result(None)
+    assert "autogpt.server.ask" in await editor.message()
     steps = await editor.steps(started["taskId"])
     assert [s["status"] for s in steps] == ["awaiting"]  # the null answer decided nothing
-    step_id = steps[0]["id"]
-    await editor.command("autogpt.server.approveStep", taskId=started["taskId"], stepId=step_id)
+    asked = await editor.command("autogpt.server.ask", taskId=started["taskId"])
+    again = await editor.prompt()
+    assert asked["stepId"] == steps[0]["id"]
+    assert again[0].message.startswith("AutoGPT proposes step 1: execute_shell") and "touch x" in again[0].message
+    _pick(again, "Approve")
     late = await editor.prompt()  # the next step's prompt; it will be answered after a decision elsewhere
     steps = await editor.steps(started["taskId"])
     assert [s["status"] for s in steps] == ["done", "awaiting"] and (workspace / "x").exists()

@@ -175,6 +175,19 @@ async def feedback_from_code_action(ls: AutogptLanguageServer, raw: Any) -> Deci
     return DecisionResult(task_id=p.task_id, step_id=p.step_id, decision=None)
 
 
+@request(command="autogpt.server.ask")
+async def ask_again(ls: AutogptLanguageServer, raw: Any) -> DecisionResult:
+    """A stock client's prompt for the task's pending step, again (after it was dismissed)."""
+    from autogpt_ls.lsp.payloads import DecisionResult
+    from autogpt_ls.lsp.protocol import TaskParams
+    from autogpt_ls.lsp.stock import StockPrompts
+
+    p = TaskParams.parse(raw)
+    step = await ls.jobs.pending(p.task_id)
+    StockPrompts(ls).ask_again(step)
+    return DecisionResult(task_id=p.task_id, step_id=step.id, decision=None)
+
+
 @request("agent/cancel", command="autogpt.server.cancel")
 async def cancel(ls: AutogptLanguageServer, raw: Any) -> TaskRef:
     from autogpt_ls.lsp.payloads import TaskRef

@@ -67,6 +67,10 @@ class StockPrompts:
         else:
             self.ls.background(self._ask(step, preview))
 
+    def ask_again(self, step: Step) -> None:
+        """The prompt again, for a step whose prompt was dismissed (an edit too: Approve applies it)."""
+        self.ls.background(self._ask(step, None))
+
     def _show_edit(self, step: Step, changes: ChangeSet) -> None:
         """The code actions decide it; the editor opens the file at the change, where they are offered (or, if
         it cannot open documents, is told which files to open)."""
@@ -103,7 +107,12 @@ class StockPrompts:
             chosen = None
             log.warning("the editor's prompt for step %d failed: %s", step.index + 1, e)
         if chosen is None:  # dismissed: the step stays pending
-            log.info("step %d of task %s still waits for a decision", step.index + 1, step.task_id)
+            again = json.dumps({"taskId": step.task_id})
+            self._tell(
+                types.MessageType.Info,
+                f"Step {step.index + 1} still waits for a decision: ask again with "
+                f"workspace/executeCommand autogpt.server.ask {again}.",
+            )
             return
         await self._answer(step, chosen.title)
 
