@@ -36,3 +36,28 @@ def test_the_sandbox_outlives_steps_and_goes_with_the_task(
         assert step["is_last"] and task_containers(docker_client, task_id) == []  # removed when the task ended
     finally:
         server.stop()
+
+
+def test_undo_takes_back_what_a_sandboxed_command_changed(
+    docker_client: object, fake: FakeOpenAI, agent_env: dict[str, str], tmp_path: Path, data_dir: Path
+) -> None:
+    """The checkpoints are taken on the host around the command, whichever executor runs it."""
+    finish = tool_call("finish", {"reason": "done"})
+    fake.script(shell("echo new > made.txt && rm keep.txt && mkdir d && mv moved.txt d/"), finish, finish)
+    server = Server(agent_env | {"EXECUTOR": "docker"}, tmp_path / "serve.stderr")
+    try:
+        task_id = server.api.create("Rearrange the files")
+        folder = data_dir / "workspaces" / task_id
+        (folder / "keep.txt").write_text("keep\n")
+        (folder / "moved.txt").write_text("moved\n")
+        first = server.api.step(task_id)
+        ran = server.api.step(task_id)
+        assert "Files changed: d/moved.txt, keep.txt, made.txt, moved.txt" in ran["output"]
+        assert sorted(str(p.relative_to(folder)) for p in folder.rglob("*")) == ["d", "d/moved.txt", "made.txt"]
+        body = {"additional_input": {"rollback_to": first["step_id"]}}
+        undone = server.api.ok("POST", f"/agent/tasks/{task_id}/steps", body)
+        assert "The user undid step 1" in undone["output"]
+        assert sorted(p.name for p in folder.iterdir()) == ["keep.txt", "moved.txt"]
+        assert (folder / "moved.txt").read_text() == "moved\n"
+    finally:
+        server.stop()
