@@ -72,6 +72,30 @@ export class Commands {
     if (text) await this.s.request(Requests.feedback, { taskId: p.taskId, stepId: p.stepId, text });
   });
 
+  /** Undo every step from the one picked on (its file changes go back), in place of the pending proposal. */
+  readonly undoStep = guarded(async (arg?: unknown) => {
+    const p = await this.s.proposals.target(arg);
+    if (!p) return void vscode.window.showInformationMessage(NOTHING_PENDING);
+    const { stepList } = await this.s.request(Requests.getTask, { taskId: p.taskId });
+    const undoable = stepList.filter((s) => s.status === 'done' && s.changes?.after).reverse();
+    if (!undoable.length) return void vscode.window.showInformationMessage('AutoGPT: no step to undo.');
+    const picked = await vscode.window.showQuickPick(
+      undoable.map((s) => ({
+        label: `Step ${s.index + 1}: ${s.proposal?.toolCall.name ?? '?'}`,
+        description: s.changes?.files.join(', ') || 'no file changed',
+        stepId: s.id,
+      })),
+      { title: 'AutoGPT: Undo back to before…', ignoreFocusOut: true },
+    );
+    if (picked) await this.s.request(Requests.rollback, { taskId: p.taskId, stepId: picked.stepId });
+  });
+
+  readonly redoStep = guarded(async (arg?: unknown) => {
+    const p = await this.s.proposals.target(arg);
+    if (!p) return void vscode.window.showInformationMessage(NOTHING_PENDING);
+    await this.s.request(Requests.redo, { taskId: p.taskId });
+  });
+
   /** The reply to an `ask_user` question (agent/question, or its proposal's buttons). */
   readonly ask = guarded((ref: StepRef & { question?: string }) => this.answer(ref));
 
@@ -129,6 +153,8 @@ export class Commands {
       'autogpt.approveStep': this.approve,
       'autogpt.rejectStep': this.reject,
       'autogpt.giveFeedback': this.feedback,
+      'autogpt.undoStep': this.undoStep,
+      'autogpt.redoStep': this.redoStep,
       'autogpt.cancelTask': this.cancelTask,
       'autogpt.showTasks': () => vscode.commands.executeCommand('autogpt.tasks.focus'),
       'autogpt.refreshTasks': guarded(() => this.s.tasks.refresh()),

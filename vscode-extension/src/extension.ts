@@ -120,6 +120,7 @@ function listen(c: LanguageClient, { proposals, output, tasks, commands }: Views
       logStep(step);
       void guarded(() => tasks.reload(taskId))();
     }),
+    on(Notifications.rewindRefused, (r) => void vscode.window.showWarningMessage(`AutoGPT: ${r.message}`)),
     on(Notifications.taskEnded, (e) => {
       logThinking(e.taskId, thinking.flush(e.taskId));
       void proposals.settleTask(e.taskId);
@@ -132,6 +133,8 @@ function listen(c: LanguageClient, { proposals, output, tasks, commands }: Views
 function logStep(step: Step): void {
   const tool = step.proposal?.toolCall.name ?? '?';
   log.info(`Step ${step.index + 1} (${tool}) ${step.decision?.kind ?? ''} → ${step.status}`);
+  if (step.changes?.files.length) log.info(`  files changed: ${step.changes.files.join(', ')}`);
+  if (step.changes?.notCovered.length) log.info(`  not covered by undo: ${step.changes.notCovered.join(', ')}`);
 }
 
 export async function deactivate(): Promise<void> {

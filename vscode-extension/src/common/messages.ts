@@ -79,7 +79,7 @@ export function stepDescription(step: Step): string {
   return decision === step.status ? decision : [decision, step.status].filter(Boolean).join(' → ');
 }
 
-/** The rows under a step in the tasks view: proposal, decision, result, tokens, cost. */
+/** The rows under a step in the tasks view: proposal, decision, result, files changed, tokens, cost. */
 export function stepDetails(step: Step): { label: string; value: string }[] {
   const rows: { label: string; value: string }[] = [];
   const call = step.proposal?.toolCall;
@@ -93,6 +93,8 @@ export function stepDetails(step: Step): { label: string; value: string }[] {
     const code = step.result.exitCode === null ? '' : ` (exit ${step.result.exitCode})`;
     rows.push({ label: 'result', value: `${step.result.ok ? 'ok' : 'error'}${code}: ${step.result.output}` });
   }
+  if (step.changes?.files.length) rows.push({ label: 'files changed', value: step.changes.files.join(', ') });
+  if (step.changes?.notCovered.length) rows.push({ label: 'not undoable', value: step.changes.notCovered.join(', ') });
   rows.push({ label: 'tokens', value: formatTokens(step.usage) }, { label: 'cost', value: formatCost(step.usage) });
   return rows.map((r) => ({ label: r.label, value: shorten(r.value.replace(/\s+/g, ' '), 200) }));
 }
@@ -113,6 +115,7 @@ export function stepFromProposal(p: ProposalParams): Step {
     rawReply: '',
     decision: null,
     result: null,
+    changes: null,
     usage: { promptTokens: 0, completionTokens: 0, costUsd: 0 },
     llmSeconds: 0,
     createdAt: new Date().toISOString(),

@@ -20,6 +20,8 @@ export const Requests = {
   rejectStep: 'agent/rejectStep',
   feedback: 'agent/feedback',
   answer: 'agent/answer',
+  rollback: 'agent/rollback',
+  redo: 'agent/redo',
   cancel: 'agent/cancel',
   resume: 'agent/resume',
   listTasks: 'agent/listTasks',
@@ -31,6 +33,7 @@ export const Notifications = {
   question: 'agent/question',
   commandOutput: 'agent/commandOutput',
   stepCompleted: 'agent/stepCompleted',
+  rewindRefused: 'agent/rewindRefused', // an undo or redo refused: nothing changed, the proposal still waits
   taskEnded: 'agent/taskEnded',
   thinking: 'agent/thinking', // the LLM's reply as it streams, a piece at a time
 } as const satisfies Record<string, NotificationMethod>;

@@ -85,8 +85,9 @@ test("a step's rows: proposal, decision with its text, result, tokens, cost", ()
   const step: Step = {
     id: 's', taskId: 't', index: 1, status: 'feedback', rawReply: '', llmSeconds: 0.5, createdAt: '2026-01-01T00:00:00',
     proposal: { thoughts: 'Write it.', toolCall: { id: 'c', name: 'write_file', arguments: { filename: 'a.txt' } }, ignoredCalls: [] },
-    decision: { kind: 'feedback', times: 1, text: 'use b.txt', source: 'human' },
+    decision: { kind: 'feedback', times: 1, text: 'use b.txt', source: 'human', stepId: '', stepIndex: null, force: false },
     result: { ok: true, output: 'line1\nline2', exitCode: 0, files: [] },
+    changes: { before: 'a', after: 'b', files: ['a.txt', 'b.txt'], notCovered: [], error: '' },
     usage: { promptTokens: 100, completionTokens: 20, costUsd: 0.00003 },
   };
   assert.deepEqual(stepDetails(step), [
@@ -94,6 +95,7 @@ test("a step's rows: proposal, decision with its text, result, tokens, cost", ()
     { label: 'thoughts', value: 'Write it.' },
     { label: 'decision', value: 'feedback: use b.txt' },
     { label: 'result', value: 'ok (exit 0): line1 line2' },
+    { label: 'files changed', value: 'a.txt, b.txt' },
     { label: 'tokens', value: '100 in + 20 out tokens' },
     { label: 'cost', value: '$0.0000' },
   ]);
