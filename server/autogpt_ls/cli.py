@@ -7,7 +7,7 @@ import logging
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -16,7 +16,7 @@ log = logging.getLogger("autogpt_ls")
 if TYPE_CHECKING:
     from autogpt_ls.agent.errors import CoreError
     from autogpt_ls.agent.runtime import Runtime
-    from autogpt_ls.models import Task
+    from autogpt_ls.models import ExecutorName, Task
 
 
 def exit_code(error: CoreError) -> int:
@@ -56,8 +56,9 @@ def main() -> None:
 @click.option("--resume", "resume_id", metavar="TASK_ID", help="Continue a stopped or interrupted task.")
 @click.option(
     "--executor",
-    type=click.Choice(["local", "docker"]),
-    help="Where commands run: a Docker sandbox or this machine (default: EXECUTOR, auto: docker if it answers).",
+    type=click.Choice(["local", "docker", "devcontainer"]),
+    help="Where commands run: a Docker sandbox, the workspace's devcontainer or this machine (default: EXECUTOR; "
+    "auto: the devcontainer if the workspace has one, else docker, when an engine answers).",
 )
 @click.option("--network", is_flag=True, help="Give the Docker sandbox network access for this task.")
 def run(**options: Any) -> None:
@@ -101,7 +102,7 @@ class RunOptions:
     fast_llm: str | None
     debug: bool
     resume_id: str | None
-    executor: Literal["local", "docker"] | None
+    executor: ExecutorName | None
     network: bool
 
 

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic.alias_generators import to_camel
 
 ToolKind = Literal["read", "write", "command", "ask_user", "finish", "note"]  # note: changes only the task
+ExecutorName = Literal["local", "docker", "devcontainer"]  # where a task's commands run
 
 
 class Record(BaseModel):
@@ -201,7 +202,7 @@ class TaskConfig(Record):
     limits: Limits = Field(default_factory=Limits)
     profile: AIProfile = Field(default_factory=AIProfile)
     prompt: PromptSettings = Field(default_factory=PromptSettings)
-    executor: Literal["local", "docker"] | None = None  # None: the setting's choice when the task runs
+    executor: ExecutorName | None = None  # None: the setting's choice when the task runs
     network: bool = False  # the sandbox's network, on only when the user asked for this task
     background_jobs: bool = False  # ALLOW_BACKGROUND_JOBS: processes a command started outlive it, until the task ends
 

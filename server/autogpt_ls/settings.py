@@ -11,7 +11,7 @@ from platformdirs import user_config_dir, user_data_dir
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from autogpt_ls.models import AIProfile, PromptSettings
+from autogpt_ls.models import AIProfile, ExecutorName, PromptSettings
 from autogpt_ls.secrets_mask import named_secrets
 
 APP = "autogpt-ls"
@@ -83,9 +83,9 @@ class Settings(BaseSettings):
     shell_allowlist: CommaList = Field(default_factory=list)
     shell_denylist: CommaList = Field(default_factory=lambda: ["sudo", "su"])
     shell_timeout_seconds: float = 120.0
-    # Where commands run: `docker` (a sandbox container per task), `local`, or `auto` (docker when an engine answers
-    # and autogpt-ls is not already inside its container).
-    executor: Literal["auto", "local", "docker"] = "auto"
+    # Where commands run: `docker` (a sandbox container per task), `devcontainer` (the workspace's own), `local`, or
+    # `auto`, decided per workspace when a task is created (see Runtime.default_executor).
+    executor: Literal["auto"] | ExecutorName = "auto"
     sandbox_image: str = "autogpt-ls-sandbox:1"
     sandbox_memory: str = "1g"
     sandbox_cpus: float = 2.0

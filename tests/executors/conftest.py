@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from dc_helpers import remove_devcontainers
 
 from autogpt_ls.executors.docker import LABEL, TASK_LABEL, DockerExecutor, SandboxLimits, engine_answers
 from autogpt_ls.workspace import Workspace
@@ -57,3 +59,27 @@ async def sandbox(
 def task_containers(client: object, task_id: str) -> list[object]:
     """The containers of one task, running or not, found the way the executor labels them."""
     return client.containers.list(all=True, filters={"label": [LABEL, f"{TASK_LABEL}={task_id}"]})  # type: ignore[attr-defined]
+
+
+DEVCONTAINER = Path(__file__).parent / "devcontainer" / ".devcontainer"
+
+
+@pytest.fixture(scope="session")
+def devcontainer_cli(docker_client: object) -> list[str]:
+    """The real Dev Containers CLI (./test.sh installs it into the cache: scripts/setup.d/25-devcontainer.sh)."""
+    from autogpt_ls.executors.devcontainer_cli import find_cli
+
+    found = find_cli()
+    if found is None:
+        pytest.skip("the Dev Containers CLI is not installed; ./test.sh installs it (scripts/setup.d)")
+    return found
+
+
+@pytest.fixture
+def dev_workspace(devcontainer_cli: list[str], tmp_path: Path) -> Iterator[Path]:
+    """A workspace with the tests' devcontainer.json; the containers and image the CLI made for it go afterwards."""
+    folder = tmp_path / f"dc-{tmp_path.name[-24:].lower().replace('_', '-')}"
+    folder.mkdir()
+    shutil.copytree(DEVCONTAINER, folder / ".devcontainer")
+    yield folder
+    remove_devcontainers(folder)

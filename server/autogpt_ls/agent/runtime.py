@@ -8,7 +8,6 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Literal
 
 from autogpt_ls.agent.compaction import Summarizer
 from autogpt_ls.agent.driver import Driver
@@ -22,7 +21,7 @@ from autogpt_ls.llm.base import ChatProvider
 from autogpt_ls.llm.context import context_window
 from autogpt_ls.llm.pricing import PRICES
 from autogpt_ls.llm.registry import make_provider, smart_model, split_model
-from autogpt_ls.models import AIProfile, Limits, PromptSettings, Task, TaskConfig, TaskStatus, new_id
+from autogpt_ls.models import AIProfile, ExecutorName, Limits, PromptSettings, Task, TaskConfig, TaskStatus, new_id
 from autogpt_ls.secrets_mask import SecretMask
 from autogpt_ls.settings import ConfigError, Settings, env_files
 from autogpt_ls.store import LeaseHeld, Store, lease_owner_id, open_store
@@ -54,6 +53,17 @@ def log_event(event: Event) -> None:
             log.error("task %s failed: %s", event.task.id, event.task.end_reason)
 
 
+def _check_executor(executor: ExecutorName, network: bool, folder: Path | None) -> None:
+    """A task's executor fits its options (and its folder, unless the folder is new: files may be added later)."""
+    if network and executor != "docker":
+        raise ConfigError("network access is only for commands in the Docker sandbox: use --executor docker")
+    if executor == "devcontainer" and folder is not None:
+        from autogpt_ls.executors.devcontainer_cli import CONFIG_FILES, config_file
+
+        if config_file(folder) is None:
+            raise ConfigError(f"the devcontainer executor needs {' or '.join(CONFIG_FILES)} in {folder}")
+
+
 class Runtime:
     """Holds the store, the tools and one provider per model; front ends hold a Runtime, not agent state."""
 
@@ -80,7 +90,7 @@ class Runtime:
         self._owner = lease_owner_id()
         self._driving: set[str] = set()  # tasks this process drives now (at most one driver each)
         self._executors: dict[str, Executor] = {}  # outlive a step-driven Agent: a sandbox stays warm between steps
-        self._default_executor: Literal["local", "docker"] | None = None
+        self._engine: bool | None = None  # whether a Docker engine answers, asked once per process
         self._listeners: list[EventSink] = [log_event]
         self.buffers: Buffers = no_buffers  # an editor front end shows agents its open buffers
 
@@ -103,22 +113,22 @@ class Runtime:
         continuous_limit: int | None = None,
         profile: AIProfile | None = None,
         prompt: PromptSettings | None = None,
-        executor: Literal["local", "docker"] | None = None,
+        executor: ExecutorName | None = None,
         network: bool = False,
     ) -> Task:
         """Validate the configuration up front (ConfigError names the setting) and store a new task."""
         if not goal.strip():
             raise ConfigError("the goal is empty: give a goal, or ai_goals in --ai-settings")
         model, fast = self._models(smart_llm, fast_llm)
-        executor = executor or self.default_executor()
-        if network and executor != "docker":
-            raise ConfigError("network access is only for commands in the Docker sandbox: use --executor docker")
         task_id = new_id()
+        folder = self._folder(workspace, task_id)
+        executor = executor or self.default_executor(Path(folder))
+        _check_executor(executor, network, Path(folder) if workspace is not None else None)
         s = self.settings
         task = Task(
             id=task_id,
             goal=goal,
-            workspace=self._folder(workspace, task_id),
+            workspace=folder,
             config=TaskConfig(
                 smart_llm=model,
                 fast_llm=fast,
@@ -186,31 +196,43 @@ class Runtime:
         max_bytes = int(self.settings.checkpoint_max_file_mb * 1e6)
         return Checkpoints(Path(task.workspace), self.settings.data_dir / "checkpoints", max_bytes)
 
-    def default_executor(self) -> Literal["local", "docker"]:
-        """EXECUTOR, where `auto` is the Docker sandbox when an engine answers, unless we already run in a container."""
-        if self._default_executor is None:
-            choice = self.settings.executor
-            if choice == "auto":
-                from autogpt_ls.executors.docker import engine_answers
+    def default_executor(self, folder: Path) -> ExecutorName:
+        """EXECUTOR for a task in `folder`. `auto`: local when we already run in a container or no Docker engine
+        answers; else the workspace's devcontainer when it has a devcontainer.json, else the Docker sandbox."""
+        if self.settings.executor != "auto":
+            return self.settings.executor
+        if self._engine is None:
+            from autogpt_ls.executors.docker import engine_answers
 
-                choice = "local" if self.settings.in_container or not engine_answers() else "docker"
-            self._default_executor = choice
-        return self._default_executor
+            self._engine = engine_answers()
+        if self.settings.in_container or not self._engine:
+            return "local"
+        from autogpt_ls.executors.devcontainer_cli import config_file
+
+        return "devcontainer" if config_file(folder) is not None else "docker"
 
     def workspace(self, task: Task) -> Workspace:
         """The task's folder as every front end and tool must see it: the store, logs and .env out of reach."""
         return Workspace(task.workspace, forbidden=self._forbidden)
 
     def _executor(self, task: Task) -> Executor:
-        executor = self._executors.get(task.id)
-        if executor is not None:
-            return executor
-        workspace = self.workspace(task)
-        if (task.config.executor or self.default_executor()) == "docker":
+        if task.id not in self._executors:
+            self._executors[task.id] = self._new_executor(task, self.workspace(task))
+        return self._executors[task.id]
+
+    def _new_executor(self, task: Task, workspace: Workspace) -> Executor:
+        choice = task.config.executor or self.default_executor(workspace.root)
+        if choice == "devcontainer":
+            from autogpt_ls.executors.devcontainer import DevcontainerExecutor
+
+            return DevcontainerExecutor(
+                workspace, secrets=self.settings.secrets(), background_jobs=task.config.background_jobs
+            )
+        if choice == "docker":
             from autogpt_ls.executors.docker import DockerExecutor, SandboxLimits
 
             s = self.settings
-            executor = DockerExecutor(
+            return DockerExecutor(
                 workspace,
                 task_id=task.id,
                 image=s.sandbox_image,
@@ -219,14 +241,8 @@ class Runtime:
                 idle_seconds=s.sandbox_idle_seconds,
                 background_jobs=task.config.background_jobs,
             )
-        else:
-            executor = LocalExecutor(
-                workspace,
-                allow_commands=self.settings.commands_allowed_locally,
-                background_jobs=task.config.background_jobs,
-            )
-        self._executors[task.id] = executor
-        return executor
+        allowed = self.settings.commands_allowed_locally
+        return LocalExecutor(workspace, allow_commands=allowed, background_jobs=task.config.background_jobs)
 
     async def _close_executor(self, task_id: str) -> None:
         executor = self._executors.pop(task_id, None)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -93,6 +94,28 @@ class OutputBuffer:
         if self.truncated:
             return f"{head}\n[... output truncated to {self._cap} bytes ...]\n{tail}"
         return head + tail
+
+    def result(self, exit_code: int | None, timed_out: bool, before: str = "", after: str = "") -> CommandResult:
+        """The command's result: its output between our notes; no exit code when it timed out."""
+        return CommandResult(
+            exit_code=None if timed_out else exit_code,
+            output=before + self.text() + after,
+            timed_out=timed_out,
+            truncated=self.truncated,
+        )
+
+
+def threadsafe_sink(buffer: OutputBuffer, on_output: OutputCallback | None) -> Callable[[bytes], None]:
+    """Where a worker thread puts a command's output: into the buffer (read once the worker has finished), and
+    streamed to `on_output` on the event loop."""
+    loop = asyncio.get_running_loop()
+
+    def sink(chunk: bytes) -> None:
+        buffer.add(chunk)
+        if on_output:
+            loop.call_soon_threadsafe(on_output, chunk.decode(errors="replace"))
+
+    return sink
 
 
 class WorkspaceFiles:

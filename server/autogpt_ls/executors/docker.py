@@ -20,7 +20,14 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from autogpt_ls.executors.base import CommandResult, OutputBuffer, OutputCallback, WorkspaceFiles, still_running
+from autogpt_ls.executors.base import (
+    CommandResult,
+    OutputBuffer,
+    OutputCallback,
+    WorkspaceFiles,
+    still_running,
+    threadsafe_sink,
+)
 from autogpt_ls.executors.sandbox_container import LABEL as LABEL
 from autogpt_ls.executors.sandbox_container import SANDBOX_ENV, remove_orphans, start_container
 from autogpt_ls.executors.sandbox_container import TASK_LABEL as TASK_LABEL
@@ -254,13 +261,8 @@ class DockerExecutor(WorkspaceFiles):
         except docker.errors.DockerException as e:
             return CommandResult(exit_code=None, output=f"[sandbox] the Docker engine refused the command: {e}")
         before = woke + before
-        loop = asyncio.get_running_loop()
         buffer = OutputBuffer(self._max_output)
-
-        def sink(chunk: bytes) -> None:  # in the worker thread; the buffer is only read once it has finished
-            buffer.add(chunk)
-            if on_output:
-                loop.call_soon_threadsafe(on_output, chunk.decode(errors="replace"))
+        sink = threadsafe_sink(buffer, on_output)
 
         worker = asyncio.ensure_future(asyncio.to_thread(self._exec, exec_id, sink))
         timed_out, exit_code, after = False, None, ""
@@ -277,12 +279,7 @@ class DockerExecutor(WorkspaceFiles):
                 with contextlib.suppress(Exception):
                     await worker
             self._arm_idle()
-        return CommandResult(
-            exit_code=None if timed_out else exit_code,
-            output=before + buffer.text() + after,
-            timed_out=timed_out,
-            truncated=buffer.truncated,
-        )
+        return buffer.result(exit_code, timed_out, before, after)
 
     async def close(self) -> None:
         """Remove the task's container (the task ended or the server stops)."""

@@ -80,7 +80,7 @@ router = APIRouter(prefix="/ap/v1/agent", tags=["agent"], dependencies=[Depends(
 
 @router.post("/tasks", operation_id="createAgentTask", openapi_extra=_body_schema(TaskRequestBody))
 async def create_agent_task(core: Core, body: Annotated[TaskRequestBody, Depends(_json_body(TaskRequestBody))]) -> Task:
-    return Task.of(await core.create_task(body.input))
+    return Task.of(await core.create_task(body.input, body.additional_input))
 
 
 @router.get("/tasks", operation_id="listAgentTasks")

@@ -8,13 +8,13 @@ decision and makes one `advance` call. The routes convert HTTP to these calls an
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import Any, get_args
 
 from autogpt_ls.agent.decisions import from_step_input, from_step_options
 from autogpt_ls.agent.errors import Forbidden, InvalidInput, NotFound, TaskOver
 from autogpt_ls.agent.runtime import Runtime
 from autogpt_ls.http.reports import Page, StepReport, TaskReport, reports
-from autogpt_ls.models import Task, TaskStatus
+from autogpt_ls.models import ExecutorName, Task, TaskStatus
 from autogpt_ls.settings import ConfigError
 from autogpt_ls.store import Artifact
 from autogpt_ls.workspace import PathOutsideWorkspace, Workspace
@@ -28,12 +28,19 @@ class Service:
         self.store = runtime.store
 
     # -- tasks
-    async def create_task(self, goal: str | None) -> TaskReport:
-        """A new task in its own workspace folder, as every task created over a protocol gets."""
+    async def create_task(self, goal: str | None, options: dict[str, Any] | None = None) -> TaskReport:
+        """A new task in its own workspace folder, as every task created over a protocol gets.
+
+        `options` is the request's additional_input: `executor` chooses where its commands run."""
         if not (goal or "").strip():
             raise InvalidInput("input: a task needs a goal; send it as the task's input")
+        executor = (options or {}).get("executor")
+        if executor is not None and executor not in get_args(ExecutorName):
+            raise InvalidInput(
+                f"additional_input.executor: one of {', '.join(get_args(ExecutorName))}, not {executor!r}"
+            )
         try:
-            task = await self.runtime.new_task(goal or "")
+            task = await self.runtime.new_task(goal or "", executor=executor)
         except ConfigError as e:
             raise InvalidInput(str(e)) from None
         return TaskReport(task=task, artifacts=[])

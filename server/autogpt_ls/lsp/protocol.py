@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic.alias_generators import to_camel
 from pygls.exceptions import JsonRpcInvalidParams
+
+from autogpt_ls.models import ExecutorName
 
 
 def plain(value: Any) -> Any:
@@ -38,7 +40,7 @@ class RunParams(Params):
     continuous_limit: int | None = Field(None, ge=1)
     smart_llm: str | None = None
     fast_llm: str | None = None
-    executor: Literal["local", "docker"] | None = None
+    executor: ExecutorName | None = None
     network: bool = False
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Annotated, Any
 
 from pydantic import Field
@@ -88,8 +89,10 @@ async def execute_python_file(
     args: Annotated[list[str], Field(description="Command-line arguments for the script")] = [],  # noqa: B006
 ) -> Result:
     """Run a Python file from the workspace with arguments and return what it printed."""
-    path = ctx.executor.workspace.resolve(filename)
-    return await _run(ctx, [ctx.executor.python, str(path), *args])
+    workspace = ctx.executor.workspace
+    # Relative to the workspace, where every executor runs commands: the same file on the host and in a container.
+    path = os.path.join(".", workspace.relative(workspace.resolve(filename)))
+    return await _run(ctx, [ctx.executor.python, path, *args])
 
 
 TOOLS = [execute_shell, execute_python_code, execute_python_file]

@@ -219,7 +219,7 @@ export interface RunParams {
   continuousLimit?: number | null;
   smartLlm?: string | null;
   fastLlm?: string | null;
-  executor?: ('local' | 'docker') | null;
+  executor?: ('local' | 'docker' | 'devcontainer') | null;
   network?: boolean;
 }
 /**
@@ -301,7 +301,7 @@ export interface TaskConfig {
   limits: Limits;
   profile: AIProfile;
   prompt: PromptSettings;
-  executor: ('local' | 'docker') | null;
+  executor: ('local' | 'docker' | 'devcontainer') | null;
   network: boolean;
   backgroundJobs: boolean;
 }

@@ -4,7 +4,7 @@
 
 import type { RunParams } from './protocol';
 
-export type Executor = 'auto' | 'local' | 'docker';
+export type Executor = 'auto' | 'local' | 'docker' | 'devcontainer';
 
 export interface Settings {
   interpreter: string;
@@ -53,7 +53,7 @@ export function resolveSettings(inspect: Inspect): Settings {
     fastLlm: pick('fastLlm', isString),
     continuous: pick('continuous', (v) => typeof v === 'boolean'),
     continuousLimit: pick('continuousLimit', (v) => Number.isInteger(v) && (v as number) >= 1),
-    executor: pick('executor', (v) => v === 'auto' || v === 'local' || v === 'docker'),
+    executor: pick('executor', (v) => v === 'auto' || v === 'local' || v === 'docker' || v === 'devcontainer'),
     openaiBaseUrl: pick('openaiBaseUrl', isString),
     envFile: pick('envFile', isString),
   };
