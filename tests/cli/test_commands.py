@@ -37,6 +37,19 @@ def test_every_command_of_a_line_is_checked(cli, fake: FakeOpenAI, workspace: Pa
     assert not (workspace / "pwned").exists()
 
 
+def test_bash_syntax_passes_the_policy_and_runs_in_bash(
+    cli, fake: FakeOpenAI, workspace: Path, agent_env: dict[str, str]
+) -> None:
+    line = 'a=(1 2 3); [[ ${#a[@]} -eq 3 ]] && case x in x) echo "sum $((a[0] + a[2]))";; esac'
+    fake.script(tool_call("execute_shell", {"command_line": line}), FINISH)
+    env = agent_env | {"EXECUTE_LOCAL_COMMANDS": "True", "BASH_ENV": str(workspace / "unchecked.sh")}
+    (workspace / "unchecked.sh").write_text("touch sourced\n")
+    run = cli(GOAL, answers="y\ny\n", env=env)
+    assert run.code == 0, run.out
+    assert last_observation(fake.requests[1]) == "Exit code: 0\nsum 4\n"
+    assert not (workspace / "sourced").exists()  # BASH_ENV would run a file the policy never saw
+
+
 def test_allowlist_mode(cli, fake: FakeOpenAI, workspace: Path, agent_env: dict[str, str]) -> None:
     env = agent_env | {
         "EXECUTE_LOCAL_COMMANDS": "True",
@@ -103,7 +116,10 @@ def test_disabled_commands_are_hidden_and_unknown(
     run = cli(GOAL, answers="y\n", env=agent_env | {"DISABLED_COMMANDS": "execute_code,ask_user"})
     assert run.code == 0, run.out
     names = {t["function"]["name"] for t in fake.requests[0]["tools"]}
-    assert names == {"read_file", "write_file", "replace_in_file", "list_folder", "remember", "finish"}
+    assert names == {
+        *("read_file", "write_file", "replace_in_file", "edit_file", "list_folder", "search_files", "find_files"),
+        *("remember", "finish"),
+    }
     assert "Unknown tool 'execute_shell'" in last_observation(fake.requests[1])
 
 

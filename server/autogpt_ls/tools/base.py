@@ -72,7 +72,8 @@ class Tool:
         for prop in schema.get("properties", {}).values():
             prop.pop("title", None)
         schema.pop("title", None)
-        return schema
+        inlined: dict[str, Any] = _inlined(schema, schema.pop("$defs", {}))
+        return inlined
 
     def validate(self, arguments: dict[str, Any]) -> BaseModel:
         return self.params.model_validate(arguments)
@@ -94,6 +95,18 @@ class Tool:
             if stream:
                 stream.close()
         return result.model_copy(update={"output": ctx.secrets(result.output)})
+
+
+def _inlined(schema: Any, defs: dict[str, Any]) -> Any:
+    """`schema` with each `$ref` to a nested model replaced by its definition: the JSON-reply prompt and the local
+    model embed a tool's schema inside a larger one, where a `#/$defs/...` reference would no longer resolve."""
+    if isinstance(schema, list):
+        return [_inlined(item, defs) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    if "$ref" in schema:
+        return _inlined({k: v for k, v in defs[schema["$ref"].rpartition("/")[2]].items() if k != "title"}, defs)
+    return {key: _inlined(value, defs) for key, value in schema.items()}
 
 
 def tool(

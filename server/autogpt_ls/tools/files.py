@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import Field
+from pydantic import BaseModel, Field
 
 from autogpt_ls.changes import ChangeSet, FileChange
 from autogpt_ls.models import Result
@@ -49,6 +49,30 @@ def _replaced(ctx: ToolContext, filename: str, old: str, new: str, *, on_disk: b
             "Include more surrounding lines to make it unique."
         )
     return before.replace(old, new)
+
+
+class Edit(BaseModel):
+    old_text: str = Field(description="Exact text to replace; must occur exactly once when this edit applies")
+    new_text: str = Field(description="Text to put in its place")
+
+
+def _edited(ctx: ToolContext, filename: str, edits: list[Edit], *, on_disk: bool = False) -> str:
+    """The file after every edit, applied in order; the first edit that does not apply names itself."""
+    text = _current(ctx, filename, on_disk=on_disk)
+    if text is None:
+        raise ToolRefused(f"File {filename!r} does not exist.")
+    if not edits:
+        raise ToolRefused("edits must name at least one {old_text, new_text} pair.")
+    for n, edit in enumerate(edits, 1):
+        count = text.count(edit.old_text) if edit.old_text else 0
+        if count != 1:
+            found = "is empty" if not edit.old_text else f"occurs {count} times"
+            raise ToolRefused(
+                f"Edit {n} of {len(edits)}: its old_text {found} in {filename!r} (after the edits before it); it "
+                "must occur exactly once. Nothing was written. Quote the file exactly, with enough lines to be unique."
+            )
+        text = text.replace(edit.old_text, edit.new_text)
+    return text
 
 
 def _check_readable(ctx: ToolContext, args: Any) -> None:
@@ -100,6 +124,26 @@ async def replace_in_file(
     return Result(ok=True, output=f"Replaced the text in {filename}.", files=[ctx.executor.workspace.relative(path)])
 
 
+@tool(
+    "edit_file",
+    "file_operations",
+    "write",
+    check=lambda ctx, a: _edited(ctx, a.filename, a.edits),
+    preview=lambda ctx, a: _change(ctx, a.filename, _edited(ctx, a.filename, a.edits)),
+)
+async def edit_file(
+    ctx: ToolContext,
+    filename: Filename,
+    edits: Annotated[list[Edit], Field(description="Replacements applied in order, all or none")],
+) -> Result:
+    """Make several exact replacements in one file at once, shown as one diff; if any old_text does not occur
+    exactly once, nothing is written."""
+    path = ctx.executor.write_file(filename, _edited(ctx, filename, edits, on_disk=True))
+    return Result(
+        ok=True, output=f"Made {len(edits)} edits in {filename}.", files=[ctx.executor.workspace.relative(path)]
+    )
+
+
 def _check_folder(ctx: ToolContext, args: Any) -> None:
     try:
         ctx.executor.workspace.listdir(args.folder or ".")
@@ -117,4 +161,4 @@ async def list_folder(
     return Result(ok=True, output="\n".join(entries) if entries else "(empty folder)")
 
 
-TOOLS = [read_file, write_file, replace_in_file, list_folder]
+TOOLS = [read_file, write_file, replace_in_file, edit_file, list_folder]
