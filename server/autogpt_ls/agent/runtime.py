@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import shutil
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -192,6 +193,9 @@ class Runtime:
 
     def _checkpoints(self, task: Task) -> Checkpoints | None:
         if not self.settings.checkpoints:
+            return None
+        if shutil.which("git") is None:
+            log.warning("task %s: git is not installed, so its steps cannot be undone (CHECKPOINTS)", task.id)
             return None
         max_bytes = int(self.settings.checkpoint_max_file_mb * 1e6)
         return Checkpoints(Path(task.workspace), self.settings.data_dir / "checkpoints", max_bytes)
