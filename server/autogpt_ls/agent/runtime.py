@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import shutil
 from collections.abc import AsyncIterator
@@ -63,6 +64,15 @@ def _check_executor(executor: ExecutorName, network: bool, folder: Path | None) 
 
         if config_file(folder) is None:
             raise ConfigError(f"the devcontainer executor needs {' or '.join(CONFIG_FILES)} in {folder}")
+
+
+@functools.cache
+def _git_installed() -> bool:
+    """Checkpoints are a git repository: without git, steps run as before and cannot be undone (said once)."""
+    if shutil.which("git") is None:
+        log.warning("git is not installed, so steps cannot be undone (CHECKPOINTS needs git)")
+        return False
+    return True
 
 
 class Runtime:
@@ -194,8 +204,7 @@ class Runtime:
     def _checkpoints(self, task: Task) -> Checkpoints | None:
         if not self.settings.checkpoints:
             return None
-        if shutil.which("git") is None:
-            log.warning("task %s: git is not installed, so its steps cannot be undone (CHECKPOINTS)", task.id)
+        if not _git_installed():
             return None
         max_bytes = int(self.settings.checkpoint_max_file_mb * 1e6)
         return Checkpoints(Path(task.workspace), self.settings.data_dir / "checkpoints", max_bytes)
