@@ -152,8 +152,13 @@ class Settings(BaseSettings):
         return [s.get_secret_value() for s in values if s and s.get_secret_value()] + named_secrets(os.environ)
 
     @property
+    def in_devcontainer(self) -> bool:
+        """autogpt-ls itself runs in a devcontainer: VS Code's Dev Containers and Codespaces set these variables."""
+        return any(os.environ.get(name) == "true" for name in ("REMOTE_CONTAINERS", "CODESPACES"))
+
+    @property
     def commands_allowed_locally(self) -> bool:
-        return self.execute_local_commands or self.in_container
+        return self.execute_local_commands or self.in_container or self.in_devcontainer
 
 
 def load_yaml_mapping(path: Path) -> dict[str, object]:

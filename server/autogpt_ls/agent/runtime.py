@@ -218,7 +218,7 @@ class Runtime:
             from autogpt_ls.executors.docker import engine_answers
 
             self._engine = engine_answers()
-        if self.settings.in_container or not self._engine:
+        if self.settings.in_container or self.settings.in_devcontainer or not self._engine:
             return "local"
         from autogpt_ls.executors.devcontainer_cli import config_file
 
@@ -254,8 +254,13 @@ class Runtime:
                 idle_seconds=s.sandbox_idle_seconds,
                 background_jobs=task.config.background_jobs,
             )
-        allowed = self.settings.commands_allowed_locally
-        return LocalExecutor(workspace, allow_commands=allowed, background_jobs=task.config.background_jobs)
+        s = self.settings
+        return LocalExecutor(
+            workspace,
+            allow_commands=s.commands_allowed_locally,
+            background_jobs=task.config.background_jobs,
+            place="in this devcontainer" if s.in_devcontainer else "on this machine",
+        )
 
     async def _close_executor(self, task_id: str) -> None:
         executor = self._executors.pop(task_id, None)

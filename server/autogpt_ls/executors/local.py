@@ -34,16 +34,23 @@ class LocalExecutor(WorkspaceFiles):
     python = sys.executable
 
     def __init__(
-        self, workspace: Workspace, *, allow_commands: bool, max_output: int = 64_000, background_jobs: bool = False
+        self,
+        workspace: Workspace,
+        *,
+        allow_commands: bool,
+        max_output: int = 64_000,
+        background_jobs: bool = False,
+        place: str = "on this machine",  # or "in this devcontainer", when autogpt-ls itself runs in one
     ) -> None:
         self.workspace = workspace
+        self._place = place
         self._allow_commands = allow_commands
         self._max_output = max_output
         self._background_jobs = background_jobs  # else every process a command started ends when it returns
         self._holders: list[asyncio.subprocess.Process] = []
 
     def where(self) -> str:
-        return f"on this machine, in {self.workspace.root}"
+        return f"{self._place}, in {self.workspace.root}"
 
     def commands_allowed(self) -> str | None:
         if self._allow_commands:
