@@ -25,7 +25,9 @@ from autogpt_ls.agent.events import Event, StepCompleted, Thinking
 from autogpt_ls.agent.runtime import Runtime
 from autogpt_ls.models import Decision, Step
 from autogpt_ls.settings import Settings
-from fakes.openai_server import FakeOpenAI, tool_call
+from fakes.openai_server import FakeOpenAI, cycling, tool_call
+
+FILES = ("out.txt", "out2.txt")
 
 
 async def measure(steps: int, base_url: str, root: Path) -> list[float]:
@@ -62,7 +64,10 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=300)
     args = parser.parse_args()
     with FakeOpenAI() as fake, tempfile.TemporaryDirectory() as tmp:
-        fake.default = tool_call("write_file", {"filename": "notes/out.txt", "contents": "Washington\n" * 20})
+        # the same text to two files in turn: the loop guard lets every write run (the one before wrote elsewhere)
+        fake.responder = cycling(
+            *(tool_call("write_file", {"filename": f"notes/{name}", "contents": "Washington\n" * 20}) for name in FILES)
+        )
         overhead = asyncio.run(measure(args.steps, fake.base_url, Path(tmp)))
     ms = sorted(x * 1000 for x in overhead[5:])  # the first steps warm caches and imports
     median, p95 = statistics.median(ms), ms[int(len(ms) * 0.95) - 1]

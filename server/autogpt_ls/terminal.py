@@ -38,6 +38,7 @@ PROMPT = (
     "Approve? y = run it, y -N = run it and the next N-1, n = stop, undo [N] / redo (undo! forces), "
     "anything else = feedback: "
 )
+GUARD_ANSWERS = "y = run it anyway, n = stop, rethink = tell the agent to change its approach, text = feedback."
 MAX_SHOWN = 4000
 EXIT_CODES = {TaskStatus.FINISHED: 0, TaskStatus.STOPPED: 3, TaskStatus.FAILED: 1}
 
@@ -109,7 +110,9 @@ class Terminal:
             args = ", ".join(f"{k}={v!r}" for k, v in proposal.tool_call.arguments.items())
             self._say(f"Proposed: {proposal.tool_call.name}({args[:MAX_SHOWN]})")
             self._preview(event.preview)
-            if event.auto:
+            if event.guard:
+                self._guarded(event)
+            elif event.auto:
                 self._say("(approved automatically)", "dim")
         elif isinstance(event, CommandOutput):
             self.console.out(event.text, end="", highlight=False)
@@ -153,6 +156,12 @@ class Terminal:
             self._say(("Result: " if step.result.ok else "Error: ") + text, "" if step.result.ok else "red")
         elif step.status == StepStatus.FEEDBACK:
             self._say("Feedback sent to the agent.", "dim")
+
+    def _guarded(self, event: ProposalMade) -> None:
+        if event.auto:
+            self._say(f"(loop guard: {event.guard}; not run, the agent is told why)", "yellow")
+        else:
+            self._say(f"Loop guard: {event.guard}. It waits for you: {GUARD_ANSWERS}", "bold yellow")
 
     def _compacted(self, summary: Summary) -> None:
         """A compaction is never silent; its summary is shown with --debug."""

@@ -7,11 +7,11 @@ from pathlib import Path
 
 from test_run import GOAL
 
-from fakes.openai_server import FakeOpenAI, tool_call
+from fakes.openai_server import FakeOpenAI, tool_call, writes
 
 
 def test_step_limit(cli, fake: FakeOpenAI, workspace: Path, agent_env: dict[str, str]) -> None:
-    fake.default = tool_call("list_folder", {})
+    fake.responder = writes()
     run = cli(GOAL, "--continuous", env=agent_env | {"MAX_STEPS": "4"})
     assert run.code == 3
     assert "step limit reached (4 steps)" in run.out
@@ -20,7 +20,7 @@ def test_step_limit(cli, fake: FakeOpenAI, workspace: Path, agent_env: dict[str,
 
 def test_cost_limit_from_token_usage(cli, fake: FakeOpenAI, workspace: Path, agent_env: dict[str, str]) -> None:
     # gpt-4o-mini: $0.15 / $0.60 per million tokens; each reply costs 0.15 + 0.60 = $0.75 here.
-    fake.default = tool_call("list_folder", {}, usage=(1_000_000, 1_000_000))
+    fake.responder = writes(usage=(1_000_000, 1_000_000))
     run = cli(GOAL, "--continuous", env=agent_env | {"MAX_COST_USD": "2"})
     assert run.code == 3
     assert "cost limit reached ($2.2500 of $2.00)" in run.out

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from fakes import SECRET_KEY
-from fakes.openai_server import FakeOpenAI, content, tool_call
+from fakes.openai_server import FakeOpenAI, content, tool_call, writes
 
 GOAL = "Write the word 'Washington' to a .txt file"
 WRITE = tool_call("write_file", {"filename": "answer.txt", "contents": "Washington\n"}, thoughts="Write the file.")
@@ -92,7 +92,7 @@ def test_reserved_answers_are_explained_and_asked_again(cli, fake: FakeOpenAI, w
 
 
 def test_continuous_mode_stops_at_its_limit(cli, fake: FakeOpenAI, workspace: Path) -> None:
-    fake.default = tool_call("list_folder", {"folder": "."})
+    fake.responder = writes()
     run = cli(GOAL, "--continuous", "--continuous-limit", "3")
     assert run.code == 3
     assert "continuous limit reached (3 steps)" in run.out

@@ -75,6 +75,24 @@ def tool_call(
     return Reply(message=message, finish_reason="tool_calls", usage=usage)
 
 
+def cycling(*replies: Reply) -> Callable[[dict[str, Any]], Reply]:
+    """A responder answering each request with the next of `replies`, round and round: an agent that keeps
+    working without repeating itself (the loop guard holds an identical call for the human)."""
+    turns = itertools.cycle(replies)
+    lock = threading.Lock()
+
+    def respond(_request: dict[str, Any]) -> Reply:
+        with lock:
+            return next(turns)
+
+    return respond
+
+
+def writes(usage: tuple[int, int] = (100, 20)) -> Callable[[dict[str, Any]], Reply]:
+    """Endless file writes that each change the file (so none repeats the one before)."""
+    return cycling(*(tool_call("write_file", {"filename": "out.txt", "contents": t}, usage=usage) for t in "ab"))
+
+
 def content(text: str, usage: tuple[int, int] = (100, 20)) -> Reply:
     """Plain assistant text, ``finish_reason: "stop"``."""
     return Reply(message={"role": "assistant", "content": text}, usage=usage)

@@ -15,6 +15,11 @@ RESERVED = {
     "s": "'s' (self-feedback) is reserved and not available yet.",
 }
 Verb = Literal["approve", "reject", "feedback", "answer"]
+RETHINK = "rethink"
+RETHINK_TEXT = (
+    "You are repeating yourself and it is not working. Stop, look back at the goal and at what your steps so far "
+    "have shown, and take a different approach."
+)
 
 
 class ReservedAnswer(ValueError):
@@ -38,6 +43,8 @@ def parse_answer(text: str, tool_kind: ToolKind) -> Decision:
         return Decision(kind=DecisionKind.APPROVE, times=times)
     if lowered == "n":
         return Decision(kind=DecisionKind.REJECT)
+    if lowered == RETHINK:
+        return Decision(kind=DecisionKind.FEEDBACK, text=RETHINK_TEXT)
     if match := _REWIND.match(answer):
         return _rewind(*match.groups())
     return Decision(kind=DecisionKind.FEEDBACK, text=answer)
@@ -63,6 +70,8 @@ def from_step_input(text: str, tool_kind: ToolKind) -> Decision:
         return Decision(kind=DecisionKind.ANSWER, text=text.strip())
     if not text.strip():
         return Decision(kind=DecisionKind.APPROVE)
+    if text.strip().lower() == RETHINK:
+        return Decision(kind=DecisionKind.FEEDBACK, text=RETHINK_TEXT)
     return Decision(kind=DecisionKind.FEEDBACK, text=text.strip())
 
 

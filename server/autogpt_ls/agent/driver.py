@@ -15,7 +15,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from autogpt_ls.agent import undo
+from autogpt_ls.agent import loop_guard, undo
 from autogpt_ls.agent.decisions import automatic
 from autogpt_ls.agent.errors import Conflict, CoreError, InvalidInput, LLMUnavailable, NotWaiting, TaskBusy
 from autogpt_ls.agent.events import ProposalMade, RewindRefused, StepCompleted
@@ -23,7 +23,17 @@ from autogpt_ls.agent.limits import limit_reached, time_limit, too_many_failures
 from autogpt_ls.agent.loop import Agent
 from autogpt_ls.changes import Preview
 from autogpt_ls.llm.base import LLMError
-from autogpt_ls.models import Decision, DecisionKind, Result, Step, StepStatus, Task, TaskStatus
+from autogpt_ls.models import (
+    Decision,
+    DecisionKind,
+    DecisionSource,
+    Result,
+    Step,
+    StepStatus,
+    Task,
+    TaskStatus,
+    ToolKind,
+)
 
 log = logging.getLogger(__name__)
 
@@ -129,15 +139,27 @@ class Driver:
         return Ended(self.task)
 
     async def _offer(self, step: Step) -> Pending | None:
-        """Show a proposal; run it at once when approval is automatic, else it waits (returned as Pending)."""
-        auto = automatic(self.task, self.agent.tool_of(step).kind)
+        """Show a proposal; run it at once when approval is automatic, else it waits (returned as Pending). A
+        repeat the loop guard catches is not run the first time (the LLM is told why), then waits for a human."""
+        kind = self.agent.tool_of(step).kind
+        verdict = None if kind == "ask_user" else loop_guard.check(self.agent.steps()[: step.index], step, self._kind)
+        auto = automatic(self.task, kind) if verdict is None else None
+        if verdict is not None and not verdict.escalate:
+            auto = Decision(kind=DecisionKind.FEEDBACK, text=verdict.observation, source=DecisionSource.RULE)
         preview = self.agent.preview(step)
-        self.agent.emit(ProposalMade(task_id=self.task.id, step=step, preview=preview, auto=auto is not None))
+        guard = verdict.reason if verdict else ""
+        self.agent.emit(
+            ProposalMade(task_id=self.task.id, step=step, preview=preview, auto=auto is not None, guard=guard)
+        )
         self.pending = step if auto is None else None
         if auto is None:
             return Pending(self.task, step, preview)
         await self.agent.decide(step, auto)
         return None
+
+    def _kind(self, name: str) -> ToolKind | None:
+        tool = self.agent.tools.get(name)
+        return tool.kind if tool else None
 
 
 async def interact(driver: Driver, ask: Ask) -> Task:

@@ -27,13 +27,15 @@ class ThinkingDelta(BaseModel):
 
 
 class ProposalMade(BaseModel):
-    """A proposal to show before anything happens; `auto` when continuous mode or `y -N` approves it."""
+    """A proposal to show before anything happens; `auto` when it is decided without asking (continuous mode or
+    `y -N` approve it, or the loop guard does not run it); `guard` says why the loop guard caught it."""
 
     type: Literal["proposal"] = "proposal"
     task_id: str
     step: Step
     preview: Preview | None
     auto: bool = False
+    guard: str = ""
 
 
 class CommandOutput(BaseModel):

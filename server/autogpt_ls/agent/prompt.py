@@ -7,7 +7,7 @@ from typing import Any
 
 from autogpt_ls.agent.parsing import JSON_FORMAT
 from autogpt_ls.llm.base import ChatMessage, PastStep, WireToolCall
-from autogpt_ls.models import DecisionKind, Memory, Step, StepStatus, Task
+from autogpt_ls.models import DecisionKind, DecisionSource, Memory, Step, StepStatus, Task
 
 NO_BACKGROUND_JOBS = (
     "You can only act proactively: you cannot start background jobs or wait for events; every process a command "
@@ -93,6 +93,8 @@ def observation(step: Step) -> str:
     elif step.status == StepStatus.UNDONE:
         files = ", ".join(step.changes.files) if step.changes else ""
         text = f"This action ran, then the user undid it: its file changes were rolled back ({files or 'none'})."
+    elif step.status == StepStatus.FEEDBACK and step.decision and step.decision.source == DecisionSource.RULE:
+        text = step.decision.text  # the loop guard did not run it, and says why
     elif step.status == StepStatus.FEEDBACK and step.decision:
         text = f"The user did not run this action and gave feedback instead: {step.decision.text}"
     elif step.status == StepStatus.REJECTED:
@@ -142,7 +144,7 @@ def _step_messages(step: Step, native_tools: bool) -> list[ChatMessage]:
 def kept_fact(step: Step) -> str | None:
     """What of a step outlives its compaction word for word: the user's feedback, an answer, a pinned fact."""
     decision, call = step.decision, step.proposal.tool_call if step.proposal else None
-    if step.status == StepStatus.FEEDBACK and decision is not None and decision.text:
+    if step.status == StepStatus.FEEDBACK and decision is not None and decision.text and not decision.auto:
         return f"The user's feedback at step {step.index + 1}: {decision.text}"
     if decision is not None and decision.kind == DecisionKind.ANSWER and call is not None:
         return f"You asked {call.arguments.get('question', '')!r}; the user answered: {decision.text}"

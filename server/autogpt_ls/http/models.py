@@ -110,6 +110,7 @@ class Step(BaseModel):
             "task_cumulative_cost": report.task_cumulative_usage.cost_usd,
             "llm_seconds": round(report.llm_seconds, 6),
             "task_status": report.task_status.value,
+            "summaries": [s.model_dump(mode="json") for s in report.summaries],
         }
         return cls(
             task_id=report.task_id,

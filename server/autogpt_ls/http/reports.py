@@ -9,6 +9,8 @@ from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel
 
+from autogpt_ls.agent import loop_guard
+from autogpt_ls.agent.decisions import RETHINK
 from autogpt_ls.agent.prompt import observation
 from autogpt_ls.agent.undo import change_notes
 from autogpt_ls.models import Step, StepStatus, Summary, Task, TaskStatus, Usage
@@ -101,7 +103,9 @@ def reports(
     return [_report(task, steps, i, totals[i], tools, by_path) for i in indexes]
 
 
-def _lines(task: Task, step: Step, acted: Step | None, proposal: Any, is_last: bool, tools: ToolRegistry) -> str:
+def _lines(
+    task: Task, step: Step, acted: Step | None, proposal: Any, is_last: bool, tools: ToolRegistry, guard: str = ""
+) -> str:
     lines = [
         f"(Context compacted: steps {s.first + 1}-{s.end} summarised by {s.model}.)\n{s.text}"
         for s in _summaries(task, step)
@@ -117,6 +121,8 @@ def _lines(task: Task, step: Step, acted: Step | None, proposal: Any, is_last: b
         if proposal.thoughts:
             lines.append(proposal.thoughts)
         tool = tools.get(call.name)
+        if guard:
+            lines.append(f"Loop guard: {guard}. It waits for you: post an empty step to run it anyway, or '{RETHINK}'.")
         if tool is not None and tool.kind == "ask_user":
             lines.append(f"The agent asks: {call.arguments.get('question', '')} (answer as the next input)")
         else:
@@ -130,6 +136,14 @@ def _lines(task: Task, step: Step, acted: Step | None, proposal: Any, is_last: b
 
 def _summaries(task: Task, step: Step) -> list[Summary]:
     return [s for s in task.state.memory.summaries if s.at_step == step.index]
+
+
+def _guard(steps: list[Step], i: int, tools: ToolRegistry) -> str:
+    """Why the loop guard holds the step at `i` for a human, if it does."""
+    if steps[i].status != StepStatus.AWAITING:
+        return ""
+    verdict = loop_guard.check(steps[:i], steps[i], lambda name: tool.kind if (tool := tools.get(name)) else None)
+    return verdict.reason if verdict is not None and verdict.escalate else ""
 
 
 def _report(
@@ -149,7 +163,7 @@ def _report(
         name=step.proposal.tool_call.name if step.proposal else None,
         input=acted.decision.text if acted is not None and acted.decision and acted.decision.text else None,
         status="running" if step.status == StepStatus.EXECUTING else "completed",
-        output=_lines(task, step, acted, proposal, is_last, tools),
+        output=_lines(task, step, acted, proposal, is_last, tools, _guard(steps, i, tools)),
         proposal=ProposalReport(
             thoughts=proposal.thoughts, name=proposal.tool_call.name, arguments=proposal.tool_call.arguments
         )

@@ -1,0 +1,43 @@
+"""Long-task rules as a step-driven client sees them: the loop guard's hold in the step's output (the next
+input decides, `rethink` included), and the summaries a compaction made."""
+
+from __future__ import annotations
+
+from apclient import Server
+
+from autogpt_ls.agent.decisions import RETHINK_TEXT
+from autogpt_ls.http.reports import reports
+from autogpt_ls.models import Memory, Proposal, Result, Step, StepStatus, Summary, Task, TaskConfig, ToolCall
+from autogpt_ls.tools.registry import ToolRegistry
+from fakes.openai_server import FakeOpenAI, tool_call
+
+READ = tool_call("read_file", {"filename": "notes.txt"})
+FINISH = tool_call("finish", {"reason": "Done."})
+
+
+def test_a_held_repeat_is_in_the_step_output_and_rethink_is_an_input(server: Server, fake: FakeOpenAI) -> None:
+    fake.script(READ, READ, READ, FINISH)
+    api = server.api
+    task_id = api.create("Read notes.txt")
+    assert api.upload(task_id, "notes.txt", b"the notes\n").status == 200
+    api.step(task_id)
+    held = api.step(task_id, "")  # runs the read; the repeat is not run, the next one is held
+    assert "Loop guard: repeating read_file notes.txt. It waits for you" in held["output"]
+    assert str(fake.requests[2]["messages"][-1]["content"]).startswith("Loop guard: not run.")
+    api.step(task_id, "rethink")
+    assert RETHINK_TEXT in str(fake.requests[3]["messages"][-1]["content"])
+
+
+def test_the_step_that_needed_a_compaction_reports_its_summary() -> None:
+    summary = Summary(first=0, end=1, text="The agent read notes.txt: it says hello.", model="openai/m", at_step=1)
+    task = Task(goal="g", workspace=".", config=TaskConfig(smart_llm="openai/m"))
+    task.state.memory = Memory(compacted=1, summaries=[summary])
+    read = ToolCall(name="read_file", arguments={"filename": "notes.txt"})
+    ran = Result(ok=True, output="hello")
+    steps = [
+        Step(task_id=task.id, index=0, status=StepStatus.DONE, proposal=Proposal(tool_call=read), result=ran),
+        Step(task_id=task.id, index=1, status=StepStatus.AWAITING, proposal=Proposal(tool_call=read)),
+    ]
+    first, second = reports(task, steps, [0, 1], ToolRegistry.default(), [])
+    assert first.summaries == [] and second.summaries == [summary]
+    assert "(Context compacted: steps 1-1 summarised by openai/m.)\nThe agent read notes.txt" in second.output
