@@ -9,6 +9,7 @@ import pytest
 from dc_helpers import devcontainers
 
 from autogpt_ls.executors.devcontainer import DevcontainerExecutor
+from autogpt_ls.executors.devcontainer_cli import Approvals
 from autogpt_ls.workspace import Workspace
 from fakes import SECRET_KEY
 
@@ -112,3 +113,24 @@ async def test_a_broken_devcontainer_json_is_an_error_in_the_output(dev_workspac
     assert "cannot read" in ex.where()
     res = await ex.run(["true"], timeout=60)
     assert res.exit_code is None and res.output.startswith("[devcontainer] `devcontainer up` failed")
+
+
+async def test_the_first_start_is_shown_in_full_until_approved(dev_workspace: Path, tmp_path: Path) -> None:
+    approvals = Approvals(tmp_path / "approvals.json")
+    ex = executor(dev_workspace, approvals=approvals)
+    where = ex.where()
+    assert "approving this also approves the devcontainer's first start" in where
+    assert "RUN printf" in where  # the Dockerfile in full
+    assert 'postCreateCommand (in the container): "echo created >> .created"' in where
+    assert (await ex.run(["true"], timeout=60)).exit_code == 0  # the approved command: the first start with it
+    again = executor(dev_workspace, approvals=approvals)  # a second task on the same workspace: not asked again
+    assert again.where() == f'in the devcontainer "autogpt-ls-test" (/workspaces/{dev_workspace.name})'
+    config = dev_workspace / ".devcontainer" / "devcontainer.json"
+    config.write_text(
+        config.read_text().replace('"postCreateCommand"', '"postStartCommand": "true", "postCreateCommand"')
+    )
+    changed = executor(dev_workspace, approvals=approvals)
+    assert 'postStartCommand (in the container): "true"' in changed.where()  # a changed configuration: asked again
+    config.write_text(config.read_text().replace('"true"', '"date"'))  # changed after it was shown
+    res = await changed.run(["true"], timeout=60)
+    assert res.exit_code is None and "changed since this command was proposed" in res.output

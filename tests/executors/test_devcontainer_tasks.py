@@ -35,10 +35,18 @@ def test_a_goal_runs_its_commands_in_the_devcontainer(
     assert run.code == 0, run.out + run.err
     folder = f"/workspaces/{dev_workspace.name}"
     assert f'runs in the devcontainer "autogpt-ls-test" ({folder})' in run.out
+    assert "approving this also approves the devcontainer's first start" in run.out  # asked once, with the command
     assert last_observation(fake.requests[1]).endswith("\nmarker says from-containerEnv\n")
     assert last_observation(fake.requests[3]) == f"Exit code: 0\n{folder} from-containerEnv\n"  # mapped path
     [container] = devcontainers(docker_client, dev_workspace)
     assert container.status == "running"  # the workspace's: left for the next task and the editor
+
+    fake.script(tool_call("execute_shell", {"command_line": "cat .created"}), FINISH)
+    again = cli("Again", "--workspace", str(dev_workspace), "--executor", "devcontainer", answers="y\n" * 2)
+    assert again.code == 0, again.out + again.err
+    assert "first start" not in again.out  # the same configuration: not asked again
+    assert last_observation(fake.requests[-1]).endswith("\ncreated\n")  # the same container: created once
+    assert [c.id for c in devcontainers(docker_client, dev_workspace)] == [container.id]
 
 
 def _settings(fake: FakeOpenAI, data_dir: Path, executor: Literal["auto", "docker"]) -> Settings:

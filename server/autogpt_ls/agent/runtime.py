@@ -237,9 +237,14 @@ class Runtime:
         choice = task.config.executor or self.default_executor(workspace.root)
         if choice == "devcontainer":
             from autogpt_ls.executors.devcontainer import DevcontainerExecutor
+            from autogpt_ls.executors.devcontainer_cli import Approvals
 
             return DevcontainerExecutor(
-                workspace, secrets=self.settings.secrets(), background_jobs=task.config.background_jobs
+                workspace,
+                secrets=self.settings.secrets(),
+                background_jobs=task.config.background_jobs,
+                # in the store's folder, which no tool can reach
+                approvals=Approvals(self.settings.data_dir / "db" / "devcontainer-approvals.json"),
             )
         if choice == "docker":
             from autogpt_ls.executors.docker import DockerExecutor, SandboxLimits

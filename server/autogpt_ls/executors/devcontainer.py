@@ -21,11 +21,14 @@ from typing import TYPE_CHECKING
 
 from autogpt_ls.executors.base import CommandResult, OutputBuffer, OutputCallback, WorkspaceFiles, threadsafe_sink
 from autogpt_ls.executors.devcontainer_cli import (
+    Approvals,
     Container,
     DevcontainerError,
     cli_env,
+    config_digest,
     config_file,
     ensure_cli,
+    first_start,
     read_config,
     up,
 )
@@ -84,9 +87,12 @@ class DevcontainerExecutor(WorkspaceFiles):
         secrets: list[str],
         max_output: int = 64_000,
         background_jobs: bool = False,
+        approvals: Approvals | None = None,  # None: no first-start approval asked (tests, benchmarks)
     ) -> None:
         self.workspace = workspace
         self._secrets = secrets
+        self._approvals = approvals
+        self._shown = ""  # the digest of the configuration the last proposal showed in full
         self._max_output = max_output
         self.background_jobs = background_jobs
         self._container: Container | None = None
@@ -99,7 +105,19 @@ class DevcontainerExecutor(WorkspaceFiles):
             config = read_config(self.workspace.root)
         except DevcontainerError as e:
             return f"in the devcontainer of {self.workspace.root} ({e})"
-        return f'in the devcontainer "{config.name}" ({config.folder})'
+        return f'in the devcontainer "{config.name}" ({config.folder})' + self._first_start()
+
+    def _first_start(self) -> str:
+        """Until the user approved this configuration once: the code its first start runs, shown in full."""
+        root = self.workspace.root
+        try:
+            digest = config_digest(root)
+            if self._approvals is None or self._approvals.approved(root, digest):
+                return ""
+            self._shown = digest
+            return f"; approving this also approves the devcontainer's first start, which runs:\n{first_start(root)}\n"
+        except (DevcontainerError, OSError, ValueError):
+            return ""  # `up` will say what is wrong with it
 
     def commands_allowed(self) -> str | None:
         if config_file(self.workspace.root) is not None:
@@ -120,6 +138,7 @@ class DevcontainerExecutor(WorkspaceFiles):
     async def _up(self, on_output: OutputCallback | None) -> str:
         """Bring the container up (once per task, and again when it was stopped): a note for the output."""
         show = on_output or (lambda _text: None)
+        self._approve()
         lock = _UP_LOCKS.setdefault(str(self.workspace.root), asyncio.Lock())
         async with lock:
             cli = await ensure_cli(show)
@@ -137,6 +156,18 @@ class DevcontainerExecutor(WorkspaceFiles):
             f"[devcontainer] commands run in {container.container_id[:12]} as {container.remote_user}, "
             f"in {container.remote_folder}\n"
         )
+
+    def _approve(self) -> None:
+        """The approved command approved the first start it showed; a configuration changed since is refused."""
+        root = self.workspace.root
+        if self._approvals is None or self._approvals.approved(root, config_digest(root)):
+            return
+        if config_digest(root) != self._shown:
+            raise DevcontainerError(
+                "the devcontainer.json or its Dockerfile changed since this command was proposed, so its first start "
+                "was not approved; propose a command again to see it"
+            )
+        self._approvals.approve(root, self._shown)
 
     def _container_env(self, container_id: str) -> dict[str, str]:
         attrs = self._docker().api.inspect_container(container_id)

@@ -8,6 +8,7 @@ commands then run by the Docker SDK's exec. The CLI runs with our secrets remove
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import os
 import re
@@ -179,3 +180,63 @@ async def up(cli: list[str], root: Path, env: dict[str, str], on_log: Callable[[
         name=str(merged.get("name") or root.name),
         remote_env={k: str(v) for k, v in (merged.get("remoteEnv") or {}).items() if v is not None},
     )
+
+
+LIFECYCLE = ("onCreateCommand", "updateContentCommand", "postCreateCommand", "postStartCommand", "postAttachCommand")
+
+
+def _files(root: Path) -> tuple[Path, dict[str, Any], list[Path]]:
+    """The devcontainer.json, its content, and the files it builds from (its Dockerfile, when it has one)."""
+    config = read_config(root)
+    data = json5.loads(config.path.read_text(encoding="utf-8"))
+    build = data.get("build") or {}
+    dockerfile = build.get("dockerfile") or data.get("dockerFile")
+    return config.path, data, [config.path.parent / str(dockerfile)] if dockerfile else []
+
+
+def config_digest(root: Path) -> str:
+    """What an approval of the first start covers: the devcontainer.json and its Dockerfile, byte for byte."""
+    path, _data, built_from = _files(root)
+    digest = hashlib.sha256()
+    for file in (path, *built_from):
+        digest.update(file.name.encode() + b"\0" + (file.read_bytes() if file.is_file() else b"") + b"\0")
+    return digest.hexdigest()
+
+
+def first_start(root: Path) -> str:
+    """The code a first start runs, in full: the image or the Dockerfile, initializeCommand (on this machine) and
+    the lifecycle commands (in the container)."""
+    path, data, built_from = _files(root)
+    lines = [f"{path.relative_to(root)}: " + (f"image {data['image']}" if data.get("image") else "")]
+    for file in built_from:
+        text = file.read_text(encoding="utf-8", errors="replace") if file.is_file() else "(missing)"
+        lines.append(f"{file.relative_to(root) if file.is_relative_to(root) else file}:\n{text.rstrip()}")
+    for key in ("initializeCommand", *LIFECYCLE):
+        if data.get(key):
+            where = "on this machine" if key == "initializeCommand" else "in the container"
+            lines.append(f"{key} ({where}): {json.dumps(data[key])}")
+    return "\n".join(lines)
+
+
+class Approvals:
+    """The first starts the user approved: per workspace, the digest of the configuration they were shown."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def _read(self) -> dict[str, str]:
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        return data if isinstance(data, dict) else {}
+
+    def approved(self, root: Path, digest: str) -> bool:
+        return self._read().get(str(root)) == digest
+
+    def approve(self, root: Path, digest: str) -> None:
+        data = self._read() | {str(root): digest}
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        partial = self.path.with_name(f"{self.path.name}.{uuid.uuid4().hex[:8]}")
+        partial.write_text(json.dumps(data, indent=1), encoding="utf-8")
+        partial.replace(self.path)  # atomic: another task may approve another workspace at the same time
