@@ -121,6 +121,7 @@ async def _run(opts: RunOptions) -> int:
         task_id = opts.resume_id or (await _new_task(runtime, opts)).id
         async with runtime.driving(task_id, resume=bool(opts.resume_id)) as driver:
             terminal.say_start(driver.task)
+            terminal.say_rules(driver.agent.rules)
             runtime.subscribe(terminal.show)
             task = await interact(driver, terminal.ask)
         return EXIT_CODES[task.status]

@@ -75,6 +75,17 @@ class Settings(BaseSettings):
     # The model's context window in tokens, for when the built-in table (llm/context.py) does not know it; a long
     # task's oldest steps are summarised (by FAST_LLM, else SMART_LLM) before a prompt would pass it.
     context_window: int | None = Field(None, ge=1024)
+    # The project's rules for agents, read from the workspace root into the prompt at the start of a task (labelled,
+    # capped); empty: none. They are prompt text only: no setting is ever read from them.
+    rules_files: CommaList = Field(
+        default_factory=lambda: [
+            "AGENTS.md",
+            "CLAUDE.md",
+            ".github/copilot-instructions.md",
+            ".clinerules",
+            ".cursorrules",
+        ]
+    )
 
     execute_local_commands: bool = False
     in_container: bool = Field(False, validation_alias=AliasChoices("AUTOGPT_IN_CONTAINER", "in_container"))
@@ -117,7 +128,7 @@ class Settings(BaseSettings):
     lsp_server_token: SecretStr | None = None
     ap_server_token: SecretStr | None = None
 
-    @field_validator("disabled_commands", "shell_allowlist", "shell_denylist", mode="before")
+    @field_validator("disabled_commands", "shell_allowlist", "shell_denylist", "rules_files", mode="before")
     @classmethod
     def _split(cls, value: object) -> object:
         if isinstance(value, str):

@@ -27,6 +27,7 @@ from autogpt_ls.agent.events import (
     Thinking,
     ThinkingDelta,
 )
+from autogpt_ls.agent.rules import Rule
 from autogpt_ls.agent.undo import change_notes
 from autogpt_ls.changes import ChangeSet, FileChange, Preview
 from autogpt_ls.llm.providers.local import NOTICE
@@ -91,6 +92,12 @@ class Terminal:
         self._say(f"Workspace: {task.workspace}   model: {task.config.smart_llm}", "dim")
         if task.config.smart_llm.startswith("local/"):
             self._say(NOTICE, "yellow")
+
+    def say_rules(self, rules: tuple[Rule, ...]) -> None:
+        """Which of the project's rules files the agent follows (RULES_FILES lists the candidates)."""
+        if rules:
+            shown = ", ".join(f"{r.path} ({r.size} characters{', cut' if r.cut else ''})" for r in rules)
+            self._say(f"Project rules the agent follows: {shown}", "dim")
 
     def show(self, event: Event) -> None:
         if not isinstance(event, Thinking):

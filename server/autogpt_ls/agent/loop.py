@@ -20,6 +20,7 @@ from autogpt_ls.agent.errors import NotWaiting, TaskBusy
 from autogpt_ls.agent.events import CommandOutput, Event, EventSink, StepCompleted, TaskEnded, Thinking, ThinkingDelta
 from autogpt_ls.agent.parsing import UnusableReply, parse_reply
 from autogpt_ls.agent.prompt import History
+from autogpt_ls.agent.rules import Rule
 from autogpt_ls.agent.undo import checkpointed
 from autogpt_ls.changes import Preview
 from autogpt_ls.checkpoints import Checkpoints
@@ -65,6 +66,7 @@ class Agent:
         checkpoints: Checkpoints | None = None,
         summarizers: list[Summarizer] | None = None,
         window: int = DEFAULT_WINDOW,
+        rules: tuple[Rule, ...] = (),
     ) -> None:
         self.task = task
         self.store = store
@@ -74,6 +76,7 @@ class Agent:
         self._provider = provider
         self._emit_to = emit
         self._model = split_model(task.config.smart_llm)[1]
+        self.rules = rules  # the project's rules files, read when the task's driver started
         self._use_json_replies(not (native_tools and provider.tool_calling(self._model)))
         summarizers = summarizers or [Summarizer(task.config.smart_llm, provider)]
         self._compactor = Compactor(task, store, self.emit, summarizers, window)
@@ -86,7 +89,7 @@ class Agent:
     def _use_json_replies(self, json_replies: bool) -> None:
         """Native tool calls, or the JSON-reply fallback for models without function calling."""
         self._native_tools = not json_replies
-        self._history = History(self.task, self.tools.specs(), self._native_tools)
+        self._history = History(self.task, self.tools.specs(), self._native_tools, self.rules)
 
     # -- events
     def emit(self, event: Event) -> None:

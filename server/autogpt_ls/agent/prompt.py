@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from autogpt_ls.agent.parsing import JSON_FORMAT
+from autogpt_ls.agent.rules import Rule, rules_section
 from autogpt_ls.llm.base import ChatMessage, PastStep, WireToolCall
 from autogpt_ls.models import DecisionKind, DecisionSource, Memory, Step, StepStatus, Task
 
@@ -43,7 +44,9 @@ def _numbered(items: list[str]) -> str:
     return "\n".join(f"{i}. {item}" for i, item in enumerate(items, 1))
 
 
-def system_prompt(task: Task, tool_specs: list[dict[str, Any]], native_tools: bool) -> str:
+def system_prompt(
+    task: Task, tool_specs: list[dict[str, Any]], native_tools: bool, rules: tuple[Rule, ...] = ()
+) -> str:
     profile, prompt = task.config.profile, task.config.prompt
     constraints = prompt.constraints or DEFAULT_CONSTRAINTS
     if task.config.background_jobs:
@@ -68,6 +71,8 @@ def system_prompt(task: Task, tool_specs: list[dict[str, Any]], native_tools: bo
         sections.append(
             f"## Tools\n{tools}\n\n## How to respond\nReply with only one JSON object of the form {JSON_FORMAT}"
         )
+    if rules:
+        sections.append(rules_section(rules))
     return "\n\n".join(sections)
 
 
@@ -173,10 +178,12 @@ class History:
     append-only. So each prompt starts with the previous one, byte for byte, until a compaction (provider
     prompt caches hit), and a settled step is rendered once: it costs the same as the 3rd or the 300th."""
 
-    def __init__(self, task: Task, tool_specs: list[dict[str, Any]], native_tools: bool) -> None:
+    def __init__(
+        self, task: Task, tool_specs: list[dict[str, Any]], native_tools: bool, rules: tuple[Rule, ...] = ()
+    ) -> None:
         self._task = task
         self._native_tools = native_tools
-        self._system = ChatMessage(role="system", content=system_prompt(task, tool_specs, native_tools))
+        self._system = ChatMessage(role="system", content=system_prompt(task, tool_specs, native_tools, rules))
         self._context: tuple[int, ChatMessage] | None = None
         self._rendered: dict[tuple[str, StepStatus], tuple[list[ChatMessage], int]] = {}
 

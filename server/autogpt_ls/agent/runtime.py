@@ -16,6 +16,7 @@ from autogpt_ls.agent.driver import Driver
 from autogpt_ls.agent.errors import NotFound, TaskBusy, TaskOver
 from autogpt_ls.agent.events import Event, EventSink, ProposalMade, StepCompleted, TaskEnded
 from autogpt_ls.agent.loop import Agent
+from autogpt_ls.agent.rules import read_rules
 from autogpt_ls.checkpoints import Checkpoints
 from autogpt_ls.executors.base import Executor
 from autogpt_ls.executors.local import LocalExecutor
@@ -199,6 +200,7 @@ class Runtime:
             checkpoints=self._checkpoints(task),
             summarizers=self._summarizers(task),
             window=context_window(task.config.smart_llm, s.context_window, s.local_model_context),
+            rules=read_rules(self.workspace(task), s.rules_files),
         )
 
     def _checkpoints(self, task: Task) -> Checkpoints | None:
