@@ -50,6 +50,7 @@ class Compactor:
         self._summarizers = summarizers
         self.budget = prompt_budget(window)
         self._sent = 0  # characters of the last prompt, for the next reply's usage to correct the ratio
+        self._tools = (0, 0)  # id of the tool list sent, and its characters: it is the same list at every step
 
     @property
     def memory(self) -> Memory:
@@ -62,12 +63,19 @@ class Compactor:
         self, history: History, steps: list[Step], tools: list[dict[str, Any]] | None
     ) -> list[ChatMessage]:
         """The messages to send; the oldest steps are summarised first when they would pass the budget."""
-        fixed = len(json.dumps(tools)) if tools else 0
+        fixed = self._tool_chars(tools)
         messages, chars = history.messages(steps, self.memory)
         if self.tokens(chars + fixed) > self.budget and await self._compact(history, steps, chars + fixed):
             messages, chars = history.messages(steps, self.memory)
         self._sent = chars + fixed
         return messages
+
+    def _tool_chars(self, tools: list[dict[str, Any]] | None) -> int:
+        if not tools:
+            return 0
+        if self._tools[0] != id(tools):
+            self._tools = (id(tools), len(json.dumps(tools)))
+        return self._tools[1]
 
     def observe(self, reply: ChatReply) -> None:
         """A reply's reported prompt tokens correct the characters-per-token estimate."""

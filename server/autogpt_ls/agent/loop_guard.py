@@ -9,6 +9,7 @@ Running the tests again after an edit is no repeat: the edit changed something.
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -67,7 +68,7 @@ def _same_call(call: ToolCall, window: list[Step]) -> Step | None:
 
 
 def _same_errors(call: ToolCall, earlier: list[Step]) -> str | None:
-    ran = [s for s in earlier if _ran(s)][-SAME_ERRORS:]
+    ran = list(itertools.islice((s for s in reversed(earlier) if _ran(s)), SAME_ERRORS))
     if len(ran) < SAME_ERRORS or any(s.proposal.tool_call.name != call.name for s in ran):  # type: ignore[union-attr]
         return None
     errors = {s.result.output for s in ran if s.result is not None and not s.result.ok}
