@@ -169,10 +169,14 @@ class Walk:
             raise OSError(errno.ELOOP, os.strerror(errno.ELOOP), self.path)
 
     def _check(self, name: str) -> None:
-        """The store, the logs and the .env files stay out of reach, whichever way the path leads there."""
-        real = self.root / self.relative(name)
+        """The store, the logs and the .env files stay out of reach, whichever way the path leads there; so does
+        every `.git` folder (a planted hook or config would run the next time the user runs git)."""
+        relative = self.relative(name)
+        real = self.root / relative
         if any(real.is_relative_to(f) for f in self._forbidden):
             raise PathOutsideWorkspace(f"Path {self.path!r} points into autogpt-ls's own data folder; refused.")
+        if ".git" in Path(relative).parts:
+            raise PathOutsideWorkspace(f"Path {self.path!r} is inside a .git folder, which file tools cannot reach.")
 
     def _outside(self) -> PathOutsideWorkspace:
         return PathOutsideWorkspace(

@@ -112,3 +112,21 @@ def test_a_symlink_loop_and_a_fifo_are_errors_not_hangs(ws: Workspace) -> None:
         ws.read_text("pipe")
     with pytest.raises(IsADirectoryError):
         ws.read_text("sub")
+
+
+@pytest.mark.parametrize("path", [".git/hooks/pre-commit", ".git/config", "sub/.git/config", "tog/config", ".git"])
+def test_no_git_folder_is_reached(tmp_path: Path, path: str) -> None:
+    """A hook or config planted by a file tool would run the next time the user runs git."""
+    root = tmp_path / "repo"
+    (root / ".git" / "hooks").mkdir(parents=True)
+    (root / ".git" / "config").write_text("[core]\n")
+    (root / "sub" / ".git").mkdir(parents=True)
+    (root / "tog").symlink_to(root / ".git")
+    ws = Workspace(root)
+    with pytest.raises(PathOutsideWorkspace, match=r"\.git folder"):
+        ws.write_bytes(path, b"#!/bin/sh\ntouch /tmp/planted\n")
+    with pytest.raises(PathOutsideWorkspace):
+        ws.read_bytes(path)
+    assert (root / ".git" / "config").read_text() == "[core]\n"
+    assert not (root / ".git" / "hooks" / "pre-commit").exists()
+    assert ws.write_bytes("src/.gitignore", b"*.log\n") == "src/.gitignore"  # only .git itself is out of reach
