@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Literal
 
 from pydantic import BaseModel
 
 from autogpt_ls.changes import Preview
-from autogpt_ls.models import Step, Summary, Task
+from autogpt_ls.models import Step, Summary, Task, TaskStatus
+
+log = logging.getLogger(__name__)
 
 
 class Thinking(BaseModel):
@@ -75,3 +78,23 @@ class Compacted(BaseModel):
 
 Event = Thinking | ThinkingDelta | ProposalMade | CommandOutput | StepCompleted | TaskEnded | RewindRefused | Compacted
 EventSink = Callable[[Event], None]
+
+
+def log_event(event: Event) -> None:
+    """The activity log: one line per thing that happened, from the same events the front ends render."""
+    if isinstance(event, ProposalMade) and event.step.proposal:
+        call = event.step.proposal.tool_call
+        log.info("task %s step %d proposes %s %s", event.task_id, event.step.index, call.name, call.arguments)
+    elif isinstance(event, StepCompleted):
+        step = event.step
+        log.info(
+            "task %s step %d %s: %s",
+            event.task_id,
+            step.index,
+            step.status,
+            step.result.output[:500] if step.result else "",
+        )
+    elif isinstance(event, TaskEnded):
+        log.info("task %s %s: %s", event.task.id, event.task.status, event.task.end_reason)
+        if event.task.status == TaskStatus.FAILED:
+            log.error("task %s failed: %s", event.task.id, event.task.end_reason)

@@ -11,15 +11,15 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+from autogpt_ls.agent import placement
 from autogpt_ls.agent.compaction import Summarizer
 from autogpt_ls.agent.driver import Driver
 from autogpt_ls.agent.errors import NotFound, TaskBusy, TaskOver
-from autogpt_ls.agent.events import Event, EventSink, ProposalMade, StepCompleted, TaskEnded
+from autogpt_ls.agent.events import Event, EventSink, log_event
 from autogpt_ls.agent.loop import Agent
 from autogpt_ls.agent.rules import read_rules
 from autogpt_ls.checkpoints import Checkpoints
 from autogpt_ls.executors.base import Executor
-from autogpt_ls.executors.local import LocalExecutor
 from autogpt_ls.llm.base import ChatProvider
 from autogpt_ls.llm.context import context_window
 from autogpt_ls.llm.pricing import PRICES
@@ -34,37 +34,6 @@ from autogpt_ls.workspace import Workspace
 
 LEASE_TTL = 30.0
 log = logging.getLogger(__name__)
-
-
-def log_event(event: Event) -> None:
-    """The activity log: one line per thing that happened, from the same events the front ends render."""
-    if isinstance(event, ProposalMade) and event.step.proposal:
-        call = event.step.proposal.tool_call
-        log.info("task %s step %d proposes %s %s", event.task_id, event.step.index, call.name, call.arguments)
-    elif isinstance(event, StepCompleted):
-        step = event.step
-        log.info(
-            "task %s step %d %s: %s",
-            event.task_id,
-            step.index,
-            step.status,
-            step.result.output[:500] if step.result else "",
-        )
-    elif isinstance(event, TaskEnded):
-        log.info("task %s %s: %s", event.task.id, event.task.status, event.task.end_reason)
-        if event.task.status == TaskStatus.FAILED:
-            log.error("task %s failed: %s", event.task.id, event.task.end_reason)
-
-
-def _check_executor(executor: ExecutorName, network: bool, folder: Path | None) -> None:
-    """A task's executor fits its options (and its folder, unless the folder is new: files may be added later)."""
-    if network and executor != "docker":
-        raise ConfigError("network access is only for commands in the Docker sandbox: use --executor docker")
-    if executor == "devcontainer" and folder is not None:
-        from autogpt_ls.executors.devcontainer_cli import CONFIG_FILES, config_file
-
-        if config_file(folder) is None:
-            raise ConfigError(f"the devcontainer executor needs {' or '.join(CONFIG_FILES)} in {folder}")
 
 
 @functools.cache
@@ -135,25 +104,21 @@ class Runtime:
         task_id = new_id()
         folder = self._folder(workspace, task_id)
         executor = executor or self.default_executor(Path(folder))
-        _check_executor(executor, network, Path(folder) if workspace is not None else None)
+        placement.check(executor, network, Path(folder) if workspace is not None else None)
         s = self.settings
-        task = Task(
-            id=task_id,
-            goal=goal,
-            workspace=folder,
-            config=TaskConfig(
-                smart_llm=model,
-                fast_llm=fast,
-                continuous=continuous,
-                continuous_limit=continuous_limit if continuous_limit is not None else s.continuous_limit,
-                limits=Limits(max_steps=s.max_steps, max_cost_usd=s.max_cost_usd, max_seconds=s.max_seconds),
-                profile=profile or AIProfile(ai_goals=[goal]),
-                prompt=prompt or PromptSettings(),
-                executor=executor,
-                network=network,
-                background_jobs=self.settings.allow_background_jobs,
-            ),
+        config = TaskConfig(
+            smart_llm=model,
+            fast_llm=fast,
+            continuous=continuous,
+            continuous_limit=continuous_limit if continuous_limit is not None else s.continuous_limit,
+            limits=Limits(max_steps=s.max_steps, max_cost_usd=s.max_cost_usd, max_seconds=s.max_seconds),
+            profile=profile or AIProfile(ai_goals=[goal]),
+            prompt=prompt or PromptSettings(),
+            executor=executor,
+            network=network,
+            background_jobs=s.allow_background_jobs,
         )
+        task = Task(id=task_id, goal=goal, workspace=folder, config=config)
         await self.store.add_task(task)
         return task
 
@@ -212,19 +177,12 @@ class Runtime:
         return Checkpoints(Path(task.workspace), self.settings.data_dir / "checkpoints", max_bytes)
 
     def default_executor(self, folder: Path) -> ExecutorName:
-        """EXECUTOR for a task in `folder`. `auto`: local when we already run in a container or no Docker engine
-        answers; else the workspace's devcontainer when it has a devcontainer.json, else the Docker sandbox."""
-        if self.settings.executor != "auto":
-            return self.settings.executor
-        if self._engine is None:
+        """EXECUTOR for a task in `folder` (`auto` asks the Docker engine once per process)."""
+        if self.settings.executor == "auto" and self._engine is None:
             from autogpt_ls.executors.docker import engine_answers
 
             self._engine = engine_answers()
-        if self.settings.in_container or self.settings.in_devcontainer or not self._engine:
-            return "local"
-        from autogpt_ls.executors.devcontainer_cli import config_file
-
-        return "devcontainer" if config_file(folder) is not None else "docker"
+        return placement.choose(self.settings, folder, bool(self._engine))
 
     def workspace(self, task: Task) -> Workspace:
         """The task's folder as every front end and tool must see it: the store, logs and .env out of reach."""
@@ -232,42 +190,10 @@ class Runtime:
 
     def _executor(self, task: Task) -> Executor:
         if task.id not in self._executors:
-            self._executors[task.id] = self._new_executor(task, self.workspace(task))
+            workspace = self.workspace(task)
+            choice = task.config.executor or self.default_executor(workspace.root)
+            self._executors[task.id] = placement.build(choice, self.settings, task, workspace)
         return self._executors[task.id]
-
-    def _new_executor(self, task: Task, workspace: Workspace) -> Executor:
-        choice = task.config.executor or self.default_executor(workspace.root)
-        if choice == "devcontainer":
-            from autogpt_ls.executors.devcontainer import DevcontainerExecutor
-            from autogpt_ls.executors.devcontainer_cli import Approvals
-
-            return DevcontainerExecutor(
-                workspace,
-                secrets=self.settings.secrets(),
-                background_jobs=task.config.background_jobs,
-                # in the store's folder, which no tool can reach
-                approvals=Approvals(self.settings.data_dir / "db" / "devcontainer-approvals.json"),
-            )
-        if choice == "docker":
-            from autogpt_ls.executors.docker import DockerExecutor, SandboxLimits
-
-            s = self.settings
-            return DockerExecutor(
-                workspace,
-                task_id=task.id,
-                image=s.sandbox_image,
-                network=task.config.network,
-                limits=SandboxLimits(memory=s.sandbox_memory, cpus=s.sandbox_cpus, pids=s.sandbox_pids),
-                idle_seconds=s.sandbox_idle_seconds,
-                background_jobs=task.config.background_jobs,
-            )
-        s = self.settings
-        return LocalExecutor(
-            workspace,
-            allow_commands=s.commands_allowed_locally,
-            background_jobs=task.config.background_jobs,
-            place="in this devcontainer" if s.in_devcontainer else "on this machine",
-        )
 
     async def _close_executor(self, task_id: str) -> None:
         executor = self._executors.pop(task_id, None)

@@ -1,0 +1,68 @@
+"""Where a task's commands run: the choice of executor for a workspace, and building it from the settings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from autogpt_ls.executors.base import Executor
+from autogpt_ls.executors.local import LocalExecutor
+from autogpt_ls.models import ExecutorName, Task
+from autogpt_ls.settings import ConfigError, Settings
+from autogpt_ls.workspace import Workspace
+
+
+def choose(settings: Settings, folder: Path, engine: bool) -> ExecutorName:
+    """EXECUTOR for a task in `folder`. `auto`: local when we already run in a container or no Docker engine
+    answers; else the workspace's devcontainer when it has a devcontainer.json, else the Docker sandbox."""
+    if settings.executor != "auto":
+        return settings.executor
+    if settings.in_container or settings.in_devcontainer or not engine:
+        return "local"
+    from autogpt_ls.executors.devcontainer_cli import config_file
+
+    return "devcontainer" if config_file(folder) is not None else "docker"
+
+
+def check(executor: ExecutorName, network: bool, folder: Path | None) -> None:
+    """A task's executor fits its options (and its folder, unless the folder is new: files may be added later)."""
+    if network and executor != "docker":
+        raise ConfigError("network access is only for commands in the Docker sandbox: use --executor docker")
+    if executor == "devcontainer" and folder is not None:
+        from autogpt_ls.executors.devcontainer_cli import CONFIG_FILES, config_file
+
+        if config_file(folder) is None:
+            raise ConfigError(f"the devcontainer executor needs {' or '.join(CONFIG_FILES)} in {folder}")
+
+
+def build(choice: ExecutorName, settings: Settings, task: Task, workspace: Workspace) -> Executor:
+    """The task's executor, with the settings it was made for."""
+    if choice == "devcontainer":
+        from autogpt_ls.executors.devcontainer import DevcontainerExecutor
+        from autogpt_ls.executors.devcontainer_cli import Approvals
+
+        return DevcontainerExecutor(
+            workspace,
+            secrets=settings.secrets(),
+            background_jobs=task.config.background_jobs,
+            # in the store's folder, which no tool can reach
+            approvals=Approvals(settings.data_dir / "db" / "devcontainer-approvals.json"),
+        )
+    if choice == "docker":
+        from autogpt_ls.executors.docker import DockerExecutor, SandboxLimits
+
+        s = settings
+        return DockerExecutor(
+            workspace,
+            task_id=task.id,
+            image=s.sandbox_image,
+            network=task.config.network,
+            limits=SandboxLimits(memory=s.sandbox_memory, cpus=s.sandbox_cpus, pids=s.sandbox_pids),
+            idle_seconds=s.sandbox_idle_seconds,
+            background_jobs=task.config.background_jobs,
+        )
+    return LocalExecutor(
+        workspace,
+        allow_commands=settings.commands_allowed_locally,
+        background_jobs=task.config.background_jobs,
+        place="in this devcontainer" if settings.in_devcontainer else "on this machine",
+    )
