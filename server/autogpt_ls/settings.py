@@ -13,6 +13,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from autogpt_ls.models import AIProfile, ExecutorName, PromptSettings
 from autogpt_ls.secrets_mask import named_secrets
+from autogpt_ls.tools.categories import category_names
 
 APP = "autogpt-ls"
 CommaList = Annotated[list[str], NoDecode]
@@ -90,6 +91,8 @@ class Settings(BaseSettings):
     execute_local_commands: bool = False
     in_container: bool = Field(False, validation_alias=AliasChoices("AUTOGPT_IN_CONTAINER", "in_container"))
     disabled_commands: CommaList = Field(default_factory=list)
+    # The seeds' setting: whole categories, by our names or AutoGPT's module paths (autogpt.commands.execute_code)
+    disabled_command_categories: CommaList = Field(default_factory=list)
     shell_command_control: Literal["allowlist", "denylist"] = "denylist"
     shell_allowlist: CommaList = Field(default_factory=list)
     shell_denylist: CommaList = Field(default_factory=lambda: ["sudo", "su"])
@@ -128,12 +131,24 @@ class Settings(BaseSettings):
     lsp_server_token: SecretStr | None = None
     ap_server_token: SecretStr | None = None
 
-    @field_validator("disabled_commands", "shell_allowlist", "shell_denylist", "rules_files", mode="before")
+    @field_validator(
+        "disabled_commands",
+        "disabled_command_categories",
+        "shell_allowlist",
+        "shell_denylist",
+        "rules_files",
+        mode="before",
+    )
     @classmethod
     def _split(cls, value: object) -> object:
         if isinstance(value, str):
             return [item.strip() for item in value.split(",") if item.strip()]
         return value
+
+    @field_validator("disabled_command_categories")
+    @classmethod
+    def _categories(cls, value: list[str]) -> list[str]:
+        return category_names(value)
 
     @field_validator("database_url")
     @classmethod
@@ -161,6 +176,11 @@ class Settings(BaseSettings):
             self.database_url,
         )
         return [s.get_secret_value() for s in values if s and s.get_secret_value()] + named_secrets(os.environ)
+
+    @property
+    def disabled(self) -> list[str]:
+        """Tool names and categories hidden from the agent (DISABLED_COMMANDS and DISABLED_COMMAND_CATEGORIES)."""
+        return [*self.disabled_commands, *self.disabled_command_categories]
 
     @property
     def in_devcontainer(self) -> bool:

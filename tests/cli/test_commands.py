@@ -120,7 +120,26 @@ def test_disabled_commands_are_hidden_and_unknown(
         *("read_file", "write_file", "replace_in_file", "edit_file", "list_folder", "search_files", "find_files"),
         *("remember", "finish"),
     }
-    assert "Unknown tool 'execute_shell'" in last_observation(fake.requests[1])
+    assert "The tool 'execute_shell' is disabled by the user's settings" in last_observation(fake.requests[1])
+
+
+def test_the_seeds_disabled_command_categories_take_module_paths(
+    cli, fake: FakeOpenAI, workspace: Path, agent_env: dict[str, str]
+) -> None:
+    fake.script(tool_call("write_file", {"filename": "a.txt", "contents": "x"}), FINISH)
+    categories = "autogpt.commands.execute_code, autogpt.commands.file_operations,user_interaction"
+    run = cli(GOAL, answers="y\n", env=agent_env | {"DISABLED_COMMAND_CATEGORIES": categories})
+    assert run.code == 0, run.out
+    assert {t["function"]["name"] for t in fake.requests[0]["tools"]} == {"remember", "finish"}
+    assert "The tool 'write_file' is disabled" in last_observation(fake.requests[1])
+    assert not (workspace / "a.txt").exists()
+    assert run.out.count("Approve?") == 1
+
+
+def test_an_unknown_command_category_is_a_configuration_error(cli, agent_env: dict[str, str]) -> None:
+    run = cli(GOAL, env=agent_env | {"DISABLED_COMMAND_CATEGORIES": "autogpt.commands.teleport"})
+    assert run.code == 2
+    assert "DISABLED_COMMAND_CATEGORIES" in run.err and "autogpt.commands.teleport" in run.err
 
 
 def test_replace_in_file_shows_a_diff_and_needs_a_unique_match(cli, fake: FakeOpenAI, workspace: Path) -> None:

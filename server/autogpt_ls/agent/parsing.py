@@ -57,6 +57,11 @@ def parse_reply(reply: ChatReply, tools: ToolRegistry) -> Proposal:
     else:
         thoughts, name, given = _from_content(reply.content)
     tool = tools.get(name)
+    if tool is None and tools.is_disabled(name):
+        raise UnusableReply(
+            f"The tool {name!r} is disabled by the user's settings (DISABLED_COMMANDS, DISABLED_COMMAND_CATEGORIES). "
+            f"The tools you can use are: {', '.join(tools.names())}."
+        )
     if tool is None:
         raise UnusableReply(f"Unknown tool {name!r}. The tools you can use are: {', '.join(tools.names())}.")
     try:

@@ -60,7 +60,7 @@ class Runtime:
             settings.data_dir / "checkpoints",
             *env_files(),
         )
-        self.tools = ToolRegistry.default(settings.disabled_commands)
+        self.tools = ToolRegistry.default(settings.disabled)
         self.shell = ShellPolicy(
             mode=settings.shell_command_control,
             allowlist=settings.shell_allowlist,
