@@ -99,7 +99,7 @@ class Walk:
         try:
             fd = self._open_at(name, _DIR)
         except OSError as e:
-            if missing == "skip":
+            if missing == "skip" and e.errno != errno.ELOOP:  # past the symlink budget nothing is taken as written
                 self._stack.append(_Level(name, None))
                 return
             if missing == "raise" or not isinstance(e, FileNotFoundError):

@@ -107,6 +107,11 @@ def test_a_symlink_loop_and_a_fifo_are_errors_not_hangs(ws: Workspace) -> None:
     (ws.root / "loop2").symlink_to("loop1")
     with pytest.raises(OSError, match="Too many levels of symbolic links"):
         ws.read_text("loop1/x")
+    # naming a path through a loop is refused too: past the symlink budget, `..` must not walk on from a guess
+    # (`loop1/../out` named out's symlink to the outside as if it were inside; found by test_properties.py)
+    for path in ("loop1/../out", "loop1/../out/secret", "loop1/../a.txt"):
+        with pytest.raises(OSError, match="Too many levels of symbolic links"):
+            ws.resolve(path)
     os.mkfifo(ws.root / "pipe")
     with pytest.raises(OSError, match="not a regular file"):
         ws.read_text("pipe")
