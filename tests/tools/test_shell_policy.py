@@ -55,6 +55,8 @@ DENY = ["sudo", "rm", "curl", "su", "/usr/bin/wget"]
         ("cat <<'EOF' > f.py\nimport os\nprint('$(rm -rf /)')\nEOF\npython f.py", ["cat", "python"]),
         ('cat <<"EOF"\n`rm x`\nEOF', ["cat"]),
         ('cat <<EOF\nsay "hi" $(rm -rf /)\nEOF', ["cat", "rm"]),
+        ('cat <<EOF\n$(eval "rm x") `rm y`\nEOF', ["cat", "rm", "eval", "rm"]),  # found by test_properties.py
+        ("! ! rm x", ["rm"]),  # bash negates twice; the grammar reads the second `!` as a command name
         ("cat <<EOF | sh\nrm x\nEOF", ["cat", "sh"]),
         # leading assignments
         ("FOO=1 BAR=2 make", ["make"]),

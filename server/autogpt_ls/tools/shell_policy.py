@@ -96,14 +96,24 @@ def _walk(node: Node, line: str, found: list[Word], depth: int) -> None:
         if child.type != "heredoc_body":
             _walk(child, line, found, depth)
         elif not heredoc_is_quoted(node):  # a quoted heredoc's body is data
-            _heredoc(child, found, depth)
+            _heredoc(child, line, found, depth)
 
 
-def _heredoc(body: Node, found: list[Word], depth: int) -> None:
-    """An unquoted heredoc's body is expanded like a "..." string, so it is checked as one (the grammar does not
-    see backquotes there)."""
+def _heredoc(body: Node, line: str, found: list[Word], depth: int) -> None:
+    """An unquoted heredoc's body is expanded like a "..." string. The grammar parses its `$(...)` and `${...}`
+    parts, which are walked as they are (quoting them again would change what `$(eval "rm x")` runs); backquotes
+    it does not see, so the literal text left around those parts is checked as a "..." string."""
+    literal = bytearray(body.text or b"")
+    for part in body.named_children:
+        if part.type != "heredoc_content":
+            _walk(part, line, found, depth)
+            literal[part.start_byte - body.start_byte : part.end_byte - body.start_byte] = b" " * (
+                part.end_byte - part.start_byte
+            )
+    if b"`" not in literal:
+        return
+    quoted = '"' + literal.decode(errors="replace").replace('"', '\\"') + '"'
     sub: list[Word] = []
-    quoted = '"' + syntax.text(body).replace('"', '\\"') + '"'
     for part in parse(": " + quoted).named_children:
         _walk(part, quoted, sub, depth)
     found.extend(c._replace(pos=body.start_byte) for c in sub if c.pos > 0)  # not the `:` placeholder
@@ -133,6 +143,8 @@ def _argv(words: list[Word], i: int, found: list[Word], depth: int) -> set[int]:
     if words[i].dynamic:
         found.append(Word(words[i].pos, words[i].text, True))
         return set()
+    if words[i].text == "!":  # `! ! rm x`: the grammar reads the second `!` as a command name; bash negates again
+        return _argv(words, i + 1, found, depth)
     name = posixpath.basename(words[i].text.rstrip("/")) or words[i].text
     found.append(Word(words[i].pos, name, False))
     if name == "alias":  # alias NAME=VALUE: the value is a shell line, checked now since the alias outlives it

@@ -29,7 +29,7 @@ _RESERVED = frozenset(
 _COMPOUND = re.compile(rb"\s*(?:\(|(?:\{|while|until|for|if|case|select|\[\[)(?:\s|$))")
 _VARIABLES = frozenset(("variable_name", "simple_expansion", "expansion", "command_substitution"))
 _ARITHMETIC_TESTS = frozenset(("-eq", "-ne", "-lt", "-le", "-gt", "-ge"))
-_GLOB = re.compile(r"[*?]|\[.*\]|\{.*[,.].*\}|\{\}")  # globs, brace expansion, xargs/find `{}` placeholders
+_GLOB = re.compile(r"[*?]|\[.*\]|\{.*[,.].*\}")  # globs and brace expansion, where bash expands them
 _OPENERS = {
     '"': 'a "..." string',
     "'": "a '...' string",
@@ -222,7 +222,15 @@ def word(node: Node) -> Word:
     if node.type == "command_name" and node.named_children:
         node = node.named_children[0]
     text, dynamic = _value(node)
-    return Word(node.start_byte, text, dynamic or bool(_GLOB.search(text)))
+    placeholder = "{}" in text  # xargs -I {} / find -exec {}: replaced by what they read, quoted or not
+    return Word(node.start_byte, text, dynamic or placeholder or bool(_GLOB.search(_unquoted(node))))
+
+
+def _unquoted(node: Node) -> str:
+    """The parts of a word bash globs: quoted ones (`eval '[[ -f x ]]'`, `'r*'`) are taken literally."""
+    if node.type == "word":
+        return text(node)
+    return "".join(_unquoted(c) for c in node.children) if node.type == "concatenation" else ""
 
 
 def _value(node: Node) -> tuple[str, bool]:
