@@ -18,16 +18,9 @@ from test_run import FINISH, GOAL, last_observation
 
 from fakes import SECRET_KEY
 from fakes.openai_server import FakeOpenAI, tool_call
+from leaks import assert_key_nowhere
 
 LOCAL = {"EXECUTE_LOCAL_COMMANDS": "True"}
-
-
-def assert_nowhere(fake: FakeOpenAI, data_dir: Path, *outputs: str) -> None:
-    stored = b"".join(p.read_bytes() for p in data_dir.rglob("*") if p.is_file())
-    assert stored  # the store and the logs were written
-    assert SECRET_KEY.encode() not in stored
-    for text in (json.dumps(fake.requests), *outputs):
-        assert SECRET_KEY not in text
 
 
 @pytest.mark.parametrize(
@@ -47,7 +40,7 @@ def test_commands_that_print_the_key_show_it_masked(
     observation = last_observation(fake.requests[1])
     # a non-root user cannot read the server's environ at all (it is not dumpable); root can, and sees it masked
     assert masked in observation or "Permission denied" in observation, observation
-    assert_nowhere(fake, data_dir, run.out, run.err)
+    assert_key_nowhere(fake.requests, data_dir, run.out, run.err)
 
 
 def test_the_config_env_file_shows_the_key_masked(
@@ -64,7 +57,7 @@ def test_the_config_env_file_shows_the_key_masked(
     run = cli(GOAL, answers="y\ny\n", env=env)
     assert run.code == 0, run.err
     assert last_observation(fake.requests[1]) == "Exit code: 0\nOPENAI_API_KEY=***\n"
-    assert_nowhere(fake, data_dir, run.out, run.err)
+    assert_key_nowhere(fake.requests, data_dir, run.out, run.err)
 
 
 def test_a_workspace_file_holding_the_key_is_read_and_previewed_masked(
@@ -81,7 +74,7 @@ def test_a_workspace_file_holding_the_key_is_read_and_previewed_masked(
     assert last_observation(fake.requests[1]) == "export OPENAI_API_KEY=***\n"
     assert "-export OPENAI_API_KEY=***" in run.out  # the diff before the write shows the old line masked
     assert (workspace / "deploy.sh").read_text() == "export OPENAI_API_KEY=$1\n"
-    assert_nowhere(fake, data_dir, run.out, run.err)
+    assert_key_nowhere(fake.requests, data_dir, run.out, run.err)
 
 
 def _as_nobody() -> list[str]:
