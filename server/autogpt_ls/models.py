@@ -228,6 +228,13 @@ class Memory(Record):
     chars_per_token: float = 3.0
 
 
+class PlanItem(Record):
+    """One item of the agent's plan, kept with the `todo` tool."""
+
+    text: str
+    done: bool = False
+
+
 class UndoRecord(Record):
     """One undo: which steps, which files, and the checkpoints before (`undone_from`) and after it."""
 
@@ -249,6 +256,7 @@ class TaskState(Record):
     last_undo: UndoRecord | None = None  # what `redo` puts back, until another step runs
 
     memory: Memory = Field(default_factory=Memory)
+    plan: list[PlanItem] = Field(default_factory=list)  # the agent's todo list, as its last `todo` step left it
 
 
 class Task(Record):

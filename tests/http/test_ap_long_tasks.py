@@ -41,3 +41,15 @@ def test_the_step_that_needed_a_compaction_reports_its_summary() -> None:
     first, second = reports(task, steps, [0, 1], ToolRegistry.default(), [])
     assert first.summaries == [] and second.summaries == [summary]
     assert "(Context compacted: steps 1-1 summarised by openai/m.)\nThe agent read notes.txt" in second.output
+
+
+def test_the_plan_is_in_the_step_output(server: Server, fake: FakeOpenAI) -> None:
+    fake.script(tool_call("todo", {"add": ["read notes.txt", "finish"]}), READ, FINISH)
+    api = server.api
+    task_id = api.create("Read notes.txt")
+    assert api.upload(task_id, "notes.txt", b"the notes\n").status == 200
+    step = api.step(task_id)  # the todo step runs unasked; the read waits
+    assert step["name"] == "read_file"
+    plan = [{"text": "read notes.txt", "done": False}, {"text": "finish", "done": False}]
+    assert step["additional_output"]["plan"] == plan
+    assert "Your plan (0 of 2 done):\n1. [ ] read notes.txt\n2. [ ] finish" in step["output"]

@@ -17,6 +17,7 @@ NOTIFICATIONS = (
     "agent/question",
     "agent/commandOutput",
     "agent/stepCompleted",
+    "agent/plan",
     "agent/rewindRefused",
     "agent/taskEnded",
 )

@@ -120,6 +120,7 @@ function listen(c: LanguageClient, { proposals, output, tasks, commands }: Views
       logStep(step);
       void guarded(() => tasks.reload(taskId))();
     }),
+    on(Notifications.plan, (p) => tasks.onPlan(p)),
     on(Notifications.rewindRefused, (r) => void vscode.window.showWarningMessage(`AutoGPT: ${r.message}`)),
     on(Notifications.taskEnded, (e) => {
       logThinking(e.taskId, thinking.flush(e.taskId));

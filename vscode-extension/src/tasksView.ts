@@ -1,14 +1,16 @@
-// The activity-bar view: tasks, their steps, and each step's proposal, decision, result, tokens and cost. Live:
-// notifications update it; a task's stored steps are fetched when it is first expanded.
+// The activity-bar view: tasks, each with the agent's plan (its todo list) and its steps, and each step's proposal,
+// decision, result, tokens and cost. Live: notifications update it; a task's stored steps are fetched when it is
+// first expanded.
 
 import * as vscode from 'vscode';
 import { stepDescription, stepDetails, stepFromProposal, stepLabel, taskDescription } from './common/messages';
-import type { ProposalParams, Step, TaskDetail, TaskSummary } from './common/protocol';
+import type { PlanParams, ProposalParams, Step, TaskDetail, TaskSummary } from './common/protocol';
 
 type Node =
   | { kind: 'task'; taskId: string }
+  | { kind: 'plan'; taskId: string }
   | { kind: 'step'; taskId: string; stepId: string }
-  | { kind: 'detail'; label: string; value: string };
+  | { kind: 'detail'; label: string; value: string; icon?: string };
 
 interface TaskState {
   summary: TaskSummary;
@@ -67,11 +69,28 @@ export class TasksView implements vscode.TreeDataProvider<Node> {
     this.changed.fire(undefined);
   }
 
+  /** The agent changed its plan: the task's summary holds the whole new one. */
+  onPlan(p: PlanParams): void {
+    const task = this.tasks.get(p.taskId);
+    if (!task) return;
+    task.summary = { ...task.summary, plan: p.plan };
+    this.changed.fire(undefined);
+  }
+
   getTreeItem(node: Node): vscode.TreeItem {
     if (node.kind === 'detail') {
       const item = new vscode.TreeItem(node.label);
       item.description = node.value;
       item.tooltip = node.value;
+      if (node.icon) item.iconPath = new vscode.ThemeIcon(node.icon);
+      return item;
+    }
+    if (node.kind === 'plan') {
+      const { plan } = this.tasks.get(node.taskId)!.summary;
+      const item = new vscode.TreeItem('Plan', vscode.TreeItemCollapsibleState.Expanded);
+      item.id = `${node.taskId}-plan`;
+      item.description = `${plan.filter((i) => i.done).length} of ${plan.length} done`;
+      item.iconPath = new vscode.ThemeIcon('checklist');
       return item;
     }
     if (node.kind === 'task') {
@@ -105,9 +124,20 @@ export class TasksView implements vscode.TreeDataProvider<Node> {
         const loaded = await this.source()?.getTask(node.taskId);
         task.steps = new Map((loaded?.stepList ?? []).map((s) => [s.id, s]));
       }
-      return [...task.steps.values()]
-        .sort((a, b) => a.index - b.index)
-        .map((s) => ({ kind: 'step', taskId: node.taskId, stepId: s.id }));
+      const plan: Node[] = task.summary.plan.length ? [{ kind: 'plan', taskId: node.taskId }] : [];
+      return plan.concat(
+        [...task.steps.values()]
+          .sort((a, b) => a.index - b.index)
+          .map((s) => ({ kind: 'step', taskId: node.taskId, stepId: s.id })),
+      );
+    }
+    if (node.kind === 'plan') {
+      return this.tasks.get(node.taskId)!.summary.plan.map((item, i) => ({
+        kind: 'detail',
+        label: `${i + 1}.`,
+        value: item.text,
+        icon: item.done ? 'pass-filled' : 'circle-large-outline',
+      }));
     }
     if (node.kind === 'step') {
       return stepDetails(this.tasks.get(node.taskId)!.steps!.get(node.stepId)!).map((d) => ({ kind: 'detail', ...d }));

@@ -9,7 +9,7 @@ from typing import Literal
 from pydantic import BaseModel
 
 from autogpt_ls.changes import Preview
-from autogpt_ls.models import Step, Summary, Task, TaskStatus
+from autogpt_ls.models import PlanItem, Step, Summary, Task, TaskStatus
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +76,26 @@ class Compacted(BaseModel):
     summary: Summary
 
 
-Event = Thinking | ThinkingDelta | ProposalMade | CommandOutput | StepCompleted | TaskEnded | RewindRefused | Compacted
+class PlanChanged(BaseModel):
+    """The agent changed its plan (the `todo` tool): the whole plan as it is now."""
+
+    type: Literal["plan_changed"] = "plan_changed"
+    task_id: str
+    step_id: str
+    plan: list[PlanItem]
+
+
+Event = (
+    Thinking
+    | ThinkingDelta
+    | ProposalMade
+    | CommandOutput
+    | StepCompleted
+    | TaskEnded
+    | RewindRefused
+    | Compacted
+    | PlanChanged
+)
 EventSink = Callable[[Event], None]
 
 

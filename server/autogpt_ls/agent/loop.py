@@ -17,7 +17,16 @@ from pydantic import ValidationError
 from autogpt_ls.agent.compaction import Compactor, Summarizer
 from autogpt_ls.agent.decisions import account, for_tool
 from autogpt_ls.agent.errors import NotWaiting, TaskBusy
-from autogpt_ls.agent.events import CommandOutput, Event, EventSink, StepCompleted, TaskEnded, Thinking, ThinkingDelta
+from autogpt_ls.agent.events import (
+    CommandOutput,
+    Event,
+    EventSink,
+    PlanChanged,
+    StepCompleted,
+    TaskEnded,
+    Thinking,
+    ThinkingDelta,
+)
 from autogpt_ls.agent.parsing import UnusableReply, parse_reply
 from autogpt_ls.agent.prompt import History
 from autogpt_ls.agent.rules import Rule
@@ -83,7 +92,12 @@ class Agent:
         self._steps: list[Step] = []  # this task's steps, loaded by recover(); the Agent is their only writer
         self._running_step = ""
         self.ctx = ToolContext(
-            executor=executor, shell=shell, on_output=self._on_output, buffers=buffers, secrets=secrets
+            executor=executor,
+            shell=shell,
+            on_output=self._on_output,
+            buffers=buffers,
+            secrets=secrets,
+            plan=task.state.plan,
         )
 
     def _use_json_replies(self, json_replies: bool) -> None:
@@ -244,7 +258,11 @@ class Agent:
             await self.store.save_task(self.task)
         self._remember(step)
         if step.status == StepStatus.EXECUTING:
+            plan = [item.model_copy() for item in self.task.state.plan]
             await self._execute(step, tool, decision)
+            if self.task.state.plan != plan:
+                now = [item.model_copy() for item in self.task.state.plan]
+                self.emit(PlanChanged(task_id=self.task.id, step_id=step.id, plan=now))
         self.emit(StepCompleted(task_id=self.task.id, step=step))
         if step.status == StepStatus.REJECTED:
             await self.end(TaskStatus.STOPPED, "The user rejected the proposed action (n).")

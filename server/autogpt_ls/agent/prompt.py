@@ -158,15 +158,29 @@ def kept_fact(step: Step) -> str | None:
     return None
 
 
+def plan_text(steps: list[Step]) -> str | None:
+    """The plan as the last `todo` step among `steps` left it, word for word (its observation lists it all)."""
+    for step in reversed(steps):
+        call = step.proposal.tool_call if step.proposal else None
+        ran = step.status == StepStatus.DONE and step.result is not None and step.result.ok
+        if ran and call is not None and call.name == "todo":
+            return step.result.output  # type: ignore[union-attr]
+    return None
+
+
 def context_message(task: Task, steps: list[Step], memory: Memory) -> str:
-    """Part (2) of the prompt: the task, the kept facts and the summaries of the compacted steps."""
+    """Part (2) of the prompt: the task, the kept facts, the plan and the summaries of the compacted steps.
+    The plan here is the one the compacted steps left: a `todo` step since shows the newer one in part (3)."""
     parts = [task_message(task)]
-    facts = [fact for step in steps[: memory.compacted] if (fact := kept_fact(step))]
+    compacted = steps[: memory.compacted]
+    facts = [fact for step in compacted if (fact := kept_fact(step))]
     if facts:
         parts.append(
             "## Kept facts (the user's own words and what you pinned, never summarised)\n"
             + "\n".join(f"- {fact}" for fact in facts)
         )
+    if plan := plan_text(compacted):
+        parts.append(f"## Your plan, as your last todo call left it (never summarised)\n{plan}")
     for summary in memory.summaries:
         parts.append(f"## Summary of steps {summary.first + 1}-{summary.end} (no longer shown)\n{summary.text}")
     return "\n\n".join(parts)

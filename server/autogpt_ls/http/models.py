@@ -111,6 +111,7 @@ class Step(BaseModel):
             "llm_seconds": round(report.llm_seconds, 6),
             "task_status": report.task_status.value,
             "summaries": [s.model_dump(mode="json") for s in report.summaries],
+            "plan": [item.model_dump() for item in report.plan],
         }
         return cls(
             task_id=report.task_id,

@@ -13,7 +13,7 @@ from autogpt_ls.agent import loop_guard
 from autogpt_ls.agent.decisions import RETHINK
 from autogpt_ls.agent.prompt import observation
 from autogpt_ls.agent.undo import change_notes
-from autogpt_ls.models import Step, StepStatus, Summary, Task, TaskStatus, Usage
+from autogpt_ls.models import PlanItem, Step, StepStatus, Summary, Task, TaskStatus, Usage
 from autogpt_ls.store import Artifact
 from autogpt_ls.tools.registry import ToolRegistry
 
@@ -55,6 +55,7 @@ class StepReport(BaseModel):
     task_status: TaskStatus
     artifacts: list[Artifact]
     summaries: list[Summary]  # compactions made to think this step: the older steps' summaries now in the prompt
+    plan: list[PlanItem]  # the agent's todo list as it is now
     created_at: datetime
 
 
@@ -177,5 +178,6 @@ def _report(
         task_status=task.status,
         artifacts=[by_path[path] for path in written if path in by_path],
         summaries=_summaries(task, step),
+        plan=task.state.plan,
         created_at=step.created_at,
     )

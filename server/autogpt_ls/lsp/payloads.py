@@ -14,7 +14,7 @@ from pydantic.json_schema import GenerateJsonSchema, JsonSchemaMode, JsonSchemaV
 
 from autogpt_ls.changes import CommandPreview
 from autogpt_ls.lsp.protocol import Params, RedoParams, RollbackParams, RunParams, StepParams, TaskParams
-from autogpt_ls.models import DecisionKind, Record, Step, Task, TaskConfig, TaskStatus, Usage
+from autogpt_ls.models import DecisionKind, PlanItem, Record, Step, Task, TaskConfig, TaskStatus, Usage
 
 
 class Payload(Record):
@@ -85,6 +85,15 @@ class StepCompletedParams(Notification):
     step: Step
 
 
+class PlanParams(Notification):
+    """agent/plan: the agent changed its plan (the `todo` tool, run at step `step_id`); `plan` is all of it."""
+
+    method = "agent/plan"
+    task_id: str
+    step_id: str
+    plan: list[PlanItem]
+
+
 class RewindRefusedParams(Notification):
     """agent/rewindRefused: an undo or redo was refused (a file changed since, nothing to undo); nothing changed
     and the proposal `step_id` still waits."""
@@ -128,6 +137,7 @@ class TaskSummary(Payload):
     steps: int
     usage: Usage
     created_at: str  # ISO-8601
+    plan: list[PlanItem]  # the agent's todo list as it is now
 
     @classmethod
     def of(cls, task: Task) -> TaskSummary:
@@ -144,6 +154,7 @@ class TaskSummary(Payload):
             "steps": task.state.steps,
             "usage": task.state.usage,
             "created_at": task.created_at.isoformat(),
+            "plan": task.state.plan,
         }
 
 
@@ -171,6 +182,7 @@ _NOTICES: list[type[Notification]] = [
     QuestionParams,
     CommandOutputParams,
     StepCompletedParams,
+    PlanParams,
     RewindRefusedParams,
     TaskEndedParams,
 ]

@@ -11,6 +11,7 @@ from lsprotocol import types
 from autogpt_ls.agent.events import (
     CommandOutput,
     Event,
+    PlanChanged,
     ProposalMade,
     RewindRefused,
     StepCompleted,
@@ -22,6 +23,7 @@ from autogpt_ls.changes import ChangeSet, CommandPreview, FileChange
 from autogpt_ls.lsp import previews
 from autogpt_ls.lsp.payloads import (
     CommandOutputParams,
+    PlanParams,
     ProposalParams,
     QuestionParams,
     RewindRefusedParams,
@@ -73,6 +75,8 @@ class Renderer:
             self.ls.send(CommandOutputParams(task_id=event.task_id, step_id=event.step_id, text=event.text))
         elif isinstance(event, StepCompleted):
             self._completed(event.step)
+        elif isinstance(event, PlanChanged):
+            self.ls.send(PlanParams(task_id=event.task_id, step_id=event.step_id, plan=event.plan))
         elif isinstance(event, RewindRefused):
             self.ls.send(RewindRefusedParams(task_id=event.task_id, step_id=event.step_id, message=event.message))
         elif isinstance(event, TaskEnded):

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from autogpt_ls.changes import Preview
 from autogpt_ls.executors.base import Executor, OutputCallback
-from autogpt_ls.models import Result, ToolKind
+from autogpt_ls.models import PlanItem, Result, ToolKind
 from autogpt_ls.secrets_mask import NO_SECRETS, SecretMask
 
 
@@ -49,6 +49,7 @@ class ToolContext:
     # An editor's open buffers: previews and checks see the text the user sees, unsaved changes included.
     buffers: Buffers = no_buffers
     secrets: SecretMask = NO_SECRETS
+    plan: list[PlanItem] = field(default_factory=list)  # the task's own todo list (its state), changed by `todo`
 
 
 Runner = Callable[..., Awaitable[Result]]

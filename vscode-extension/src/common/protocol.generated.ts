@@ -21,6 +21,7 @@ export interface AgentProtocol {
     'agent/question': QuestionParams;
     'agent/commandOutput': CommandOutputParams;
     'agent/stepCompleted': StepCompletedParams;
+    'agent/plan': PlanParams;
     'agent/rewindRefused': RewindRefusedParams;
     'agent/taskEnded': TaskEndedParams;
   };
@@ -198,6 +199,21 @@ export interface Usage {
   costUsd: number | null;
 }
 /**
+ * agent/plan: the agent changed its plan (the `todo` tool, run at step `step_id`); `plan` is all of it.
+ */
+export interface PlanParams {
+  taskId: string;
+  stepId: string;
+  plan: PlanItem[];
+}
+/**
+ * One item of the agent's plan, kept with the `todo` tool.
+ */
+export interface PlanItem {
+  text: string;
+  done: boolean;
+}
+/**
  * agent/rewindRefused: an undo or redo was refused (a file changed since, nothing to undo); nothing changed
  * and the proposal `step_id` still waits.
  */
@@ -274,6 +290,7 @@ export interface TaskSummary {
   steps: number;
   usage: Usage;
   createdAt: string;
+  plan: PlanItem[];
 }
 /**
  * agent/getTask: the summary, the task's config and its stored steps.
@@ -287,6 +304,7 @@ export interface TaskDetail {
   steps: number;
   usage: Usage;
   createdAt: string;
+  plan: PlanItem[];
   config: TaskConfig;
   stepList: Step[];
 }

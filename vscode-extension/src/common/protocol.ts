@@ -33,6 +33,7 @@ export const Notifications = {
   question: 'agent/question',
   commandOutput: 'agent/commandOutput',
   stepCompleted: 'agent/stepCompleted',
+  plan: 'agent/plan', // the agent changed its plan (todo): the whole list as it is now
   rewindRefused: 'agent/rewindRefused', // an undo or redo refused: nothing changed, the proposal still waits
   taskEnded: 'agent/taskEnded',
   thinking: 'agent/thinking', // the LLM's reply as it streams, a piece at a time
