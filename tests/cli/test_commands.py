@@ -130,7 +130,7 @@ def test_the_seeds_disabled_command_categories_take_module_paths(
     categories = "autogpt.commands.execute_code, autogpt.commands.file_operations,user_interaction"
     run = cli(GOAL, answers="y\n", env=agent_env | {"DISABLED_COMMAND_CATEGORIES": categories})
     assert run.code == 0, run.out
-    assert {t["function"]["name"] for t in fake.requests[0]["tools"]} == {"remember", "finish"}
+    assert {t["function"]["name"] for t in fake.requests[0]["tools"]} == {"remember", "todo", "finish"}
     assert "The tool 'write_file' is disabled" in last_observation(fake.requests[1])
     assert not (workspace / "a.txt").exists()
     assert run.out.count("Approve?") == 1
