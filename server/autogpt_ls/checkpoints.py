@@ -4,11 +4,12 @@ Each workspace gets a bare repository in the data folder (`checkpoints/<hash>.gi
 work tree and an index of its own. Every git call runs with a clean environment (no inherited `GIT_*`), the
 user's global and system config ignored, hooks off and literal pathspecs, so nothing of the user's `.git` (index,
 stash, branches, config, hooks) is read or written: git never descends into a `.git` of the work tree.
-A checkpoint is a tree (`git add -A` + `write-tree`); trees are kept because the shadow repository never runs gc.
+A checkpoint is a tree (`ls-files` finds what changed, `update-index` records just that, `write-tree`); trees
+are kept because the shadow repository never runs gc.
 
 What is not covered is skipped and reported: `.gitignore`d files, dependency trees (`node_modules`, `.venv`...),
-nested repositories and files over the size cap. git is run as a child process rather than through GitPython:
-GitPython merges the caller's environment into every call, and a clean environment is the point here.
+nested repositories and files over the size cap. git runs as a child process, not through GitPython (gitcli.py
+says why).
 """
 
 from __future__ import annotations
@@ -19,10 +20,11 @@ import fcntl
 import hashlib
 import os
 import re
-import subprocess
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
+
+from autogpt_ls.gitcli import GitFailed, clean_env, run_git
 
 DEPENDENCY_TREES = ("node_modules", ".venv", "venv", "__pycache__", ".tox", ".mypy_cache", ".pytest_cache")
 _CONFIG = {
@@ -52,18 +54,12 @@ class Snapshot:
 
 
 def _clean_env(git_dir: Path, work_tree: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
-    env.update(
+    return clean_env(
         GIT_DIR=str(git_dir),
         GIT_WORK_TREE=str(work_tree),
         GIT_INDEX_FILE=str(git_dir / "index"),
-        GIT_CONFIG_GLOBAL="/dev/null",
-        GIT_CONFIG_NOSYSTEM="1",
         GIT_LITERAL_PATHSPECS="1",
-        GIT_TERMINAL_PROMPT="0",
-        LC_ALL="C",
     )
-    return env
 
 
 def _exclude_line(path: str) -> str:
@@ -124,35 +120,22 @@ class Session:
         self._cp = owner
 
     async def git(self, *args: str, paths: list[str] | None = None) -> str:
-        """One git call, in a worker thread (subprocess.run spawns faster than asyncio's child watcher);
-        `paths` go to its stdin, NUL-separated, for `--pathspec-from-file=-`."""
+        """One git call; `paths` go to its stdin, NUL-separated (`-z --stdin`)."""
         stdin = "\0".join(paths).encode(errors="surrogateescape") if paths is not None else None
         try:
-            proc = await asyncio.to_thread(
-                subprocess.run,
-                ["git", *args],
-                env=self._cp._env,
-                cwd=self._cp.workspace,
-                input=stdin,
-                stdin=None if stdin is not None else subprocess.DEVNULL,
-                capture_output=True,
-                check=False,
-            )
-        except OSError as e:
-            raise CheckpointError(f"git could not be run: {e}") from None
-        if proc.returncode != 0:
-            raise CheckpointError(f"git {args[0]} failed: {proc.stderr.decode(errors='replace').strip()}")
-        return proc.stdout.decode(errors="surrogateescape")
+            return await run_git(list(args), env=self._cp._env, cwd=self._cp.workspace, stdin=stdin)
+        except GitFailed as e:
+            raise CheckpointError(str(e)) from None
 
     async def prepare(self) -> None:
         """Create the repository on first use; a lock file left by a killed git is stale while we hold ours."""
         git_dir = self._cp.git_dir
         if not (git_dir / "HEAD").exists():
             env = {k: v for k, v in self._cp._env.items() if k not in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE")}
-            init = ["git", "init", "-q", "--bare", str(git_dir)]
-            done = await asyncio.to_thread(subprocess.run, init, env=env, capture_output=True, check=False)
-            if done.returncode != 0:
-                raise CheckpointError(f"git init {git_dir} failed: {done.stderr.decode(errors='replace').strip()}")
+            try:
+                await run_git(["init", "-q", "--bare", str(git_dir)], env=env, cwd=git_dir.parent)
+            except GitFailed as e:
+                raise CheckpointError(str(e)) from None
             for key, value in _CONFIG.items():
                 await self.git("config", key, value)
             (git_dir / "info").mkdir(exist_ok=True)
@@ -191,8 +174,8 @@ class Session:
                 await self.git("rm", "-q", "-f", "--cached", "--ignore-unmatch", "--", *tracked)
         skip.update(new)
         changed = [p for p in paths if p not in skip]  # only these are added: no second walk of the workspace
-        if changed:
-            await self.git("add", "-A", "--pathspec-from-file=-", "--pathspec-file-nul", paths=changed)
+        if changed:  # exactly these paths: `add -A` would walk the whole tree again for its pathspecs
+            await self.git("update-index", "--add", "--remove", "--replace", "-z", "--stdin", paths=changed)
         tree = (await self.git("write-tree")).strip()
         self._cp._remember_tree(tree)
         return Snapshot(tree, self._not_covered(known))
