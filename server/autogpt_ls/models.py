@@ -116,6 +116,7 @@ class Result(Record):
     output: str = ""
     exit_code: int | None = None
     files: list[str] = Field(default_factory=list)  # workspace files the step wrote (relative): its artifacts
+    undo_note: str = ""  # what an undo of this step cannot put back (a git tool's HEAD, branch, commit, clone)
 
     @classmethod
     def error(cls, message: str) -> Result:
@@ -141,6 +142,7 @@ class StepChanges(Record):
     files: list[str] = Field(default_factory=list)
     not_covered: list[str] = Field(default_factory=list)  # what undo cannot restore, when it differs from before
     error: str = ""  # why no checkpoint was taken
+    commit: str = ""  # GIT_AUTO_COMMIT: this step's commit on the task branch autogpt/<task id>
 
 
 class Step(Record):

@@ -113,6 +113,9 @@ class Settings(BaseSettings):
     # the data folder (the user's .git is never touched), so any step can be undone. Files over the cap are skipped.
     checkpoints: bool = True
     checkpoint_max_file_mb: float = Field(default=5.0, gt=0)
+    # One commit per approved step that changed files (and per undo/redo) on the branch autogpt/<task id> of the
+    # workspace's repository, through a temporary index: the user's index, HEAD and current branch are untouched.
+    git_auto_commit: bool = False
 
     # Where tasks and steps are kept: unset, a SQLite file in data_dir; postgresql://user:pass@host/db, a PostgreSQL
     # database that several servers (on one machine or many) can share (pip install autogpt-ls[postgres]).

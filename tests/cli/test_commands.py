@@ -118,6 +118,7 @@ def test_disabled_commands_are_hidden_and_unknown(
     names = {t["function"]["name"] for t in fake.requests[0]["tools"]}
     assert names == {
         *("read_file", "write_file", "replace_in_file", "edit_file", "list_folder", "search_files", "find_files"),
+        *("git_status", "git_diff", "git_log", "git_commit", "git_branch", "git_checkout", "clone_repository"),
         *("remember", "todo", "finish"),
     }
     assert "The tool 'execute_shell' is disabled by the user's settings" in last_observation(fake.requests[1])

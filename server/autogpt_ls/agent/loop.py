@@ -14,6 +14,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from autogpt_ls.agent.autocommit import AutoCommit
 from autogpt_ls.agent.compaction import Compactor, Summarizer
 from autogpt_ls.agent.decisions import account, for_tool
 from autogpt_ls.agent.errors import NotWaiting, TaskBusy
@@ -76,12 +77,14 @@ class Agent:
         summarizers: list[Summarizer] | None = None,
         window: int = DEFAULT_WINDOW,
         rules: tuple[Rule, ...] = (),
+        auto_commit: bool = False,
     ) -> None:
         self.task = task
         self.store = store
         self.tools = tools
         self.executor = executor
         self.checkpoints = checkpoints  # None: CHECKPOINTS=False, steps are not undoable
+        self._auto_commit = AutoCommit(executor.workspace.root, task) if auto_commit else None
         self._provider = provider
         self._emit_to = emit
         self._model = split_model(task.config.smart_llm)[1]
@@ -98,6 +101,7 @@ class Agent:
             buffers=buffers,
             secrets=secrets,
             plan=task.state.plan,
+            network=task.config.network,
         )
 
     def _use_json_replies(self, json_replies: bool) -> None:
@@ -276,6 +280,10 @@ class Agent:
             return nullcontext()
         return checkpointed(self.checkpoints, step, self._steps[: step.index])
 
+    async def commit(self, files: list[str], subject: str) -> str:
+        """GIT_AUTO_COMMIT: these files, as they are now, committed on the task branch ("" for no commit)."""
+        return await self._auto_commit.record(files, subject) if self._auto_commit else ""
+
     async def _execute(self, step: Step, tool: Tool, decision: Decision) -> None:
         assert step.proposal is not None
         self._running_step, self.ctx.answer = step.id, decision.text
@@ -283,6 +291,9 @@ class Agent:
             async with self._clock(), self._checkpointed(step, tool):
                 step.result = await tool.run(self.ctx, tool.validate(step.proposal.tool_call.arguments))
             step.status = StepStatus.DONE
+            if step.changes:
+                subject = f"autogpt: step {step.index + 1}: {tool.name}"
+                step.changes.commit = await self.commit(step.changes.files, subject)
         except (TimeoutError, asyncio.CancelledError):
             step.status, step.result = StepStatus.INTERRUPTED, Result.error("Stopped before the action completed.")
             raise

@@ -166,6 +166,7 @@ class Runtime:
             summarizers=self._summarizers(task),
             window=context_window(task.config.smart_llm, s.context_window, s.local_model_context),
             rules=read_rules(self.workspace(task), s.rules_files),
+            auto_commit=s.git_auto_commit,
         )
 
     def _checkpoints(self, task: Task) -> Checkpoints | None:

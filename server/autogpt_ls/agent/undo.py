@@ -20,8 +20,14 @@ log = logging.getLogger(__name__)
 REWINDS = (DecisionKind.UNDO, DecisionKind.REDO)
 
 
-def _shown(steps: list[Step]) -> str:
+def shown(steps: list[Step]) -> str:
+    """The steps as the front ends number them."""
     return ", ".join(str(s.index + 1) for s in steps)
+
+
+def files_of(steps: list[Step]) -> list[str]:
+    """Every file these steps changed."""
+    return sorted({f for s in steps if s.changes for f in s.changes.files})
 
 
 @asynccontextmanager
@@ -68,7 +74,7 @@ def _undoable(steps: list[Step], decision: Decision) -> list[Step]:
         raise InvalidInput("there is nothing to undo: no step that can change files ran (or it is undone already)")
     unrecorded = [s for s in chosen if not s.changes or not s.changes.after]
     if unrecorded:
-        raise InvalidInput(f"step {_shown(unrecorded)} has no checkpoint ({unrecorded[0].changes.error})")  # type: ignore[union-attr]
+        raise InvalidInput(f"step {shown(unrecorded)} has no checkpoint ({unrecorded[0].changes.error})")  # type: ignore[union-attr]
     return chosen
 
 
@@ -152,19 +158,26 @@ def change_notes(changes: StepChanges | None) -> list[str]:
         notes.append(f"Files changed: {', '.join(changes.files)}")
     if changes.not_covered:
         notes.append(f"Not covered by undo: {', '.join(changes.not_covered)}")
+    if changes.commit:
+        notes.append(f"Committed {changes.commit} on the task branch (GIT_AUTO_COMMIT)")
     return notes
 
 
 def report(kind: DecisionKind, steps: list[Step]) -> str:
     """What the LLM (and the user) are told: which steps and files, and that a new proposal is wanted."""
-    files = sorted({f for s in steps if s.changes for f in s.changes.files})
-    listed = ", ".join(files) or "none"
+    listed = ", ".join(files_of(steps)) or "none"
     if kind == DecisionKind.UNDO:
+        kept = "".join(f" Not undone: {_note(s)} (step {s.index + 1})." for s in steps if _note(s))
         return (
-            f"The user undid step {_shown(steps)}: the files they changed are back as they were before them "
-            f"({listed}); your pending action was not run. Continue from the workspace as it is now."
+            f"The user undid step {shown(steps)}: the files they changed are back as they were before them "
+            f"({listed}); your pending action was not run.{kept} Continue from the workspace as it is now."
         )
     return (
-        f"The user redid step {_shown(steps)}: their file changes are back ({listed}); your pending action was "
+        f"The user redid step {shown(steps)}: their file changes are back ({listed}); your pending action was "
         f"not run. Continue from the workspace as it is now."
     )
+
+
+def _note(step: Step) -> str:
+    """What undoing this step leaves as it is (a git tool's HEAD, branch, commit or clone)."""
+    return step.result.undo_note if step.result and step.result.ok else ""

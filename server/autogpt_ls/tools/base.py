@@ -50,6 +50,7 @@ class ToolContext:
     buffers: Buffers = no_buffers
     secrets: SecretMask = NO_SECRETS
     plan: list[PlanItem] = field(default_factory=list)  # the task's own todo list (its state), changed by `todo`
+    network: bool = False  # the task has network access (clone_repository from a URL)
 
 
 Runner = Callable[..., Awaitable[Result]]

@@ -5,10 +5,18 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from autogpt_ls.tools import commands, files, memory, search, user
+from autogpt_ls.tools import clone, commands, files, git, memory, search, user
 from autogpt_ls.tools.base import Tool
 
-ALL_TOOLS: list[Tool] = [*files.TOOLS, *search.TOOLS, *commands.TOOLS, *memory.TOOLS, *user.TOOLS]
+ALL_TOOLS: list[Tool] = [
+    *files.TOOLS,
+    *search.TOOLS,
+    *commands.TOOLS,
+    *git.TOOLS,
+    *clone.TOOLS,
+    *memory.TOOLS,
+    *user.TOOLS,
+]
 
 
 class ToolRegistry:

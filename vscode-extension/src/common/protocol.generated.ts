@@ -179,6 +179,7 @@ export interface Result {
   output: string;
   exitCode: number | null;
   files: string[];
+  undoNote: string;
 }
 /**
  * What a step that can change files changed, from the checkpoints before and after it.
@@ -189,6 +190,7 @@ export interface StepChanges {
   files: string[];
   notCovered: string[];
   error: string;
+  commit: string;
 }
 /**
  * Tokens and cost of one or more LLM calls; cost is None when the model has no known price.
