@@ -109,6 +109,9 @@ def test_python_file_with_arguments(cli, fake: FakeOpenAI, workspace: Path, agen
     assert "refused" in last_observation(fake.requests[2])
 
 
+GIT_TOOLS = ("git_status", "git_diff", "git_log", "git_commit", "git_branch", "git_checkout", "clone_repository")
+
+
 def test_disabled_commands_are_hidden_and_unknown(
     cli, fake: FakeOpenAI, workspace: Path, agent_env: dict[str, str]
 ) -> None:
@@ -118,7 +121,7 @@ def test_disabled_commands_are_hidden_and_unknown(
     names = {t["function"]["name"] for t in fake.requests[0]["tools"]}
     assert names == {
         *("read_file", "write_file", "replace_in_file", "edit_file", "list_folder", "search_files", "find_files"),
-        *("git_status", "git_diff", "git_log", "git_commit", "git_branch", "git_checkout", "clone_repository"),
+        *GIT_TOOLS,
         *("remember", "todo", "finish"),
     }
     assert "The tool 'execute_shell' is disabled by the user's settings" in last_observation(fake.requests[1])
@@ -131,7 +134,7 @@ def test_the_seeds_disabled_command_categories_take_module_paths(
     categories = "autogpt.commands.execute_code, autogpt.commands.file_operations,user_interaction"
     run = cli(GOAL, answers="y\n", env=agent_env | {"DISABLED_COMMAND_CATEGORIES": categories})
     assert run.code == 0, run.out
-    assert {t["function"]["name"] for t in fake.requests[0]["tools"]} == {"remember", "todo", "finish"}
+    assert {t["function"]["name"] for t in fake.requests[0]["tools"]} == {*GIT_TOOLS, "remember", "todo", "finish"}
     assert "The tool 'write_file' is disabled" in last_observation(fake.requests[1])
     assert not (workspace / "a.txt").exists()
     assert run.out.count("Approve?") == 1
