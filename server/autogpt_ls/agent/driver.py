@@ -105,8 +105,9 @@ class Driver:
             raise InvalidInput("checkpoints are off (CHECKPOINTS=False), so no step can be undone or redone")
         move = undo.undo if decision.kind == DecisionKind.UNDO else undo.redo
         moved = await move(agent.checkpoints, self.task, agent.steps(), decision)
-        what = "undo" if decision.kind == DecisionKind.UNDO else "redo"
-        await agent.commit(undo.files_of(moved), f"autogpt: {what} of step {undo.shown(moved)}")
+        if agent.auto_commit:
+            what = "undo" if decision.kind == DecisionKind.UNDO else "redo"
+            await agent.auto_commit.record(undo.files_of(moved), f"autogpt: {what} of step {undo.shown(moved)}")
         step.decision, step.status = decision, StepStatus.FEEDBACK
         step.result = Result(ok=True, output=undo.report(decision.kind, moved))
         async with agent.store.atomic():

@@ -84,7 +84,7 @@ class Agent:
         self.tools = tools
         self.executor = executor
         self.checkpoints = checkpoints  # None: CHECKPOINTS=False, steps are not undoable
-        self._auto_commit = AutoCommit(executor.workspace.root, task) if auto_commit else None
+        self.auto_commit = AutoCommit(executor.workspace.root, task) if auto_commit else None  # GIT_AUTO_COMMIT
         self._provider = provider
         self._emit_to = emit
         self._model = split_model(task.config.smart_llm)[1]
@@ -278,11 +278,7 @@ class Agent:
         """A step that can change files (a write, any command) is checkpointed before and after."""
         if self.checkpoints is None or tool.kind not in ("write", "command"):
             return nullcontext()
-        return checkpointed(self.checkpoints, step, self._steps[: step.index])
-
-    async def commit(self, files: list[str], subject: str) -> str:
-        """GIT_AUTO_COMMIT: these files, as they are now, committed on the task branch ("" for no commit)."""
-        return await self._auto_commit.record(files, subject) if self._auto_commit else ""
+        return checkpointed(self.checkpoints, step, self._steps[: step.index], self.auto_commit)
 
     async def _execute(self, step: Step, tool: Tool, decision: Decision) -> None:
         assert step.proposal is not None
@@ -291,9 +287,6 @@ class Agent:
             async with self._clock(), self._checkpointed(step, tool):
                 step.result = await tool.run(self.ctx, tool.validate(step.proposal.tool_call.arguments))
             step.status = StepStatus.DONE
-            if step.changes:
-                subject = f"autogpt: step {step.index + 1}: {tool.name}"
-                step.changes.commit = await self.commit(step.changes.files, subject)
         except (TimeoutError, asyncio.CancelledError):
             step.status, step.result = StepStatus.INTERRUPTED, Result.error("Stopped before the action completed.")
             raise

@@ -12,6 +12,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from autogpt_ls.agent.autocommit import AutoCommit
 from autogpt_ls.agent.errors import Conflict, InvalidInput
 from autogpt_ls.checkpoints import CheckpointError, Checkpoints, Session
 from autogpt_ls.models import Decision, DecisionKind, Step, StepChanges, StepStatus, Task, UndoRecord
@@ -31,9 +32,12 @@ def files_of(steps: list[Step]) -> list[str]:
 
 
 @asynccontextmanager
-async def checkpointed(checkpoints: Checkpoints, step: Step, steps: list[Step]) -> AsyncIterator[None]:
+async def checkpointed(
+    checkpoints: Checkpoints, step: Step, steps: list[Step], auto_commit: AutoCommit | None = None
+) -> AsyncIterator[None]:
     """Checkpoint before and after the step, holding the workspace's lock throughout, and record on the step
-    which files it changed (and what is not covered, when that differs from the previous step's)."""
+    which files it changed (and what is not covered, when that differs from the previous step's); with
+    GIT_AUTO_COMMIT, a step that ran to its end and changed files is committed on the task branch."""
     previous = next((s.changes.not_covered for s in reversed(steps) if s.changes and s.changes.after), None)
     async with checkpoints.session() as git:
         try:
@@ -47,6 +51,9 @@ async def checkpointed(checkpoints: Checkpoints, step: Step, steps: list[Step]) 
         finally:
             if before is not None:
                 step.changes = await _after(git, before.tree, previous)
+        if auto_commit and step.changes and step.proposal:
+            subject = f"autogpt: step {step.index + 1}: {step.proposal.tool_call.name}"
+            step.changes.commit = await auto_commit.record(step.changes.files, subject)
 
 
 async def _after(git: Session, before: str, previous: list[str] | None) -> StepChanges:
