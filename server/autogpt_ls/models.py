@@ -31,11 +31,15 @@ def utcnow() -> datetime:
 
 
 class Usage(Record):
-    """Tokens and cost of one or more LLM calls; cost is None when the model has no known price."""
+    """Tokens and cost of one or more LLM calls; cost is None when the model has no known price. Of the prompt
+    tokens, `cached_tokens` were read from the provider's prompt cache and `cache_write_tokens` written to it
+    (Anthropic), each priced at its own rate."""
 
     prompt_tokens: int = 0
     completion_tokens: int = 0
     cost_usd: float | None = 0.0
+    cached_tokens: int = 0
+    cache_write_tokens: int = 0
 
     def __add__(self, other: Usage) -> Usage:
         cost = None if self.cost_usd is None or other.cost_usd is None else self.cost_usd + other.cost_usd
@@ -43,6 +47,8 @@ class Usage(Record):
             prompt_tokens=self.prompt_tokens + other.prompt_tokens,
             completion_tokens=self.completion_tokens + other.completion_tokens,
             cost_usd=cost,
+            cached_tokens=self.cached_tokens + other.cached_tokens,
+            cache_write_tokens=self.cache_write_tokens + other.cache_write_tokens,
         )
 
 

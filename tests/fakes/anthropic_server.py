@@ -61,6 +61,7 @@ class FakeAnthropic(FakeOpenAI):
     def stream_events(self, reply: Reply, request: dict[str, Any]) -> list[bytes]:
         assert reply.message is not None
         prompt, done = reply.usage
+        read, written = reply.cache
         message = {
             "id": f"msg_fake_{next(_ids)}",
             "type": "message",
@@ -69,7 +70,12 @@ class FakeAnthropic(FakeOpenAI):
             "content": [],
             "stop_reason": None,
             "stop_sequence": None,
-            "usage": {"input_tokens": prompt, "output_tokens": 1},
+            "usage": {
+                "input_tokens": prompt - read - written,  # Anthropic counts only what no cache breakpoint covers
+                "output_tokens": 1,
+                "cache_read_input_tokens": read,
+                "cache_creation_input_tokens": written,
+            },
         }
         events = [_event({"type": "message_start", "message": message})]
         blocks: list[tuple[dict[str, Any], list[dict[str, Any]]]] = []

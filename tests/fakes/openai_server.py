@@ -39,6 +39,7 @@ class Reply:
     message: dict[str, Any] | None = None
     finish_reason: str = "stop"
     usage: tuple[int, int] = (100, 20)
+    cache: tuple[int, int] = (0, 0)  # of the prompt tokens: (read from the prompt cache, written to it)
     body: bytes | dict[str, Any] | None = None
     headers: dict[str, str] = field(default_factory=dict)
     content_type: str = "application/json"
@@ -265,9 +266,12 @@ def _chunks(reply: Reply, model: str) -> list[dict[str, Any]]:
     return chunks
 
 
-def _usage(reply: Reply) -> dict[str, int]:
+def _usage(reply: Reply) -> dict[str, Any]:
     prompt, done = reply.usage
-    return {"prompt_tokens": prompt, "completion_tokens": done, "total_tokens": prompt + done}
+    usage: dict[str, Any] = {"prompt_tokens": prompt, "completion_tokens": done, "total_tokens": prompt + done}
+    if reply.cache[0]:
+        usage["prompt_tokens_details"] = {"cached_tokens": reply.cache[0], "audio_tokens": 0}
+    return usage
 
 
 class FakeOpenAI:

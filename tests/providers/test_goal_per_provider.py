@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from cases import Case
 
@@ -36,11 +37,7 @@ def test_a_goal_finishes(case: Case, workspace: Path, data_dir: Path) -> None:
     assert "Wrote 11 characters to answer.txt" in second
     assert '"observation"' not in second  # the step records the embedded model reads stay off every wire
     # usage comes from each provider's reply; the cost from the price table (local servers: free)
-    task = json.loads(
-        subprocess.run(
-            [sys.executable, "-c", _TASK_USAGE, str(data_dir)], capture_output=True, text=True, env=case.env, check=True
-        ).stdout
-    )
+    task = stored_usage(case, data_dir)
     assert task["prompt_tokens"] == 2200 and task["completion_tokens"] == 80
     if case.name == "azure":
         assert task["cost_usd"] is None  # no price for a deployment: unknown, not guessed
@@ -57,6 +54,12 @@ def test_a_goal_finishes(case: Case, workspace: Path, data_dir: Path) -> None:
     logs = "".join(p.read_text() for p in (data_dir / "logs").iterdir())
     for text in (json.dumps(case.fake.requests), logs, run.stdout, run.stderr):
         assert SECRET_KEY not in text
+
+
+def stored_usage(case: Case, data_dir: Path) -> dict[str, Any]:
+    """The usage the store holds for the one task of the data folder."""
+    argv = [sys.executable, "-c", _TASK_USAGE, str(data_dir)]
+    return json.loads(subprocess.run(argv, capture_output=True, text=True, env=case.env, check=True).stdout)  # type: ignore[no-any-return]
 
 
 _TASK_USAGE = """

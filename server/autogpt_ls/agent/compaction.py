@@ -17,7 +17,7 @@ from autogpt_ls.agent.events import Compacted, EventSink
 from autogpt_ls.agent.prompt import History, observation
 from autogpt_ls.llm.base import ChatMessage, ChatProvider, ChatReply, LLMError
 from autogpt_ls.llm.context import corrected_ratio, estimate_tokens, prompt_budget
-from autogpt_ls.llm.pricing import cost_usd
+from autogpt_ls.llm.pricing import usage_of
 from autogpt_ls.models import Memory, Step, Summary, Task, Usage
 from autogpt_ls.store import Store
 
@@ -126,8 +126,7 @@ class Compactor:
             except LLMError as e:  # the fast model is out: the smart one writes it
                 error = e
                 continue
-            cost = cost_usd(summarizer.model, reply.prompt_tokens, reply.completion_tokens)
-            usage = Usage(prompt_tokens=reply.prompt_tokens, completion_tokens=reply.completion_tokens, cost_usd=cost)
+            usage = usage_of(summarizer.model, reply)
             return reply.content.strip() or "(the summary came back empty)", summarizer.model, usage
         assert error is not None
         raise error

@@ -37,9 +37,9 @@ from autogpt_ls.checkpoints import Checkpoints
 from autogpt_ls.executors.base import Executor
 from autogpt_ls.llm.base import BadReply, ChatProvider, ChatReply, ToolsUnsupported
 from autogpt_ls.llm.context import DEFAULT_WINDOW
-from autogpt_ls.llm.pricing import cost_usd
+from autogpt_ls.llm.pricing import usage_of
 from autogpt_ls.llm.registry import split_model
-from autogpt_ls.models import Decision, DecisionKind, Result, Step, StepStatus, Task, TaskStatus, Usage
+from autogpt_ls.models import Decision, DecisionKind, Result, Step, StepStatus, Task, TaskStatus
 from autogpt_ls.secrets_mask import NO_SECRETS, SecretMask
 from autogpt_ls.store import Store
 from autogpt_ls.tools.base import Buffers, ShellPolicy, Tool, ToolContext, ToolRefused, no_buffers
@@ -201,11 +201,7 @@ class Agent:
         step.llm_seconds = time.monotonic() - started
         if reply is not None:
             step.raw_reply = reply.content or "".join(f"{c.name}({c.arguments})" for c in reply.tool_calls)
-            step.usage = Usage(
-                prompt_tokens=reply.prompt_tokens,
-                completion_tokens=reply.completion_tokens,
-                cost_usd=cost_usd(self.task.config.smart_llm, reply.prompt_tokens, reply.completion_tokens),
-            )
+            step.usage = usage_of(self.task.config.smart_llm, reply)
             self._propose(step, reply)
         state.steps += 1
         state.usage = state.usage + step.usage
@@ -228,14 +224,14 @@ class Agent:
         try:
             tools = self.tools.specs() if self._native_tools else None
             messages = await self._compactor.prompt(self._history, self._steps, tools)
-            reply = await self._provider.chat(self._model, messages, tools, on_text)
+            reply = await self._provider.chat(self._model, messages, tools, on_text, cache_key=self.task.id)
         except ToolsUnsupported as e:
             if not self._native_tools:
                 raise
             log.info("task %s: %s; switching to JSON replies", self.task.id, e)
             self._use_json_replies(True)
             messages = await self._compactor.prompt(self._history, self._steps, None)
-            reply = await self._provider.chat(self._model, messages, None, on_text)
+            reply = await self._provider.chat(self._model, messages, None, on_text, cache_key=self.task.id)
         self._compactor.observe(reply)
         return reply
 

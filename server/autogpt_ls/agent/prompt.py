@@ -197,7 +197,8 @@ class History:
     ) -> None:
         self._task = task
         self._native_tools = native_tools
-        self._system = ChatMessage(role="system", content=system_prompt(task, tool_specs, native_tools, rules))
+        system = system_prompt(task, tool_specs, native_tools, rules)
+        self._system = ChatMessage(role="system", content=system, cache_break=True)
         self._context: tuple[int, ChatMessage] | None = None
         self._rendered: dict[tuple[str, StepStatus], tuple[list[ChatMessage], int]] = {}
 
@@ -211,7 +212,8 @@ class History:
     def _head(self, steps: list[Step], memory: Memory) -> list[ChatMessage]:
         if self._context is None or self._context[0] != memory.compacted:
             text = context_message(self._task, steps, memory)
-            self._context = (memory.compacted, ChatMessage(role="user", content=text, goal=self._task.goal))
+            context = ChatMessage(role="user", content=text, goal=self._task.goal, cache_break=True)
+            self._context = (memory.compacted, context)
         return [self._system, self._context[1]]
 
     def settled(self, steps: list[Step], memory: Memory) -> list[tuple[int, int]]:

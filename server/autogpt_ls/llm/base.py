@@ -58,13 +58,21 @@ class ChatMessage(BaseModel):
     tool_call_id: str | None = None
     goal: str | None = Field(default=None, exclude=True)
     step: PastStep | None = Field(default=None, exclude=True)
+    # the prompt up to and including this message stays the same at the next calls (the end of the fixed part
+    # and of the task's context): a provider with explicit cache breakpoints puts one here
+    cache_break: bool = Field(default=False, exclude=True)
 
 
 class ChatReply(BaseModel):
+    """A reply; `prompt_tokens` counts the whole prompt, of which `cached_tokens` were read from the provider's
+    prompt cache and `cache_write_tokens` written to it."""
+
     content: str = ""
     tool_calls: list[WireToolCall] = Field(default_factory=list)
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    cached_tokens: int = 0
+    cache_write_tokens: int = 0
 
 
 OnText = Callable[[str], None]
@@ -89,7 +97,8 @@ class ToolsUnsupported(LLMError):
 
 
 class ChatProvider(Protocol):
-    """One LLM backend. `tools=None` means the model gets no function-calling tools (JSON-reply mode)."""
+    """One LLM backend. `tools=None` means the model gets no function-calling tools (JSON-reply mode);
+    `cache_key` names the prompt's family (the task) for providers whose prompt cache routes by a key."""
 
     async def chat(
         self,
@@ -97,6 +106,7 @@ class ChatProvider(Protocol):
         messages: list[ChatMessage],
         tools: list[dict[str, Any]] | None,
         on_text: OnText | None = None,
+        cache_key: str | None = None,
     ) -> ChatReply: ...
 
     def tool_calling(self, model: str) -> bool:

@@ -1,4 +1,5 @@
-"""USD per million tokens (input, output), from the providers' public price lists.
+"""USD per million tokens (input, output), from the providers' public price lists, and the rates of prompt tokens
+read from (and, for Anthropic, written to) the providers' prompt caches.
 
 Unknown models get no price: their cost is unknown, never guessed. Models served by llamafile or Ollama run on
 the user's own hardware and cost nothing per token; an `openai-compatible` server may be a paid service, so its
@@ -8,6 +9,9 @@ models stay unknown. Azure deployments have no entry (their price depends on the
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+
+from autogpt_ls.llm.base import ChatReply
+from autogpt_ls.models import Usage
 
 FREE_PROVIDERS = ("llamafile/", "ollama/", "local/")
 
@@ -39,6 +43,18 @@ LISTED: dict[str, tuple[float, float]] = {
     "groq/gemma2-9b-it": (0.20, 0.20),
     "llamafile/mistral-7b-instruct-v0.2": (0.0, 0.0),
 }
+# OpenAI's cached input per million tokens (the models it caches for; the others pay the input rate)
+CACHED_INPUT: dict[str, float] = {
+    "openai/gpt-4o": 1.25,
+    "openai/gpt-4o-mini": 0.075,
+    "openai/gpt-4.1": 0.50,
+    "openai/gpt-4.1-mini": 0.10,
+    "openai/gpt-4.1-nano": 0.025,
+    "openai/o3-mini": 0.55,
+    "openai/o4-mini": 0.275,
+}
+# Anthropic's cache, as multiples of the input rate: a read, and a write (the 5-minute cache)
+ANTHROPIC_CACHE_READ, ANTHROPIC_CACHE_WRITE = 0.1, 1.25
 
 
 class PriceTable(Mapping[str, tuple[float, float]]):
@@ -61,8 +77,32 @@ class PriceTable(Mapping[str, tuple[float, float]]):
 PRICES = PriceTable()
 
 
-def cost_usd(model: str, prompt_tokens: int, completion_tokens: int) -> float | None:
+def cache_rates(model: str, input_rate: float) -> tuple[float, float]:
+    """(read, write) per million prompt tokens of the provider's cache; the input rate where it has none."""
+    if model.startswith("anthropic/"):
+        return input_rate * ANTHROPIC_CACHE_READ, input_rate * ANTHROPIC_CACHE_WRITE
+    return CACHED_INPUT.get(model, input_rate), input_rate
+
+
+def cost_usd(model: str, prompt_tokens: int, completion_tokens: int, cached: int = 0, written: int = 0) -> float | None:
+    """Of the `prompt_tokens`, `cached` were read from the prompt cache and `written` written to it."""
     price = PRICES.get(model)
     if price is None:
         return None
-    return (prompt_tokens * price[0] + completion_tokens * price[1]) / 1_000_000
+    read_rate, write_rate = cache_rates(model, price[0])
+    fresh = max(prompt_tokens - cached - written, 0)
+    prompt = fresh * price[0] + cached * read_rate + written * write_rate
+    return (prompt + completion_tokens * price[1]) / 1_000_000
+
+
+def usage_of(model: str, reply: ChatReply) -> Usage:
+    """One reply's tokens and cost (`model` is `provider/model`)."""
+    return Usage(
+        prompt_tokens=reply.prompt_tokens,
+        completion_tokens=reply.completion_tokens,
+        cached_tokens=reply.cached_tokens,
+        cache_write_tokens=reply.cache_write_tokens,
+        cost_usd=cost_usd(
+            model, reply.prompt_tokens, reply.completion_tokens, reply.cached_tokens, reply.cache_write_tokens
+        ),
+    )

@@ -3,6 +3,9 @@
 The neutral history maps onto Messages as: system messages -> `system`; an assistant turn with a tool call ->
 text + `tool_use` blocks; a tool result -> a `tool_result` block in the next user turn. Consecutive turns of one
 role are merged into one turn of several blocks, as the API wants the results in the turn right after the call.
+
+Prompt caching: a `cache_control` breakpoint ends the system prompt (the tools and the system prompt: the fixed
+part), the task's context message, and the newest turn, so each call reads the prefix the previous one wrote.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from autogpt_ls.llm.base import BadArguments, BadReply, ChatMessage, ChatReply, 
 from autogpt_ls.llm.providers.openai import CallParts, SdkClient, StreamedReply, error_text, transport_errors
 
 MAX_TOKENS = 4096  # required by the API; a proposal is far shorter
+EPHEMERAL = {"type": "ephemeral"}
 
 
 def _arguments(text: str) -> dict[str, Any]:
@@ -34,9 +38,19 @@ def _blocks(message: ChatMessage) -> list[dict[str, Any]]:
     return blocks
 
 
-def to_messages(messages: list[ChatMessage]) -> tuple[str, list[dict[str, Any]]]:
-    """(system prompt, Messages turns): tool results become user turns, and same-role turns are merged."""
-    system = "\n\n".join(m.content for m in messages if m.role == "system")
+def _cached(blocks: list[dict[str, Any]]) -> None:
+    """A cache breakpoint after the last of `blocks`: the prompt up to there is cached."""
+    if blocks:
+        blocks[-1]["cache_control"] = EPHEMERAL
+
+
+def to_messages(messages: list[ChatMessage]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(system blocks, Messages turns): tool results become user turns, and same-role turns are merged; cache
+    breakpoints end the system prompt, each message marked `cache_break`, and the newest turn."""
+    text = "\n\n".join(m.content for m in messages if m.role == "system")
+    system = [{"type": "text", "text": text}] if text else []
+    if any(m.cache_break for m in messages if m.role == "system"):
+        _cached(system)
     turns: list[dict[str, Any]] = []
     for message in (m for m in messages if m.role != "system"):
         role = "user" if message.role == "tool" else message.role
@@ -45,6 +59,10 @@ def to_messages(messages: list[ChatMessage]) -> tuple[str, list[dict[str, Any]]]
             turns[-1]["content"] += blocks
         else:
             turns.append({"role": role, "content": blocks})
+        if message.cache_break:
+            _cached(blocks)
+    if turns and not any("cache_control" in block for block in turns[-1]["content"]):
+        _cached(turns[-1]["content"])
     return system, turns
 
 
@@ -53,8 +71,12 @@ def add_event(streamed: StreamedReply, event: Any) -> str:
     streamed.chunks += 1
     kind = event.type
     if kind == "message_start":
-        streamed.prompt_tokens = event.message.usage.input_tokens or 0
-        streamed.completion_tokens = event.message.usage.output_tokens or 0
+        usage = event.message.usage  # input_tokens counts only what is after the last cache breakpoint read
+        streamed.cached_tokens = getattr(usage, "cache_read_input_tokens", 0) or 0
+        streamed.cache_write_tokens = getattr(usage, "cache_creation_input_tokens", 0) or 0
+        fresh = usage.input_tokens or 0
+        streamed.prompt_tokens = fresh + streamed.cached_tokens + streamed.cache_write_tokens
+        streamed.completion_tokens = usage.output_tokens or 0
     elif kind == "content_block_start" and event.content_block.type == "tool_use":
         block = event.content_block
         streamed.calls[event.index] = CallParts(id=block.id, name=block.name)
@@ -88,6 +110,7 @@ class AnthropicProvider(SdkClient):
         messages: list[ChatMessage],
         tools: list[dict[str, Any]] | None,
         on_text: OnText | None = None,
+        cache_key: str | None = None,
     ) -> ChatReply:
         system, turns = to_messages(messages)
         kwargs: dict[str, Any] = {"model": model, "max_tokens": MAX_TOKENS, "messages": turns, "stream": True}

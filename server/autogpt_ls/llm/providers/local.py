@@ -142,6 +142,7 @@ class LocalProvider:
         messages: list[ChatMessage],
         tools: list[dict[str, Any]] | None,
         on_text: OnText | None = None,
+        cache_key: str | None = None,
     ) -> ChatReply:
         if not tools:
             raise LLMError("the embedded model needs the tool list (it answers with one constrained tool call)")

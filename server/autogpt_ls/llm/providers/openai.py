@@ -57,6 +57,8 @@ class StreamedReply:
     chunks: int = 0
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    cached_tokens: int = 0
+    cache_write_tokens: int = 0
 
     def add(self, chunk: Any) -> str:
         """Take one chunk in; returns its new text (for the streaming callback)."""
@@ -65,6 +67,8 @@ class StreamedReply:
         usage = getattr(chunk, "usage", None) or getattr(getattr(chunk, "x_groq", None), "usage", None)
         if usage is not None:
             self.prompt_tokens, self.completion_tokens = usage.prompt_tokens or 0, usage.completion_tokens or 0
+            details = getattr(usage, "prompt_tokens_details", None)  # OpenAI: the prompt tokens its cache served
+            self.cached_tokens = (getattr(details, "cached_tokens", 0) or 0) if details is not None else 0
         new = ""
         for choice in getattr(chunk, "choices", None) or []:
             if choice.index:
@@ -97,6 +101,8 @@ class StreamedReply:
             ],
             prompt_tokens=self.prompt_tokens,
             completion_tokens=self.completion_tokens,
+            cached_tokens=self.cached_tokens,
+            cache_write_tokens=self.cache_write_tokens,
         )
 
 
@@ -144,7 +150,8 @@ class ChatCompletionsProvider(SdkClient):
     False means the model gets JSON-reply prompts from the start; `adapt` reshapes the messages for
     templates with strict turn rules; `url_setting` is what to check when the server cannot be reached;
     `options` are the SDK's request options (OpenAI's clients send only the API key as bearer auth, as its
-    `create` does); `path` is where the SDK's `chat.completions.create` posts.
+    `create` does); `path` is where the SDK's `chat.completions.create` posts; `cache_key` sends the task's
+    `prompt_cache_key` (OpenAI's, so each task's requests reach the cache that holds its prefix).
     """
 
     def __init__(
@@ -159,12 +166,14 @@ class ChatCompletionsProvider(SdkClient):
         deployment: Callable[[str], str] = str,
         options: dict[str, Any] | None = None,
         path: str = "/chat/completions",
+        cache_key: bool = False,
     ) -> None:
         self._client, self._sdk = client, sdk
         types = importlib.import_module(f"{sdk.__name__}.types.chat")
         self._completion, self._stream_cls = types.ChatCompletion, sdk.AsyncStream[types.ChatCompletionChunk]
         self._options = {"security": {"bearer_auth": True}} if options is None else options
         self._path = path
+        self._cache_key = cache_key
         self._url_setting = url_setting
         self._stream_usage = stream_usage
         self._native_tools = native_tools
@@ -177,7 +186,7 @@ class ChatCompletionsProvider(SdkClient):
         return self._native_tools and model not in self._no_tools
 
     def _request_body(
-        self, model: str, messages: list[ChatMessage], tools: list[dict[str, Any]] | None
+        self, model: str, messages: list[ChatMessage], tools: list[dict[str, Any]] | None, cache_key: str | None
     ) -> dict[str, Any]:
         """The streamed request as wire JSON, with the messages reshaped for the model's template if need be."""
         if self._adapt is not None:
@@ -191,6 +200,8 @@ class ChatCompletionsProvider(SdkClient):
             body["tools"] = [{"type": "function", "function": spec} for spec in tools]
         if self._stream_usage:
             body["stream_options"] = {"include_usage": True}
+        if self._cache_key and cache_key:
+            body["prompt_cache_key"] = cache_key
         return body
 
     async def chat(
@@ -199,8 +210,9 @@ class ChatCompletionsProvider(SdkClient):
         messages: list[ChatMessage],
         tools: list[dict[str, Any]] | None,
         on_text: OnText | None = None,
+        cache_key: str | None = None,
     ) -> ChatReply:
-        body = self._request_body(model, messages, tools)
+        body = self._request_body(model, messages, tools, cache_key)
         streamed = StreamedReply()
         sdk = self._sdk
         try:
@@ -238,4 +250,4 @@ def openai_provider(*, api_key: str, base_url: str | None, max_retries: int, tim
     import openai  # lazily: the SDK takes half a second to import
 
     client = openai.AsyncOpenAI(api_key=api_key, base_url=base_url, max_retries=max_retries, timeout=timeout)
-    return ChatCompletionsProvider(client, openai, url_setting="OPENAI_BASE_URL")
+    return ChatCompletionsProvider(client, openai, url_setting="OPENAI_BASE_URL", cache_key=True)
