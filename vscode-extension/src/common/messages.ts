@@ -51,7 +51,8 @@ export function formatCost(usage: Usage): string {
 }
 
 export function formatTokens(usage: Usage): string {
-  return `${usage.promptTokens} in + ${usage.completionTokens} out tokens`;
+  const cached = usage.cachedTokens ? ` (${usage.cachedTokens} cached)` : '';
+  return `${usage.promptTokens} in${cached} + ${usage.completionTokens} out tokens`;
 }
 
 /** The status bar: the active task, its step count and cost. */
@@ -116,7 +117,7 @@ export function stepFromProposal(p: ProposalParams): Step {
     decision: null,
     result: null,
     changes: null,
-    usage: { promptTokens: 0, completionTokens: 0, costUsd: 0 },
+    usage: { promptTokens: 0, completionTokens: 0, costUsd: 0, cachedTokens: 0, cacheWriteTokens: 0 },
     llmSeconds: 0,
     createdAt: new Date().toISOString(),
   };

@@ -193,12 +193,16 @@ export interface StepChanges {
   commit: string;
 }
 /**
- * Tokens and cost of one or more LLM calls; cost is None when the model has no known price.
+ * Tokens and cost of one or more LLM calls; cost is None when the model has no known price. Of the prompt
+ * tokens, `cached_tokens` were read from the provider's prompt cache and `cache_write_tokens` written to it
+ * (Anthropic), each priced at its own rate.
  */
 export interface Usage {
   promptTokens: number;
   completionTokens: number;
   costUsd: number | null;
+  cachedTokens: number;
+  cacheWriteTokens: number;
 }
 /**
  * agent/plan: the agent changed its plan (the `todo` tool, run at step `step_id`); `plan` is all of it.

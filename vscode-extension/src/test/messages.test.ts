@@ -74,7 +74,7 @@ test('a command is shown in full with where it runs', () => {
 test('status bar: the active task, its steps and cost; unknown cost is said so', () => {
   const task = {
     taskId: 't', goal: 'Write the word Washington to a file please', status: 'running' as const, reason: '',
-    workspace: '/ws', steps: 3, createdAt: '2026-01-01T00:00:00', usage: { promptTokens: 300, completionTokens: 60, costUsd: 0.00012 }, plan: [],
+    workspace: '/ws', steps: 3, createdAt: '2026-01-01T00:00:00', usage: { promptTokens: 300, completionTokens: 60, costUsd: 0.00012, cachedTokens: 0, cacheWriteTokens: 0 }, plan: [],
   };
   assert.equal(statusText(task), '$(hubot) Write the word Washington to… · 3 steps · $0.0001');
   assert.equal(statusText({ ...task, steps: 1, usage: { ...task.usage, costUsd: null } }), '$(hubot) Write the word Washington to… · 1 step · cost unknown');
@@ -88,7 +88,7 @@ test("a step's rows: proposal, decision with its text, result, tokens, cost", ()
     decision: { kind: 'feedback', times: 1, text: 'use b.txt', source: 'human', stepId: '', stepIndex: null, force: false },
     result: { ok: true, output: 'line1\nline2', exitCode: 0, files: [] },
     changes: { before: 'a', after: 'b', files: ['a.txt', 'b.txt'], notCovered: [], error: '' },
-    usage: { promptTokens: 100, completionTokens: 20, costUsd: 0.00003 },
+    usage: { promptTokens: 100, completionTokens: 20, costUsd: 0.00003, cachedTokens: 64, cacheWriteTokens: 0 },
   };
   assert.deepEqual(stepDetails(step), [
     { label: 'proposal', value: 'write_file {"filename":"a.txt"}' },
@@ -96,7 +96,7 @@ test("a step's rows: proposal, decision with its text, result, tokens, cost", ()
     { label: 'decision', value: 'feedback: use b.txt' },
     { label: 'result', value: 'ok (exit 0): line1 line2' },
     { label: 'files changed', value: 'a.txt, b.txt' },
-    { label: 'tokens', value: '100 in + 20 out tokens' },
+    { label: 'tokens', value: '100 in (64 cached) + 20 out tokens' },
     { label: 'cost', value: '$0.0000' },
   ]);
   assert.equal(stepDescription(step), 'feedback');
