@@ -16,6 +16,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
@@ -49,14 +50,20 @@ async def measure(steps: int, base_url: str, root: Path) -> list[float]:
             step = event.step
             overhead.append(now - started[step.index] - step.llm_seconds)
 
+    await drive_continuously(runtime, task.id, on_event)
+    return overhead
+
+
+async def drive_continuously(runtime: Runtime, task_id: str, on_event: Callable[[Event], None]) -> None:
+    """Run a continuous-mode task to its end with `on_event` listening, then close the runtime."""
+
     async def never(_step: Step) -> Decision:
         raise AssertionError("continuous mode asks nobody")
 
     runtime.subscribe(on_event)
-    async with runtime.driving(task.id) as driver:
+    async with runtime.driving(task_id) as driver:
         await interact(driver, never)
     await runtime.aclose()
-    return overhead
 
 
 def main() -> None:
