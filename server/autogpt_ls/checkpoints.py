@@ -205,6 +205,14 @@ class Session:
         out = await self.git("diff-tree", "-r", "-z", "--no-renames", "--name-only", a, b, "--", *(paths or []))
         return [p for p in out.split("\0") if p]
 
+    async def file_at(self, tree: str, path: str) -> bytes | None:
+        """A file's bytes as they are in `tree`; None when it is not a file there."""
+        listed = await self.git("ls-tree", "-z", tree, "--", path)
+        meta, _, name = listed.rstrip("\0").partition("\t")
+        if name != path or meta.split()[1] != "blob":
+            return None
+        return (await self.git("cat-file", "blob", meta.split()[2])).encode(errors="surrogateescape")
+
     async def restore(self, tree: str, paths: list[str]) -> None:
         """Put these files back as they are in `tree` (a file not in it is removed); no other file is touched."""
         if not paths:

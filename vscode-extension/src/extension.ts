@@ -9,6 +9,8 @@ import { NotificationMethod, NotificationParams, Notifications, Requests, Step }
 import { createServer } from './common/server';
 import { ignoredWorkspaceSettings, resolveSettings, Settings } from './common/settings';
 import { ThinkingLines } from './common/thinking';
+import { CheckpointDiffs, SHOW_STEP_DIFF } from './checkpointDiffs';
+import type { StepFile } from './common/checkpoints';
 import { Commands, guarded, Request } from './commands';
 import { CommandOutputView } from './output';
 import { Proposals } from './proposals';
@@ -51,7 +53,12 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   );
   const treeView = vscode.window.createTreeView('autogpt.tasks', { treeDataProvider: tasks, showCollapseAll: true });
   const status = statusBar(tasks);
-  context.subscriptions.push(logChannel(), proposals, output, status, treeView);
+  const diffs = new CheckpointDiffs((params) => request(Requests.checkpointFile, params));
+  const showDiff = vscode.commands.registerCommand(
+    SHOW_STEP_DIFF,
+    guarded((file: StepFile) => diffs.show(file)),
+  );
+  context.subscriptions.push(logChannel(), proposals, output, status, treeView, diffs, showDiff);
 
   let wiring: vscode.Disposable[] = [];
   const start = async () => {

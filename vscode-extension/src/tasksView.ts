@@ -3,6 +3,8 @@
 // first expanded.
 
 import * as vscode from 'vscode';
+import { SHOW_STEP_DIFF } from './checkpointDiffs';
+import type { StepFile } from './common/checkpoints';
 import { stepDescription, stepDetails, stepFromProposal, stepLabel, taskDescription } from './common/messages';
 import type { PlanParams, ProposalParams, Step, TaskDetail, TaskSummary } from './common/protocol';
 
@@ -10,7 +12,8 @@ type Node =
   | { kind: 'task'; taskId: string }
   | { kind: 'plan'; taskId: string }
   | { kind: 'step'; taskId: string; stepId: string }
-  | { kind: 'detail'; label: string; value: string; icon?: string };
+  | { kind: 'detail'; label: string; value: string; icon?: string }
+  | { kind: 'file'; file: StepFile };
 
 interface TaskState {
   summary: TaskSummary;
@@ -78,6 +81,13 @@ export class TasksView implements vscode.TreeDataProvider<Node> {
   }
 
   getTreeItem(node: Node): vscode.TreeItem {
+    if (node.kind === 'file') {
+      const item = new vscode.TreeItem(node.file.path);
+      item.description = 'diff with the checkpoint before this step';
+      item.iconPath = new vscode.ThemeIcon('diff');
+      item.command = { command: SHOW_STEP_DIFF, title: 'Show the change', arguments: [node.file] };
+      return item;
+    }
     if (node.kind === 'detail') {
       const item = new vscode.TreeItem(node.label);
       item.description = node.value;
@@ -112,6 +122,16 @@ export class TasksView implements vscode.TreeDataProvider<Node> {
     return item;
   }
 
+  /** A row per file the step changed, each opening its diff against the checkpoint before the step. */
+  private files(summary: TaskSummary, step: Step): Node[] {
+    if (!step.changes?.after) return [];
+    const { taskId, workspace } = summary;
+    return step.changes.files.map((path) => ({
+      kind: 'file',
+      file: { taskId, stepId: step.id, path, index: step.index, workspace },
+    }));
+  }
+
   async getChildren(node?: Node): Promise<Node[]> {
     if (!node) {
       return [...this.tasks.values()]
@@ -140,7 +160,10 @@ export class TasksView implements vscode.TreeDataProvider<Node> {
       }));
     }
     if (node.kind === 'step') {
-      return stepDetails(this.tasks.get(node.taskId)!.steps!.get(node.stepId)!).map((d) => ({ kind: 'detail', ...d }));
+      const task = this.tasks.get(node.taskId)!;
+      const step = task.steps!.get(node.stepId)!;
+      const details: Node[] = stepDetails(step).map((d) => ({ kind: 'detail', ...d }));
+      return details.concat(this.files(task.summary, step));
     }
     return [];
   }

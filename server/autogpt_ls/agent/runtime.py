@@ -11,10 +11,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from autogpt_ls.agent import placement
+from autogpt_ls.agent import placement, undo
 from autogpt_ls.agent.compaction import Summarizer
 from autogpt_ls.agent.driver import Driver
-from autogpt_ls.agent.errors import NotFound, TaskBusy, TaskOver
+from autogpt_ls.agent.errors import InvalidInput, NotFound, TaskBusy, TaskOver
 from autogpt_ls.agent.events import Event, EventSink, log_event
 from autogpt_ls.agent.loop import Agent
 from autogpt_ls.agent.rules import read_rules
@@ -176,6 +176,17 @@ class Runtime:
             return None
         max_bytes = int(self.settings.checkpoint_max_file_mb * 1e6)
         return Checkpoints(Path(task.workspace), self.settings.data_dir / "checkpoints", max_bytes)
+
+    async def checkpoint_file(self, task_id: str, step_id: str, path: str, side: str) -> bytes | None:
+        """A file a step changed, as it was before or after that step (for a diff against the checkpoint)."""
+        task = await self.store.get_task(task_id)
+        step = next((s for s in await self.store.get_steps(task_id) if s.id == step_id), None) if task else None
+        if task is None or step is None:
+            raise NotFound(f"no step {step_id!r} in task {task_id!r}")
+        checkpoints = self._checkpoints(task)
+        if checkpoints is None:
+            raise InvalidInput("checkpoints are off (CHECKPOINTS=False, or git is not installed)")
+        return await undo.file_at(checkpoints, step, path, side)
 
     def default_executor(self, folder: Path) -> ExecutorName:
         """EXECUTOR for a task in `folder` (`auto` asks the Docker engine once per process)."""

@@ -156,6 +156,18 @@ async def redo(checkpoints: Checkpoints, task: Task, steps: list[Step], decision
     return redone
 
 
+async def file_at(checkpoints: Checkpoints, step: Step, path: str, side: str) -> bytes | None:
+    """A file the step changed, as it was before the step ("before") or after it ("after"); None when it did
+    not exist then. Only the step's own files: this is for showing its diff, not for reading the workspace."""
+    changes = step.changes
+    if changes is None or not changes.after:
+        raise InvalidInput(f"step {step.index + 1} has no checkpoint")
+    if path not in changes.files:
+        raise InvalidInput(f"step {step.index + 1} did not change {path!r}")
+    async with checkpoints.session() as git:
+        return await git.file_at(changes.before if side == "before" else changes.after, path)
+
+
 def change_notes(changes: StepChanges | None) -> list[str]:
     """The lines every front end shows under a step: the files it changed, and what undo cannot restore."""
     if changes is None:

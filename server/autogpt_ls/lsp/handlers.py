@@ -22,7 +22,7 @@ from autogpt_ls.lsp.server import AutogptLanguageServer
 
 if TYPE_CHECKING:
     from autogpt_ls.agent.decisions import Verb
-    from autogpt_ls.lsp.payloads import DecisionResult, Payload, TaskDetail, TaskList, TaskRef
+    from autogpt_ls.lsp.payloads import CheckpointFile, DecisionResult, Payload, TaskDetail, TaskList, TaskRef
     from autogpt_ls.models import Decision
 
 log = logging.getLogger(__name__)
@@ -158,6 +158,16 @@ async def redo(ls: AutogptLanguageServer, raw: Any) -> DecisionResult:
 
     p = RedoParams.parse(raw)
     return await _rewind(ls, p.task_id, rewind(DecisionKind.REDO, force=p.force))
+
+
+@request("agent/checkpointFile")
+async def checkpoint_file(ls: AutogptLanguageServer, raw: Any) -> CheckpointFile:
+    """A file a step changed, as it was at the checkpoint before (or after) it: the editor diffs it."""
+    from autogpt_ls.lsp.payloads import CheckpointFile
+    from autogpt_ls.lsp.protocol import CheckpointFileParams
+
+    p = CheckpointFileParams.parse(raw)
+    return CheckpointFile.of(p, await ls.runtime.checkpoint_file(p.task_id, p.step_id, p.path, p.side))
 
 
 @request(command="autogpt.server.feedback")

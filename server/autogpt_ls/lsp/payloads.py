@@ -13,7 +13,15 @@ from pydantic import BaseModel, Field
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaMode, JsonSchemaValue, models_json_schema
 
 from autogpt_ls.changes import CommandPreview
-from autogpt_ls.lsp.protocol import Params, RedoParams, RollbackParams, RunParams, StepParams, TaskParams
+from autogpt_ls.lsp.protocol import (
+    CheckpointFileParams,
+    Params,
+    RedoParams,
+    RollbackParams,
+    RunParams,
+    StepParams,
+    TaskParams,
+)
 from autogpt_ls.models import DecisionKind, PlanItem, Record, Step, Task, TaskConfig, TaskStatus, Usage
 
 
@@ -128,6 +136,29 @@ class DecisionResult(Payload):
     decision: DecisionKind | None
 
 
+class CheckpointFile(Payload):
+    """agent/checkpointFile: the file's text at that checkpoint (`exists` false: it did not exist then; `binary`:
+    not shown, `text` is empty)."""
+
+    task_id: str
+    step_id: str
+    path: str
+    side: Literal["before", "after"]
+    exists: bool
+    binary: bool
+    text: str
+
+    @classmethod
+    def of(cls, p: CheckpointFileParams, data: bytes | None) -> CheckpointFile:
+        try:
+            text = (data or b"").decode("utf-8")
+            binary = "\0" in text
+        except UnicodeDecodeError:
+            text, binary = "", True
+        fields = {"task_id": p.task_id, "step_id": p.step_id, "path": p.path, "side": p.side}
+        return cls(**fields, exists=data is not None, binary=binary, text="" if binary else text)
+
+
 class TaskSummary(Payload):
     task_id: str
     goal: str
@@ -195,6 +226,7 @@ REQUESTS: dict[str, tuple[type[Params] | None, type[Payload]]] = {
     "agent/answer": (StepParams, DecisionResult),
     "agent/rollback": (RollbackParams, DecisionResult),
     "agent/redo": (RedoParams, DecisionResult),
+    "agent/checkpointFile": (CheckpointFileParams, CheckpointFile),
     "agent/cancel": (TaskParams, TaskRef),
     "agent/resume": (TaskParams, TaskRef),
     "agent/listTasks": (None, TaskList),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic.alias_generators import to_camel
@@ -60,6 +60,14 @@ class RollbackParams(TaskParams):
 
     step_id: str
     force: bool = False
+
+
+class CheckpointFileParams(TaskParams):
+    """agent/checkpointFile: a file a step changed, as it was before that step (or after it)."""
+
+    step_id: str
+    path: str  # relative to the workspace, as the step's `changes.files` lists it
+    side: Literal["before", "after"] = "before"
 
 
 class RedoParams(TaskParams):

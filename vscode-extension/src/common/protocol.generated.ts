@@ -54,6 +54,10 @@ export interface AgentProtocol {
       params: RedoParams;
       result: DecisionResult;
     };
+    'agent/checkpointFile': {
+      params: CheckpointFileParams;
+      result: CheckpointFile;
+    };
     'agent/cancel': {
       params: TaskParams;
       result: TaskRef;
@@ -277,6 +281,28 @@ export interface RollbackParams {
 export interface RedoParams {
   taskId: string;
   force?: boolean;
+}
+/**
+ * agent/checkpointFile: a file a step changed, as it was before that step (or after it).
+ */
+export interface CheckpointFileParams {
+  taskId: string;
+  stepId: string;
+  path: string;
+  side?: 'before' | 'after';
+}
+/**
+ * agent/checkpointFile: the file's text at that checkpoint (`exists` false: it did not exist then; `binary`:
+ * not shown, `text` is empty).
+ */
+export interface CheckpointFile {
+  taskId: string;
+  stepId: string;
+  path: string;
+  side: 'before' | 'after';
+  exists: boolean;
+  binary: boolean;
+  text: string;
 }
 export interface TaskParams {
   taskId: string;

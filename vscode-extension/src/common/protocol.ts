@@ -26,6 +26,7 @@ export const Requests = {
   resume: 'agent/resume',
   listTasks: 'agent/listTasks',
   getTask: 'agent/getTask',
+  checkpointFile: 'agent/checkpointFile',
 } as const satisfies Record<string, RequestMethod>;
 
 export const Notifications = {

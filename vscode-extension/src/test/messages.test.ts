@@ -86,8 +86,8 @@ test("a step's rows: proposal, decision with its text, result, tokens, cost", ()
     id: 's', taskId: 't', index: 1, status: 'feedback', rawReply: '', llmSeconds: 0.5, createdAt: '2026-01-01T00:00:00',
     proposal: { thoughts: 'Write it.', toolCall: { id: 'c', name: 'write_file', arguments: { filename: 'a.txt' } }, ignoredCalls: [] },
     decision: { kind: 'feedback', times: 1, text: 'use b.txt', source: 'human', stepId: '', stepIndex: null, force: false },
-    result: { ok: true, output: 'line1\nline2', exitCode: 0, files: [] },
-    changes: { before: 'a', after: 'b', files: ['a.txt', 'b.txt'], notCovered: [], error: '' },
+    result: { ok: true, output: 'line1\nline2', exitCode: 0, files: [], undoNote: '' },
+    changes: { before: 'a', after: 'b', files: ['a.txt', 'b.txt'], notCovered: [], error: '', commit: '' },
     usage: { promptTokens: 100, completionTokens: 20, costUsd: 0.00003, cachedTokens: 64, cacheWriteTokens: 0 },
   };
   assert.deepEqual(stepDetails(step), [
