@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from test_memory_challenges import FAST, agent_requests, run_challenge, write_challenge
+from test_memory_challenges import FAST, agent_requests, run_challenge, task_ids, write_challenge
 from test_resume import task_id
 from test_run import FINISH, GOAL, WRITE, last_observation
 
@@ -64,7 +64,7 @@ def planner(model: ReaderModel) -> Any:
 def test_the_plan_outlives_the_compactions_word_for_word(
     cli, fake: FakeOpenAI, workspace: Path, agent_env: dict[str, str]
 ) -> None:
-    write_challenge(workspace, ["4321"] + [""] * 20, 7_000, "Write the task_id into the file output.txt.")
+    write_challenge(workspace, task_ids(["4321"] + [""] * 20), 7_000, "Write the task_id into the file output.txt.")
     keep = re.compile(r"task_id is \d")
     run = run_challenge(cli, fake, agent_env, planner(ReaderModel(FAST, keep=keep)))
     assert run.code == 0, run.out[-3000:] + run.err

@@ -1,22 +1,25 @@
 """A scripted model for the memory challenges that knows only what the request it receives holds.
 
 It follows the newest instruction it can find in the conversation (read the next file, or write what it was
-asked to), pins each task_id it reads when `pin` is set, and writes the task_ids it finds anywhere in the
-request's messages: so a task_id the agent's prompt dropped is a task_id missing from the file it writes. Requests
-for the summary model are summarised from what they hold, by `keep` (a summariser that keeps only the lines it
-matches: a lossy one keeps none).
+asked to), pins each fact (a task_id, or what `facts` matches) it reads when `pin` is set, and writes the facts it
+finds anywhere in the request's messages (or what `answer` makes of the request's text): so a fact the agent's
+prompt dropped is a fact missing from the file it writes. Requests for the summary model are summarised from what
+they hold, by `keep` (a summariser that keeps only the lines it matches: a lossy one keeps none).
 """
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from fakes.openai_server import Reply, content, tool_call
 
-INSTRUCTION = re.compile(r"Read the file (instructions_\d+\.txt)|Write (?:all )?the (task_ids?|phrases?) into")
+INSTRUCTION = re.compile(
+    r"Read the file (instructions_\d+\.txt)|Write (?:all )?(?:the (?:task_ids?|phrases?)|where each person \w+) "
+)
 TASK_ID = re.compile(r"task_id is (\d+)")
 
 
@@ -33,7 +36,10 @@ def usage_of(request: dict[str, Any]) -> tuple[int, int]:
 class ReaderModel:
     summary_model: str  # requests for this model are summary requests
     keep: re.Pattern[str] | None  # the lines a summary keeps; None: a lossy summariser that keeps no line
-    pin: bool = False  # pin each task_id read with `remember`
+    pin: bool = False  # pin each fact read with `remember`
+    facts: re.Pattern[str] = TASK_ID  # a fact's value is its group 1
+    pinned: str = "the task_id is {}"  # how a fact is pinned (so the pinned text matches `facts` again)
+    answer: Callable[[str], str] | None = None  # the written file from the request's text; None: the facts found
 
     def __call__(self, request: dict[str, Any]) -> Reply:
         usage = usage_of(request)
@@ -45,15 +51,17 @@ class ReaderModel:
             return tool_call("read_file", {"filename": "instructions_1.txt"}, usage=usage)
         if last.startswith("Wrote "):
             return tool_call("finish", {"reason": "output.txt is written."}, usage=usage)
-        if self.pin and (found := TASK_ID.search(last)) and not last.startswith("Pinned:"):
-            return tool_call("remember", {"fact": f"the task_id is {found.group(1)}"}, usage=usage)
+        if self.pin and (found := self.facts.search(last)) and not last.startswith("Pinned:"):
+            return tool_call("remember", {"fact": self.pinned.format(found.group(1))}, usage=usage)
         instructions = list(INSTRUCTION.finditer("\n".join(texts(request)[2:])))
         if not instructions:
             return content("I have lost track of what to do.", usage=usage)
         if name := instructions[-1].group(1):
             return tool_call("read_file", {"filename": name}, usage=usage)
-        ids = list(dict.fromkeys(TASK_ID.findall("\n".join(texts(request)))))
-        return tool_call("write_file", {"filename": "output.txt", "contents": "\n".join(ids) + "\n"}, usage=usage)
+        everything = "\n".join(texts(request))
+        found = list(dict.fromkeys(self.facts.findall(everything)))
+        written = self.answer(everything) if self.answer else "\n".join(found) + "\n"
+        return tool_call("write_file", {"filename": "output.txt", "contents": written}, usage=usage)
 
     def summarise(self, sent: str) -> str:
         files = sorted(set(re.findall(r"instructions_\d+\.txt", sent)), key=lambda f: int(re.sub(r"\D", "", f)))
