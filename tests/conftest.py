@@ -35,10 +35,18 @@ def store_url(request: pytest.FixtureRequest) -> Iterator[str | None]:
         yield url
 
 
+# Suites script a human's answer for every proposal, so they run without approval rules (by default the read-only
+# tools run without asking); the *approval_rules.py test files test the rules, with their defaults.
+NO_APPROVAL_RULES = {"AUTO_APPROVE": "", "AUTO_APPROVE_COMMANDS": ""}
+
+
 @pytest.fixture(autouse=True)
 def _local_executor(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Suites test the local executor unless they ask for the sandbox: with an engine up, `auto` would pick it."""
+    """Suites test the local executor unless they ask for the sandbox: with an engine up, `auto` would pick it;
+    and they run without approval rules, as the agent_env fixture does."""
     monkeypatch.setenv("EXECUTOR", "local")
+    for key, value in NO_APPROVAL_RULES.items():
+        monkeypatch.setenv(key, value)
 
 
 @pytest.fixture
@@ -62,7 +70,7 @@ def data_dir(tmp_path: Path) -> Path:
 @pytest.fixture
 def agent_env(fake: FakeOpenAI, data_dir: Path, store_url: str | None) -> dict[str, str]:
     """Environment for a CLI run against the fake, with no .env file from the developer's machine."""
-    skip = ("OPENAI_", "SMART_", "MAX_", "EXECUTE_", "DATABASE_URL")
+    skip = ("OPENAI_", "SMART_", "MAX_", "EXECUTE_", "DATABASE_URL", "AUTO_APPROVE")
     env = {k: v for k, v in os.environ.items() if not k.startswith(skip)}
     if store_url:
         env["DATABASE_URL"] = store_url
@@ -74,6 +82,7 @@ def agent_env(fake: FakeOpenAI, data_dir: Path, store_url: str | None) -> dict[s
         SMART_LLM="openai/gpt-4o-mini",
         LLM_MAX_RETRIES="2",
         NO_COLOR="1",
+        **NO_APPROVAL_RULES,
     )
     return env
 

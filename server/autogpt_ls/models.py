@@ -82,7 +82,8 @@ class DecisionKind(StrEnum):
 
 
 class DecisionSource(StrEnum):
-    """Who approved: the human, the credit of their `y -N`, continuous mode, or (later) an approval rule."""
+    """Who approved: the human, the credit of their `y -N`, continuous mode, or a rule (an approval rule, a note,
+    the loop guard)."""
 
     HUMAN = "human"
     CREDIT = "credit"
@@ -97,6 +98,7 @@ class Decision(Record):
     times: int = 1
     text: str = ""
     source: DecisionSource = DecisionSource.HUMAN
+    rule: str = ""  # source RULE: the approval rule that decided it (`AUTO_APPROVE_COMMANDS pytest`)
     # UNDO: back to before this step (its id, or its index as the terminal shows it; neither: the last one run)
     step_id: str = ""
     step_index: int | None = None

@@ -17,6 +17,7 @@ from autogpt_ls.tools.categories import category_names
 
 APP = "autogpt-ls"
 CommaList = Annotated[list[str], NoDecode]
+DEFAULT_AUTO_APPROVE = ("read_file", "list_folder", "search_files", "find_files")  # the read-only tools
 
 
 class ConfigError(ValueError):
@@ -97,6 +98,10 @@ class Settings(BaseSettings):
     shell_allowlist: CommaList = Field(default_factory=list)
     shell_denylist: CommaList = Field(default_factory=lambda: ["sudo", "su"])
     shell_timeout_seconds: float = 120.0
+    # Approval rules (read from here, never from the workspace): tools, categories or kinds (`read`) that run without
+    # asking, and command prefixes (`pytest`, `git status`) every command of a shell line must match.
+    auto_approve: CommaList = Field(default_factory=lambda: list(DEFAULT_AUTO_APPROVE))
+    auto_approve_commands: CommaList = Field(default_factory=list)
     # Where commands run: `docker` (a sandbox container per task), `devcontainer` (the workspace's own), `local`, or
     # `auto`, decided per workspace when a task is created (see Runtime.default_executor).
     executor: Literal["auto"] | ExecutorName = "auto"
@@ -140,6 +145,8 @@ class Settings(BaseSettings):
         "shell_allowlist",
         "shell_denylist",
         "rules_files",
+        "auto_approve",
+        "auto_approve_commands",
         mode="before",
     )
     @classmethod

@@ -120,7 +120,7 @@ class Terminal:
             if event.guard:
                 self._guarded(event)
             elif event.auto:
-                self._say("(approved automatically)", "dim")
+                self._say(f"(approved automatically: {event.approved_by})", "dim")
         elif isinstance(event, CommandOutput):
             self.console.out(event.text, end="", highlight=False)
         elif isinstance(event, StepCompleted):

@@ -50,7 +50,7 @@ def test_y_minus_n_approves_the_next_steps(cli, fake: FakeOpenAI, workspace: Pat
     run = cli(GOAL, answers="y -2\ny\ny\n")  # two by y -2, then one y for c.txt, one for finish
     assert run.code == 0, run.err
     assert sorted(p.name for p in workspace.iterdir()) == ["a.txt", "b.txt", "c.txt"]
-    assert run.out.count("(approved automatically)") == 1
+    assert run.out.count("(approved automatically: y -N credit)") == 1
     assert run.out.count("Approve?") == 3
 
 

@@ -107,13 +107,17 @@ def for_tool(decision: Decision, tool_kind: ToolKind) -> Decision:
     return decision
 
 
-def automatic(task: Task, tool_kind: ToolKind) -> Decision | None:
-    """Approve without asking while `y -N` credit lasts or in continuous mode; ask_user always asks; a note
-    (remember) changes nothing outside the task, so it never asks (and spends no credit)."""
+def automatic(task: Task, tool_kind: ToolKind, rule: str = "") -> Decision | None:
+    """Approve without asking by an approval rule (`rule`, from agent/approval.py; looked at before the credit,
+    which it does not spend), while `y -N` credit lasts, or in continuous mode (which decides as before rules
+    existed, so its limit counts the same); ask_user always asks; a note (remember) changes nothing outside the
+    task, so it never asks."""
     if tool_kind == "ask_user":
         return None
     if tool_kind == "note":
         return Decision(kind=DecisionKind.APPROVE, source=DecisionSource.RULE)
+    if rule and not task.config.continuous:
+        return Decision(kind=DecisionKind.APPROVE, source=DecisionSource.RULE, rule=rule)
     if task.state.auto_approve_remaining > 0:
         return Decision(kind=DecisionKind.APPROVE, source=DecisionSource.CREDIT)
     if task.config.continuous:

@@ -1,11 +1,11 @@
 """The one task driver every front end uses: `advance(decision)` applies a decision (or none, to start or resume)
 and runs the task until a proposal waits for a human or the task ends.
 
-Its rules, each kept in one module: the hard limits (`limits.py`), automatic approval by `y -N` credit or
-continuous mode (`decisions.py`), and the ending rules here (three unusable replies, the time limit, an LLM
-outage, cancellation, our own bugs). A driver exists only while its process holds the task's lease
-(`Runtime.driving`): the terminal and the editor hold it while they wait for the human, an HTTP step for its
-request.
+Its rules, each kept in one module: the hard limits (`limits.py`), automatic approval by an approval rule,
+`y -N` credit or continuous mode (`decisions.py`, `approval.py`), and the ending rules here (three unusable
+replies, the time limit, an LLM outage, cancellation, our own bugs). A driver exists only while its process holds
+the task's lease (`Runtime.driving`): the terminal and the editor hold it while they wait for the human, an HTTP
+step for its request.
 """
 
 from __future__ import annotations
@@ -144,16 +144,16 @@ class Driver:
     async def _offer(self, step: Step) -> Pending | None:
         """Show a proposal; run it at once when approval is automatic, else it waits (returned as Pending). A
         repeat the loop guard catches is not run the first time (the LLM is told why), then waits for a human."""
-        kind = self.agent.tool_of(step).kind
+        tool = self.agent.tool_of(step)
+        kind = tool.kind
         verdict = None if kind == "ask_user" else loop_guard.check(self.agent.steps()[: step.index], step, self._kind)
-        auto = automatic(self.task, kind) if verdict is None else None
+        rule = self.agent.approval.rule_for(tool, step.proposal.tool_call.arguments) if step.proposal else ""
+        auto = automatic(self.task, kind, rule) if verdict is None else None
         if verdict is not None and not verdict.escalate:
             auto = Decision(kind=DecisionKind.FEEDBACK, text=verdict.observation, source=DecisionSource.RULE)
         preview = self.agent.preview(step)
         guard = verdict.reason if verdict else ""
-        self.agent.emit(
-            ProposalMade(task_id=self.task.id, step=step, preview=preview, auto=auto is not None, guard=guard)
-        )
+        self.agent.emit(ProposalMade(task_id=self.task.id, step=step, preview=preview, guard=guard, decision=auto))
         self.pending = step if auto is None else None
         if auto is None:
             return Pending(self.task, step, preview)

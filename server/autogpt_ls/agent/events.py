@@ -9,7 +9,7 @@ from typing import Literal
 from pydantic import BaseModel
 
 from autogpt_ls.changes import Preview
-from autogpt_ls.models import PlanItem, Step, Summary, Task, TaskStatus
+from autogpt_ls.models import Decision, DecisionKind, DecisionSource, PlanItem, Step, Summary, Task, TaskStatus
 
 log = logging.getLogger(__name__)
 
@@ -30,15 +30,33 @@ class ThinkingDelta(BaseModel):
 
 
 class ProposalMade(BaseModel):
-    """A proposal to show before anything happens; `auto` when it is decided without asking (continuous mode or
-    `y -N` approve it, or the loop guard does not run it); `guard` says why the loop guard caught it."""
+    """A proposal to show before anything happens; `decision` when it is decided without asking (an approval rule,
+    continuous mode or `y -N` approve it, or the loop guard does not run it); `guard` says why the loop guard
+    caught it."""
 
     type: Literal["proposal"] = "proposal"
     task_id: str
     step: Step
     preview: Preview | None
-    auto: bool = False
     guard: str = ""
+    decision: Decision | None = None
+
+    @property
+    def auto(self) -> bool:
+        return self.decision is not None
+
+    @property
+    def approved_by(self) -> str:
+        """How an automatic approval is shown: `rule AUTO_APPROVE read_file`, `y -N credit`, `continuous mode`."""
+        return approved_by(self.decision)
+
+
+def approved_by(decision: Decision | None) -> str:
+    if decision is None or decision.kind != DecisionKind.APPROVE:
+        return ""
+    if decision.source == DecisionSource.RULE:
+        return f"rule {decision.rule}" if decision.rule else "rule"
+    return {DecisionSource.CREDIT: "y -N credit", DecisionSource.CONTINUOUS: "continuous mode"}.get(decision.source, "")
 
 
 class CommandOutput(BaseModel):

@@ -14,6 +14,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from autogpt_ls.agent.approval import NO_RULES, ApprovalRules
 from autogpt_ls.agent.autocommit import AutoCommit
 from autogpt_ls.agent.compaction import Compactor, Summarizer
 from autogpt_ls.agent.decisions import account, for_tool
@@ -78,6 +79,7 @@ class Agent:
         window: int = DEFAULT_WINDOW,
         rules: tuple[Rule, ...] = (),
         auto_commit: bool = False,
+        approval: ApprovalRules = NO_RULES,
     ) -> None:
         self.task = task
         self.store = store
@@ -89,6 +91,7 @@ class Agent:
         self._emit_to = emit
         self._model = split_model(task.config.smart_llm)[1]
         self.rules = rules  # the project's rules files, read when the task's driver started
+        self.approval = approval  # AUTO_APPROVE, AUTO_APPROVE_COMMANDS: what runs without asking (the driver asks it)
         self._use_json_replies(not (native_tools and provider.tool_calling(self._model)))
         summarizers = summarizers or [Summarizer(task.config.smart_llm, provider)]
         self._compactor = Compactor(task, store, self.emit, summarizers, window)

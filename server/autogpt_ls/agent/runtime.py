@@ -12,6 +12,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from autogpt_ls.agent import placement, undo
+from autogpt_ls.agent.approval import ApprovalRules
 from autogpt_ls.agent.compaction import Summarizer
 from autogpt_ls.agent.driver import Driver
 from autogpt_ls.agent.errors import InvalidInput, NotFound, TaskBusy, TaskOver
@@ -67,6 +68,7 @@ class Runtime:
             denylist=settings.shell_denylist,
             timeout_seconds=settings.shell_timeout_seconds,
         )
+        self.approval = ApprovalRules.of(settings.auto_approve, settings.auto_approve_commands)
         self._providers: dict[str, ChatProvider] = {}
         self._owner = lease_owner_id()
         self._driving: set[str] = set()  # tasks this process drives now (at most one driver each)
@@ -167,6 +169,7 @@ class Runtime:
             window=context_window(task.config.smart_llm, s.context_window, s.local_model_context),
             rules=read_rules(self.workspace(task), s.rules_files),
             auto_commit=s.git_auto_commit,
+            approval=self.approval,
         )
 
     def _checkpoints(self, task: Task) -> Checkpoints | None:

@@ -105,6 +105,7 @@ class Step(BaseModel):
         extra: dict[str, Any] = {
             "proposal": report.proposal.model_dump() if report.proposal else None,
             "last_action": report.last_action.model_dump(mode="json") if report.last_action else None,
+            "actions": [a.model_dump(mode="json") for a in report.actions],
             "usage": report.usage.model_dump(),
             "task_cumulative_usage": report.task_cumulative_usage.model_dump(),
             "task_cumulative_cost": report.task_cumulative_usage.cost_usd,

@@ -11,6 +11,7 @@ from pydantic import BaseModel
 
 from autogpt_ls.agent import loop_guard
 from autogpt_ls.agent.decisions import RETHINK
+from autogpt_ls.agent.events import approved_by
 from autogpt_ls.agent.prompt import observation
 from autogpt_ls.agent.undo import change_notes
 from autogpt_ls.models import PlanItem, Step, StepStatus, Summary, Task, TaskStatus, Usage
@@ -37,6 +38,7 @@ class ActionReport(BaseModel):
     status: StepStatus
     ok: bool
     result: str
+    approved_by: str = ""  # run without asking: `rule AUTO_APPROVE read_file`, `y -N credit`, `continuous mode`
 
 
 class StepReport(BaseModel):
@@ -48,6 +50,7 @@ class StepReport(BaseModel):
     output: str
     proposal: ProposalReport | None
     last_action: ActionReport | None
+    actions: list[ActionReport]  # every action the request ran: the one it decided, then those approved by rules
     usage: Usage
     task_cumulative_usage: Usage
     llm_seconds: float
@@ -82,6 +85,7 @@ def _outcome(step: Step) -> ActionReport:
         status=step.status,
         ok=step.status in (StepStatus.DONE, StepStatus.FEEDBACK) and (step.result is None or step.result.ok),
         result=observation(step),
+        approved_by=approved_by(step.decision),
     )
 
 
@@ -90,9 +94,15 @@ def _usable(step: Step) -> bool:
 
 
 def reports(
-    task: Task, steps: list[Step], indexes: range | list[int], tools: ToolRegistry, artifacts: list[Artifact]
+    task: Task,
+    steps: list[Step],
+    indexes: range | list[int],
+    tools: ToolRegistry,
+    artifacts: list[Artifact],
+    since: int | None = None,
 ) -> list[StepReport]:
-    """The reports of the steps at `indexes`, each with the task's usage up to it."""
+    """The reports of the steps at `indexes`, each with the task's usage up to it. `since`: the first step the
+    request decided, so a step's report lists every action run since (the human's, then the automatic ones)."""
     if not indexes:
         return []
     by_path = {a.relative_path: a for a in artifacts}
@@ -101,19 +111,21 @@ def reports(
     for step in steps[: max(indexes) + 1]:
         total = total + step.usage
         totals.append(total)
-    return [_report(task, steps, i, totals[i], tools, by_path) for i in indexes]
+    return [_report(task, steps, i, totals[i], tools, by_path, since) for i in indexes]
 
 
 def _lines(
-    task: Task, step: Step, acted: Step | None, proposal: Any, is_last: bool, tools: ToolRegistry, guard: str = ""
+    task: Task, step: Step, ran: list[Step], proposal: Any, is_last: bool, tools: ToolRegistry, guard: str = ""
 ) -> str:
     lines = [
         f"(Context compacted: steps {s.first + 1}-{s.end} summarised by {s.model}.)\n{s.text}"
         for s in _summaries(task, step)
     ]
-    if acted is not None and acted.proposal is not None:
-        call = acted.proposal.tool_call
-        lines.append(f"{_call_text(call.name, call.arguments)}: {observation(acted)}")
+    for acted in (s for s in ran if s.proposal is not None):
+        call = acted.proposal.tool_call  # type: ignore[union-attr]
+        by = approved_by(acted.decision)
+        lines.append(f"{'(approved automatically: ' + by + ') ' if by else ''}{_call_text(call.name, call.arguments)}")
+        lines[-1] += f": {observation(acted)}"
         lines.extend(change_notes(acted.changes))
     if step.status == StepStatus.INVALID and step.result is not None:
         lines.append(f"The LLM's reply could not be used: {step.result.output}")
@@ -147,8 +159,21 @@ def _guard(steps: list[Step], i: int, tools: ToolRegistry) -> str:
     return verdict.reason if verdict is not None and verdict.escalate else ""
 
 
+def _ran(steps: list[Step], i: int, acted: Step | None, since: int | None) -> list[Step]:
+    """The actions a report tells of: the one its request decided, or all those run since `since`."""
+    if since is None or acted is None:
+        return [acted] if acted is not None else []
+    return [s for s in steps[since:i] if _usable(s) and s.index < acted.index] + [acted]
+
+
 def _report(
-    task: Task, steps: list[Step], i: int, cumulative: Usage, tools: ToolRegistry, by_path: dict[str, Artifact]
+    task: Task,
+    steps: list[Step],
+    i: int,
+    cumulative: Usage,
+    tools: ToolRegistry,
+    by_path: dict[str, Artifact],
+    since: int | None,
 ) -> StepReport:
     step = steps[i]
     is_last = task.status != TaskStatus.RUNNING and i == len(steps) - 1
@@ -157,20 +182,22 @@ def _report(
     # earlier step that had a usable proposal (unusable replies in between are reports of their own).
     acted = step if closing else next((s for s in reversed(steps[:i]) if _usable(s)), None)
     proposal = None if closing or step.status == StepStatus.INVALID else step.proposal
-    written = acted.result.files if acted is not None and acted.status == StepStatus.DONE and acted.result else []
+    ran = _ran(steps, i, acted, since)
+    written = [f for s in ran if s.status == StepStatus.DONE and s.result for f in s.result.files]
     return StepReport(
         step_id=step.id,
         task_id=task.id,
         name=step.proposal.tool_call.name if step.proposal else None,
         input=acted.decision.text if acted is not None and acted.decision and acted.decision.text else None,
         status="running" if step.status == StepStatus.EXECUTING else "completed",
-        output=_lines(task, step, acted, proposal, is_last, tools, _guard(steps, i, tools)),
+        output=_lines(task, step, ran, proposal, is_last, tools, _guard(steps, i, tools)),
         proposal=ProposalReport(
             thoughts=proposal.thoughts, name=proposal.tool_call.name, arguments=proposal.tool_call.arguments
         )
         if proposal
         else None,
         last_action=_outcome(acted) if acted is not None else None,
+        actions=[_outcome(s) for s in ran],
         usage=step.usage,
         task_cumulative_usage=cumulative,
         llm_seconds=step.llm_seconds,

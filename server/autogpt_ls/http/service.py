@@ -80,7 +80,8 @@ class Service:
         raise NotFound(f"task {task_id} has no step {step_id!r}")
 
     async def step(self, task_id: str, text: str, options: dict[str, Any] | None = None) -> StepReport:
-        """Decide the pending proposal with `text` (or undo/redo, by `options`), then propose the next action."""
+        """Decide the pending proposal with `text` (or undo/redo, by `options`), run the steps approval rules (or
+        `y -N` credit) approve after it, and return at the next proposal that needs a decision, listing them."""
         rewind = from_step_options(options or {})
         task = await self._task(task_id)
         if task.status != TaskStatus.RUNNING:
@@ -89,10 +90,11 @@ class Service:
             pending = driver.pending
             kind = driver.agent.tool_of(pending).kind if pending else None
             decision = rewind or (from_step_input(text, kind) if pending and kind else None)
+            since = pending.index if pending else len(driver.agent.steps())
             await driver.advance(decision)
             steps = driver.agent.steps()
             artifacts = await self.store.list_artifacts(task_id)
-            return reports(driver.task, steps, [len(steps) - 1], self.runtime.tools, artifacts)[0]
+            return reports(driver.task, steps, [len(steps) - 1], self.runtime.tools, artifacts, since)[0]
 
     # -- files in and out
     async def artifacts(self, task_id: str, offset: int, limit: int) -> Page[Artifact]:

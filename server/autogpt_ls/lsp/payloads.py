@@ -48,7 +48,8 @@ class ThinkingParams(Notification):
 
 
 class ProposalParams(Notification):
-    """agent/proposal: a step before anything happens. `auto`: continuous mode or `y -N` approved it already."""
+    """agent/proposal: a step before anything happens. `auto`: an approval rule, continuous mode or `y -N` approved
+    it already, as `approved_by` says (`rule AUTO_APPROVE read_file`, `y -N credit`, `continuous mode`)."""
 
     method = "agent/proposal"
 
@@ -59,6 +60,7 @@ class ProposalParams(Notification):
     tool: str
     arguments: dict[str, Any]
     auto: bool
+    approved_by: str = ""
     kind: Literal["file_change", "command", "other"]
     uri: str | None = None  # file_change: the first file's
     workspace_edit: dict[str, Any] | None = Field(

@@ -101,6 +101,7 @@ class Renderer:
             tool=call.name,
             arguments=call.arguments,
             auto=event.auto,
+            approved_by=event.approved_by,
             kind="other",
         )
         if isinstance(event.preview, ChangeSet) and event.preview.files:

@@ -29,7 +29,7 @@ from autogpt_ls.tools.shell_syntax import (
 if TYPE_CHECKING:
     from tree_sitter import Node
 
-__all__ = ["ShellCommandDenied", "check_shell_command"]
+__all__ = ["ShellCommandDenied", "analyze", "check_shell_command"]
 
 _MAX_DEPTH = 8  # nested `sh -c` / `eval` strings; deeper nesting is refused rather than followed
 
@@ -71,7 +71,7 @@ _SOURCING = frozenset(("source", "."))
 _ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=")
 
 
-def _analyze(line: str, depth: int = 0) -> list[Word]:
+def analyze(line: str, depth: int = 0) -> list[Word]:
     """Every command in `line`, in textual order; a nested shell line counts at the position of its word."""
     if not line.strip():
         raise ShellCommandDenied(f"The shell command is empty. {REFUSED}")
@@ -132,7 +132,7 @@ def _command(node: Node, line: str, found: list[Word], depth: int) -> None:
 
 def _nested(text: str, word: Word, found: list[Word], depth: int) -> int:
     if text.strip():  # `sh -c ''` runs nothing
-        found.extend(c._replace(pos=word.pos) for c in _analyze(text, depth + 1))
+        found.extend(c._replace(pos=word.pos) for c in analyze(text, depth + 1))
     return word.pos
 
 
@@ -240,7 +240,7 @@ def check_shell_command(
     values, command substitution $(...) and `...`, process substitution <(...), the commands run by wrappers, and
     nested `sh -c '...'` / `bash -c '...'` / `eval '...'` strings (parsed recursively). A line that cannot be
     parsed, or is empty, is refused too (fail closed)."""
-    found = _analyze(command_line)
+    found = analyze(command_line)
     setting = "SHELL_ALLOWLIST" if mode == "allowlist" else "SHELL_DENYLIST"
     listed = {posixpath.basename(n.strip()) for n in (allowlist if mode == "allowlist" else denylist)}
     sourced = [c.text for c in found if c.text in _SOURCING and not c.dynamic] if mode == "allowlist" else []

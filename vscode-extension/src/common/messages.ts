@@ -74,6 +74,12 @@ export function stepLabel(step: Step): string {
 /** Approved without asking: continuous mode, `y -N` credit or a rule. */
 const automatic = (decision: Decision) => decision.source !== 'human';
 
+/** Who approved without asking, as every front end names it: the rule itself, `y -N` credit, continuous mode. */
+export function approvedBy(decision: Decision): string {
+  if (decision.source === 'rule') return decision.rule ? `rule ${decision.rule}` : 'rule';
+  return decision.source === 'credit' ? 'y -N credit' : 'continuous mode';
+}
+
 export function stepDescription(step: Step): string {
   if (step.status === 'awaiting') return 'waiting for you';
   const decision = step.decision ? `${automatic(step.decision) ? 'auto-' : ''}${step.decision.kind}` : '';
@@ -88,7 +94,8 @@ export function stepDetails(step: Step): { label: string; value: string }[] {
   if (step.proposal?.thoughts) rows.push({ label: 'thoughts', value: step.proposal.thoughts });
   if (step.decision) {
     const text = step.decision.text ? `: ${step.decision.text}` : '';
-    rows.push({ label: 'decision', value: `${step.decision.kind}${automatic(step.decision) ? ' (auto)' : ''}${text}` });
+    const by = automatic(step.decision) ? ` (auto: ${approvedBy(step.decision)})` : '';
+    rows.push({ label: 'decision', value: `${step.decision.kind}${by}${text}` });
   }
   if (step.result) {
     const code = step.result.exitCode === null ? '' : ` (exit ${step.result.exitCode})`;

@@ -9,7 +9,8 @@ export type StepStatus =
  */
 export type DecisionKind = 'approve' | 'reject' | 'feedback' | 'answer' | 'undo' | 'redo';
 /**
- * Who approved: the human, the credit of their `y -N`, continuous mode, or (later) an approval rule.
+ * Who approved: the human, the credit of their `y -N`, continuous mode, or a rule (an approval rule, a note,
+ * the loop guard).
  */
 export type DecisionSource = 'human' | 'credit' | 'continuous' | 'rule';
 export type TaskStatus = 'running' | 'finished' | 'stopped' | 'failed';
@@ -85,7 +86,8 @@ export interface ThinkingParams {
   delta: string;
 }
 /**
- * agent/proposal: a step before anything happens. `auto`: continuous mode or `y -N` approved it already.
+ * agent/proposal: a step before anything happens. `auto`: an approval rule, continuous mode or `y -N` approved
+ * it already, as `approved_by` says (`rule AUTO_APPROVE read_file`, `y -N credit`, `continuous mode`).
  */
 export interface ProposalParams {
   taskId: string;
@@ -97,6 +99,7 @@ export interface ProposalParams {
     [k: string]: unknown;
   };
   auto: boolean;
+  approvedBy: string;
   kind: 'file_change' | 'command' | 'other';
   uri: string | null;
   workspaceEdit: import('vscode-languageclient/node').WorkspaceEdit | null;
@@ -171,6 +174,7 @@ export interface Decision {
   times: number;
   text: string;
   source: DecisionSource;
+  rule: string;
   stepId: string;
   stepIndex: number | null;
   force: boolean;

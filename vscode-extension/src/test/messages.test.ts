@@ -26,6 +26,7 @@ function proposal(over: Partial<ProposalParams> = {}): ProposalParams {
     tool: 'replace_in_file',
     arguments: { filename: 'notes.txt' },
     auto: false,
+    approvedBy: '',
     kind: 'file_change',
     uri: 'file:///ws/notes.txt',
     workspaceEdit: null,
@@ -85,7 +86,7 @@ test("a step's rows: proposal, decision with its text, result, tokens, cost", ()
   const step: Step = {
     id: 's', taskId: 't', index: 1, status: 'feedback', rawReply: '', llmSeconds: 0.5, createdAt: '2026-01-01T00:00:00',
     proposal: { thoughts: 'Write it.', toolCall: { id: 'c', name: 'write_file', arguments: { filename: 'a.txt' } }, ignoredCalls: [] },
-    decision: { kind: 'feedback', times: 1, text: 'use b.txt', source: 'human', stepId: '', stepIndex: null, force: false },
+    decision: { kind: 'feedback', times: 1, text: 'use b.txt', source: 'human', rule: '', stepId: '', stepIndex: null, force: false },
     result: { ok: true, output: 'line1\nline2', exitCode: 0, files: [], undoNote: '' },
     changes: { before: 'a', after: 'b', files: ['a.txt', 'b.txt'], notCovered: [], error: '', commit: '' },
     usage: { promptTokens: 100, completionTokens: 20, costUsd: 0.00003, cachedTokens: 64, cacheWriteTokens: 0 },
@@ -103,6 +104,8 @@ test("a step's rows: proposal, decision with its text, result, tokens, cost", ()
   assert.equal(stepDescription({ ...step, status: 'rejected', decision: { ...step.decision!, kind: 'reject' } }), 'reject → rejected');
   assert.equal(stepDescription({ ...step, status: 'awaiting', decision: null }), 'waiting for you');
   assert.equal(stepDescription({ ...step, status: 'done', decision: { ...step.decision!, kind: 'approve', source: 'continuous' } }), 'auto-approve → done');
+  const ruled: Step = { ...step, status: 'done', decision: { ...step.decision!, kind: 'approve', text: '', source: 'rule', rule: 'AUTO_APPROVE_COMMANDS pytest' } };
+  assert.equal(stepDetails(ruled)[2].value, 'approve (auto: rule AUTO_APPROVE_COMMANDS pytest)');
 });
 
 test('command output gets CRLF for the terminal view', () => {
