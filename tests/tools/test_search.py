@@ -5,15 +5,40 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from autogpt_ls.executors.local import LocalExecutor
+from autogpt_ls.tools import ripgrep
 from autogpt_ls.tools.base import Tool, ToolContext, ToolRefused
 from autogpt_ls.tools.files import edit_file
 from autogpt_ls.tools.search import MAX_MATCHES, find_files, search_files
 from autogpt_ls.workspace import PathOutsideWorkspace, Workspace
+
+
+@pytest.fixture(params=["ripgrep", "python"], autouse=True)
+def engine(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[bool]]:
+    """Each test runs with ripgrep listing the candidates, and with the Python walk alone; what ripgrep answered
+    is recorded (True: it listed the files, False: it stepped aside)."""
+    answered: list[bool] = []
+    if request.param == "python":
+        monkeypatch.setattr(ripgrep, "installed", lambda: None)
+    elif ripgrep.installed() is None:
+        pytest.skip(os.environ.get("AUTOGPT_RIPGREP_UNAVAILABLE", "ripgrep (rg) is not installed"))
+    real = ripgrep.candidates
+
+    async def spy(*args: Any) -> list[str] | None:
+        listed = await real(*args)
+        answered.append(listed is not None)
+        return listed
+
+    monkeypatch.setattr(ripgrep, "candidates", spy)
+    yield answered
+    if request.param == "python":
+        assert not any(answered)
 
 
 @pytest.fixture
@@ -56,8 +81,12 @@ async def call(tool: Tool, root: Path, **arguments: object) -> str:
     return result.output
 
 
-async def test_search_honours_gitignore_and_skips_git_binary_forbidden_and_outside(tree: Path) -> None:
+async def test_search_honours_gitignore_and_skips_git_binary_forbidden_and_outside(
+    tree: Path, engine: list[bool], request: pytest.FixtureRequest
+) -> None:
+    os.symlink(tree / "src", tree / "src-link")  # a symlinked folder inside: not descended
     out = await call(search_files, tree, pattern="(?i)needle")
+    assert engine == [request.node.callspec.params["engine"] == "ripgrep"]
     assert out.splitlines() == [
         "5 matches in 5 files:",
         "alias.py:1: NEEDLE = 1",  # a symlink that stays inside is read
@@ -77,6 +106,20 @@ async def test_search_in_a_folder_with_a_glob(tree: Path) -> None:
         "1 matches in 1 files:\ndocs/guide.md:1: a needle in docs"
     )
     assert await call(search_files, tree, pattern="nowhere") == "No matches for 'nowhere'."
+
+
+async def test_a_pattern_ripgrep_does_not_know_is_searched_by_the_walk(tree: Path, engine: list[bool]) -> None:
+    out = await call(search_files, tree, pattern=r"(?<=return )'needle'")  # look-behind: Python's re only
+    assert out == "1 matches in 1 files:\nsrc/app.py:4:     return 'needle'"
+    assert engine == [False]
+
+
+async def test_a_tree_that_is_not_a_git_repository_nor_sees_ignore_files_above_it(tree: Path) -> None:
+    (tree.parent / ".gitignore").write_text("ws/docs/\n")  # above the workspace: not its rules
+    (tree / ".ignore").write_text("src/\n")  # ripgrep's own ignore files: not .gitignore
+    out = await call(search_files, tree, pattern="needle", path="docs")
+    assert out == "1 matches in 1 files:\ndocs/guide.md:1: a needle in docs"
+    assert "src/util.py" in await call(search_files, tree, pattern="NEEDLE")
 
 
 async def test_search_caps_the_lines_shown_and_counts_them_all(tree: Path) -> None:

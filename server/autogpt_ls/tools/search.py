@@ -2,6 +2,8 @@
 on the local executor by default). They read through the host-side Workspace like read_file, so every path is
 confined: forbidden paths and symlinks that lead out are skipped, and symlinked folders are not descended (no
 loops). `.gitignore` files (at every level) are honoured, `.git` is skipped, and so are binary and very large files.
+When ripgrep is installed it lists the candidate files (tools/ripgrep.py); they are read and matched here all the
+same, so its results are the walk's.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import pathspec
 from pydantic import Field
 
 from autogpt_ls.models import Result
+from autogpt_ls.tools import ripgrep
 from autogpt_ls.tools.base import ToolContext, ToolRefused, tool
 from autogpt_ls.workspace import PathOutsideWorkspace, Workspace
 
@@ -78,9 +81,11 @@ def _walk(workspace: Workspace, folder: str, ignores: _Ignores) -> Iterator[str]
             yield path
 
 
-def _matching(ctx: ToolContext, start: str, glob: str | None) -> Iterator[str]:
+def _matching(ctx: ToolContext, start: str, glob: str | None, listed: list[str] | None = None) -> Iterator[str]:
+    """The files under `start` that `glob` matches: from the walk, or from a list ripgrep made."""
     spec = pathspec.GitIgnoreSpec.from_lines([glob]) if glob else None
-    for n, path in enumerate(_files(ctx.executor.workspace, start or ".")):
+    paths = _files(ctx.executor.workspace, start or ".") if listed is None else iter(listed)
+    for n, path in enumerate(paths):
         if n >= MAX_FILES_SCANNED:
             return
         if spec is None or spec.match_file(path):
@@ -123,7 +128,7 @@ async def search_files(
     regex = re.compile(pattern)
     shown: list[str] = []
     total = files = 0
-    for file in _matching(ctx, path, glob):
+    for file in _matching(ctx, path, glob, await _candidates(ctx.executor.workspace, path, pattern)):
         data = _readable(ctx.executor.workspace, file)
         hits = [] if data is None else _hits(regex, data.decode("utf-8", errors="replace"))
         files += bool(hits)
@@ -133,6 +138,14 @@ async def search_files(
         return Result(ok=True, output=f"No matches for {pattern!r}.")
     more = f" (showing the first {len(shown)})" if total > len(shown) else ""
     return Result(ok=True, output=f"{total} matches in {files} files{more}:\n" + "\n".join(shown))
+
+
+async def _candidates(workspace: Workspace, path: str, pattern: str) -> list[str] | None:
+    """ripgrep's list of the files that may match, spelled as the walk spells them; None: walk them all."""
+    start = posixpath.normpath(path or ".")
+    if start.startswith(("/", "..")):
+        return None
+    return await ripgrep.candidates(workspace.root, start, pattern, MAX_FILE_BYTES)
 
 
 def _hits(regex: re.Pattern[str], text: str) -> list[tuple[int, str]]:
