@@ -128,9 +128,10 @@ class Session:
             raise CheckpointError(str(e)) from None
 
     async def prepare(self) -> None:
-        """Create the repository on first use; a lock file left by a killed git is stale while we hold ours."""
+        """Create the repository on first use; a lock file left by a killed git is stale while we hold ours.
+        `info/skipped` is written last, so a setup killed halfway (HEAD made, no config yet) is simply done again."""
         git_dir = self._cp.git_dir
-        if not (git_dir / "HEAD").exists():
+        if not (git_dir / "info" / "skipped").exists():
             env = {k: v for k, v in self._cp._env.items() if k not in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE")}
             try:
                 await run_git(["init", "-q", "--bare", str(git_dir)], env=env, cwd=git_dir.parent)

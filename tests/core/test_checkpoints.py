@@ -145,3 +145,15 @@ async def test_kill_9_during_a_checkpoint_leaves_both_usable(workspace: Path, da
         await git.git("fsck", "--no-progress")
     assert "after.txt" in names and "file2999.txt" in names
     assert (workspace / "file0.txt").read_text() == "content 0\n"
+
+
+async def test_a_setup_killed_after_git_init_is_done_again(workspace: Path, data_dir: Path) -> None:
+    """The state a kill right after `git init` leaves (HEAD, no config, no excludes): the next session completes it
+    instead of failing every later step (found by tests/http/test_ap_chaos.py)."""
+    cp = _checkpoints(workspace, data_dir)
+    subprocess.run(["git", "init", "-q", "--bare", str(cp.git_dir)], check=True)
+    (workspace / "a.txt").write_text("a")
+    async with cp.session() as git:
+        snap = await git.snapshot()
+        assert await git.git("ls-tree", "-r", "--name-only", snap.tree) == "a.txt\n"
+    assert (cp.git_dir / "info" / "skipped").exists()
