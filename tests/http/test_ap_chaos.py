@@ -18,7 +18,7 @@ from apclient import Server
 
 from fakes.openai_server import FakeOpenAI, Reply, tool_call
 
-pytestmark = pytest.mark.each_store  # on the SQLite file, and on PostgreSQL
+pytestmark = [pytest.mark.each_store, pytest.mark.timeout(600)]  # SQLite and PostgreSQL; 5 restarts take a while
 
 TASKS, STEPS, KILLS = 10, 8, 5
 
