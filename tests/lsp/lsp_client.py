@@ -18,6 +18,7 @@ NOTIFICATIONS = (
     "agent/commandOutput",
     "agent/stepCompleted",
     "agent/plan",
+    "agent/compacted",
     "agent/rewindRefused",
     "agent/taskEnded",
 )

@@ -128,6 +128,10 @@ function listen(c: LanguageClient, { proposals, output, tasks, commands }: Views
       void guarded(() => tasks.reload(taskId))();
     }),
     on(Notifications.plan, (p) => tasks.onPlan(p)),
+    on(Notifications.compacted, (c) => {
+      log.info(`[${c.taskId.slice(0, 8)}] context compacted: steps ${c.summary.first + 1}–${c.summary.end} summarised`);
+      void guarded(() => tasks.reload(c.taskId))();
+    }),
     on(Notifications.rewindRefused, (r) => void vscode.window.showWarningMessage(`AutoGPT: ${r.message}`)),
     on(Notifications.taskEnded, (e) => {
       logThinking(e.taskId, thinking.flush(e.taskId));

@@ -1,5 +1,5 @@
-// The activity-bar view: tasks, each with the agent's plan (its todo list) and its steps, and each step's proposal,
-// decision, result, tokens and cost. Live: notifications update it; a task's stored steps are fetched when it is
+// The activity-bar view: tasks, each with the agent's plan (its todo list), the summaries of its compacted steps
+// and its steps, and each step's proposal, decision, result, tokens and cost. Live: notifications update it; a task's stored steps are fetched when it is
 // first expanded.
 
 import * as vscode from 'vscode';
@@ -11,6 +11,7 @@ import type { PlanParams, ProposalParams, Step, TaskDetail, TaskSummary } from '
 type Node =
   | { kind: 'task'; taskId: string }
   | { kind: 'plan'; taskId: string }
+  | { kind: 'summaries'; taskId: string }
   | { kind: 'step'; taskId: string; stepId: string }
   | { kind: 'detail'; label: string; value: string; icon?: string }
   | { kind: 'file'; file: StepFile };
@@ -95,6 +96,14 @@ export class TasksView implements vscode.TreeDataProvider<Node> {
       if (node.icon) item.iconPath = new vscode.ThemeIcon(node.icon);
       return item;
     }
+    if (node.kind === 'summaries') {
+      const { summaries } = this.tasks.get(node.taskId)!.summary;
+      const item = new vscode.TreeItem('Summaries', vscode.TreeItemCollapsibleState.Collapsed);
+      item.id = `${node.taskId}-summaries`;
+      item.description = `steps 1–${summaries[summaries.length - 1].end} compacted`;
+      item.iconPath = new vscode.ThemeIcon('fold');
+      return item;
+    }
     if (node.kind === 'plan') {
       const { plan } = this.tasks.get(node.taskId)!.summary;
       const item = new vscode.TreeItem('Plan', vscode.TreeItemCollapsibleState.Expanded);
@@ -145,11 +154,20 @@ export class TasksView implements vscode.TreeDataProvider<Node> {
         task.steps = new Map((loaded?.stepList ?? []).map((s) => [s.id, s]));
       }
       const plan: Node[] = task.summary.plan.length ? [{ kind: 'plan', taskId: node.taskId }] : [];
+      if (task.summary.summaries.length) plan.push({ kind: 'summaries', taskId: node.taskId });
       return plan.concat(
         [...task.steps.values()]
           .sort((a, b) => a.index - b.index)
           .map((s) => ({ kind: 'step', taskId: node.taskId, stepId: s.id })),
       );
+    }
+    if (node.kind === 'summaries') {
+      return this.tasks.get(node.taskId)!.summary.summaries.map((s) => ({
+        kind: 'detail',
+        label: `steps ${s.first + 1}–${s.end}`,
+        value: s.text,
+        icon: 'note',
+      }));
     }
     if (node.kind === 'plan') {
       return this.tasks.get(node.taskId)!.summary.plan.map((item, i) => ({

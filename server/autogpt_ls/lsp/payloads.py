@@ -22,7 +22,7 @@ from autogpt_ls.lsp.protocol import (
     StepParams,
     TaskParams,
 )
-from autogpt_ls.models import DecisionKind, PlanItem, Record, Step, Task, TaskConfig, TaskStatus, Usage
+from autogpt_ls.models import DecisionKind, PlanItem, Record, Step, Summary, Task, TaskConfig, TaskStatus, Usage
 
 
 class Payload(Record):
@@ -104,6 +104,15 @@ class PlanParams(Notification):
     plan: list[PlanItem]
 
 
+class CompactedParams(Notification):
+    """agent/compacted: the oldest steps of the prompt were summarised to stay within the model's context budget;
+    `summary` is what replaces them (also in every `TaskSummary.summaries`)."""
+
+    method = "agent/compacted"
+    task_id: str
+    summary: Summary
+
+
 class RewindRefusedParams(Notification):
     """agent/rewindRefused: an undo or redo was refused (a file changed since, nothing to undo); nothing changed
     and the proposal `step_id` still waits."""
@@ -171,6 +180,7 @@ class TaskSummary(Payload):
     usage: Usage
     created_at: str  # ISO-8601
     plan: list[PlanItem]  # the agent's todo list as it is now
+    summaries: list[Summary]  # what the prompt holds in place of the compacted steps
 
     @classmethod
     def of(cls, task: Task) -> TaskSummary:
@@ -188,6 +198,7 @@ class TaskSummary(Payload):
             "usage": task.state.usage,
             "created_at": task.created_at.isoformat(),
             "plan": task.state.plan,
+            "summaries": task.state.memory.summaries,
         }
 
 
@@ -216,6 +227,7 @@ _NOTICES: list[type[Notification]] = [
     CommandOutputParams,
     StepCompletedParams,
     PlanParams,
+    CompactedParams,
     RewindRefusedParams,
     TaskEndedParams,
 ]

@@ -10,6 +10,7 @@ from lsprotocol import types
 
 from autogpt_ls.agent.events import (
     CommandOutput,
+    Compacted,
     Event,
     PlanChanged,
     ProposalMade,
@@ -23,6 +24,7 @@ from autogpt_ls.changes import ChangeSet, CommandPreview, FileChange
 from autogpt_ls.lsp import previews
 from autogpt_ls.lsp.payloads import (
     CommandOutputParams,
+    CompactedParams,
     PlanParams,
     ProposalParams,
     QuestionParams,
@@ -75,6 +77,8 @@ class Renderer:
             self.ls.send(CommandOutputParams(task_id=event.task_id, step_id=event.step_id, text=event.text))
         elif isinstance(event, StepCompleted):
             self._completed(event.step)
+        elif isinstance(event, Compacted):
+            self.ls.send(CompactedParams(task_id=event.task_id, summary=event.summary))
         elif isinstance(event, PlanChanged):
             self.ls.send(PlanParams(task_id=event.task_id, step_id=event.step_id, plan=event.plan))
         elif isinstance(event, RewindRefused):

@@ -23,6 +23,7 @@ export interface AgentProtocol {
     'agent/commandOutput': CommandOutputParams;
     'agent/stepCompleted': StepCompletedParams;
     'agent/plan': PlanParams;
+    'agent/compacted': CompactedParams;
     'agent/rewindRefused': RewindRefusedParams;
     'agent/taskEnded': TaskEndedParams;
   };
@@ -228,6 +229,26 @@ export interface PlanItem {
   done: boolean;
 }
 /**
+ * agent/compacted: the oldest steps of the prompt were summarised to stay within the model's context budget;
+ * `summary` is what replaces them (also in every `TaskSummary.summaries`).
+ */
+export interface CompactedParams {
+  taskId: string;
+  summary: Summary;
+}
+/**
+ * An episodic summary of steps [first, end), made when the prompt would have passed the model's budget;
+ * stored with the task, so a restart does not redo it (or pay for it again).
+ */
+export interface Summary {
+  first: number;
+  end: number;
+  text: string;
+  model: string;
+  atStep: number;
+  usage: Usage;
+}
+/**
  * agent/rewindRefused: an undo or redo was refused (a file changed since, nothing to undo); nothing changed
  * and the proposal `step_id` still waits.
  */
@@ -327,6 +348,7 @@ export interface TaskSummary {
   usage: Usage;
   createdAt: string;
   plan: PlanItem[];
+  summaries: Summary[];
 }
 /**
  * agent/getTask: the summary, the task's config and its stored steps.
@@ -341,6 +363,7 @@ export interface TaskDetail {
   usage: Usage;
   createdAt: string;
   plan: PlanItem[];
+  summaries: Summary[];
   config: TaskConfig;
   stepList: Step[];
 }

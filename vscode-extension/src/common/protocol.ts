@@ -35,6 +35,7 @@ export const Notifications = {
   commandOutput: 'agent/commandOutput',
   stepCompleted: 'agent/stepCompleted',
   plan: 'agent/plan', // the agent changed its plan (todo): the whole list as it is now
+  compacted: 'agent/compacted', // the oldest steps were summarised to keep the prompt within the context budget
   rewindRefused: 'agent/rewindRefused', // an undo or redo refused: nothing changed, the proposal still waits
   taskEnded: 'agent/taskEnded',
   thinking: 'agent/thinking', // the LLM's reply as it streams, a piece at a time

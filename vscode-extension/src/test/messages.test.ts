@@ -75,7 +75,7 @@ test('a command is shown in full with where it runs', () => {
 test('status bar: the active task, its steps and cost; unknown cost is said so', () => {
   const task = {
     taskId: 't', goal: 'Write the word Washington to a file please', status: 'running' as const, reason: '',
-    workspace: '/ws', steps: 3, createdAt: '2026-01-01T00:00:00', usage: { promptTokens: 300, completionTokens: 60, costUsd: 0.00012, cachedTokens: 0, cacheWriteTokens: 0 }, plan: [],
+    workspace: '/ws', steps: 3, createdAt: '2026-01-01T00:00:00', usage: { promptTokens: 300, completionTokens: 60, costUsd: 0.00012, cachedTokens: 0, cacheWriteTokens: 0 }, plan: [], summaries: [],
   };
   assert.equal(statusText(task), '$(hubot) Write the word Washington to… · 3 steps · $0.0001');
   assert.equal(statusText({ ...task, steps: 1, usage: { ...task.usage, costUsd: null } }), '$(hubot) Write the word Washington to… · 1 step · cost unknown');
