@@ -4,8 +4,11 @@ the workspace, into .git)."""
 
 from __future__ import annotations
 
+import functools
+import http.server
 import os
 import subprocess
+import threading
 from pathlib import Path
 
 import pytest
@@ -220,7 +223,23 @@ async def test_clone_from_inside_the_workspace_only(ws: Path, tmp_path: Path) ->
     assert not (ws / "again").exists()
 
 
-async def test_a_network_clone_runs_only_with_network_access(ws: Path) -> None:
-    """With the task's network on, the URL reaches git (here a loopback port nothing listens on)."""
-    failed = await use(clone_repository, ws, network=True, url="http://127.0.0.1:9/repo.git", clone_path="net")
-    assert not failed.ok and "git clone failed" in failed.output and "127.0.0.1" in failed.output
+async def test_a_network_clone_runs_only_with_network_access(ws: Path, tmp_path: Path) -> None:
+    """With the task's network on, an http URL is cloned (a loopback server of a repository's files, git's dumb
+    HTTP protocol); a port nothing listens on is git's own error."""
+    served = make_repo(tmp_path / "served" / "repo")
+    sh(served, "update-server-info")
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path / "served"))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/repo/.git"
+        with pytest.raises(ToolRefused, match="needs the network"):
+            await use(clone_repository, ws, url=url, clone_path="net")
+        cloned = await use(clone_repository, ws, network=True, url=url, clone_path="net")
+        assert cloned.ok, cloned.output
+        assert (ws / "net" / "a.txt").read_text() == "one\n"
+    finally:
+        server.shutdown()
+        server.server_close()
+    failed = await use(clone_repository, ws, network=True, url=url, clone_path="again")
+    assert not failed.ok and "git clone failed" in failed.output
