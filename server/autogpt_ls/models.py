@@ -267,6 +267,7 @@ class TaskState(Record):
 
     memory: Memory = Field(default_factory=Memory)
     plan: list[PlanItem] = Field(default_factory=list)  # the agent's todo list, as its last `todo` step left it
+    nested_rules: list[str] = Field(default_factory=list)  # the nested AGENTS.md files already shown to the LLM
 
 
 class Task(Record):

@@ -31,7 +31,7 @@ from autogpt_ls.agent.events import (
 )
 from autogpt_ls.agent.parsing import UnusableReply, parse_reply
 from autogpt_ls.agent.prompt import History
-from autogpt_ls.agent.rules import Rule
+from autogpt_ls.agent.rules import Rule, nested_rules
 from autogpt_ls.agent.undo import checkpointed
 from autogpt_ls.changes import Preview
 from autogpt_ls.checkpoints import Checkpoints
@@ -285,6 +285,9 @@ class Agent:
         try:
             async with self._clock(), self._checkpointed(step, tool):
                 step.result = await tool.run(self.ctx, tool.validate(step.proposal.tool_call.arguments))
+            if tool.kind in ("read", "write"):
+                arguments, seen = step.proposal.tool_call.arguments, self.task.state.nested_rules
+                step.result = nested_rules(self.ctx, arguments, step.result, seen)
             step.status = StepStatus.DONE
         except (TimeoutError, asyncio.CancelledError):
             step.status, step.result = StepStatus.INTERRUPTED, Result.error("Stopped before the action completed.")
