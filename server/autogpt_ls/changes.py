@@ -24,6 +24,7 @@ class FileChange(Record):
     before: str | None
     after: str | None
     binary: bool = False
+    truncated: bool = False  # the preview shows only the start of a large file (a staged change applies it whole)
 
     @property
     def change(self) -> Change:

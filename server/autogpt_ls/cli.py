@@ -61,6 +61,12 @@ def main() -> None:
     "auto: the devcontainer if the workspace has one, else docker, when an engine answers).",
 )
 @click.option("--network", is_flag=True, help="Give the Docker sandbox network access for this task.")
+@click.option(
+    "--stage-changes/--no-stage-changes",
+    default=None,
+    help="Docker sandbox: run each command on a staged copy and review its file changes before they apply "
+    "(default: SANDBOX_STAGE_CHANGES).",
+)
 def run(**options: Any) -> None:
     """Run the agent on GOAL in the terminal, asking before every action.
 
@@ -104,6 +110,7 @@ class RunOptions:
     resume_id: str | None
     executor: ExecutorName | None
     network: bool
+    stage_changes: bool | None
 
 
 async def _run(opts: RunOptions) -> int:
@@ -145,6 +152,7 @@ async def _new_task(runtime: Runtime, opts: RunOptions) -> Task:
         prompt=load_prompt_settings(opts.prompt_settings) if opts.prompt_settings else None,
         executor=opts.executor,
         network=opts.network,
+        stage_changes=opts.stage_changes,
     )
 
 

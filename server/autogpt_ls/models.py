@@ -215,6 +215,8 @@ class TaskConfig(Record):
     executor: ExecutorName | None = None  # None: the setting's choice when the task runs
     network: bool = False  # the sandbox's network, on only when the user asked for this task
     background_jobs: bool = False  # ALLOW_BACKGROUND_JOBS: processes a command started outlive it, until the task ends
+    stage_changes: bool = False  # commands run on a staged copy; their file changes come back for review
+    staging_note: str = ""  # why staging was asked for but is off (said at the task's start)
 
 
 class Summary(Record):

@@ -114,6 +114,9 @@ class Settings(BaseSettings):
     # Off: every process a command started ends when the command returns. On: they keep running until the task
     # ends, and each command's output lists them. Fixed in a task's config when it is created.
     allow_background_jobs: bool = False
+    # Docker sandbox only: each command runs in a container of its own on a copy-on-write view of the workspace,
+    # and its file changes come back as a change set to approve (all or nothing) before they reach the workspace.
+    sandbox_stage_changes: bool = False
     # Checkpoints before and after every step that can change files, in a shadow git repository per workspace in
     # the data folder (the user's .git is never touched), so any step can be undone. Files over the cap are skipped.
     checkpoints: bool = True

@@ -92,6 +92,12 @@ class Terminal:
         self._say(f"Workspace: {task.workspace}   model: {task.config.smart_llm}", "dim")
         if task.config.smart_llm.startswith("local/"):
             self._say(NOTICE, "yellow")
+        if task.config.staging_note:
+            self._say(task.config.staging_note, "yellow")
+        elif task.config.stage_changes:
+            self._say(
+                "Commands run on a staged copy: their file changes are shown for review before they apply.", "dim"
+            )
 
     def say_rules(self, rules: tuple[Rule, ...]) -> None:
         """Which of the project's rules files the agent follows (RULES_FILES lists the candidates)."""

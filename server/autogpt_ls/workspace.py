@@ -57,6 +57,12 @@ class Workspace:
             handle.write(data)
         return relative
 
+    def folder(self, path: str, *, create: bool = False) -> int:
+        """A folder's descriptor (its missing folders made first when `create`), to act on its entries by name."""
+        with self._walk(os.path.join(path or ".", ".")) as walk:
+            fd, _ = walk.open(os.O_RDONLY | os.O_DIRECTORY, create_dirs=create)
+        return fd
+
     def listdir(self, path: str) -> tuple[str, list[tuple[str, bool]]]:
         """A folder's real path relative to the root and its entries as (name, is a folder, not via a symlink)."""
         with self._walk(path) as walk:

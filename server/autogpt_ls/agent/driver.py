@@ -15,7 +15,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from autogpt_ls.agent import loop_guard, undo
+from autogpt_ls.agent import loop_guard, staged, undo
 from autogpt_ls.agent.decisions import automatic
 from autogpt_ls.agent.errors import Conflict, CoreError, InvalidInput, LLMUnavailable, NotWaiting, TaskBusy
 from autogpt_ls.agent.events import ProposalMade, RewindRefused, StepCompleted
@@ -70,12 +70,16 @@ class Driver:
         """Decide the pending proposal (None: show it again, or think the first one), then go on."""
         try:
             if decision is None and self.pending is not None:
+                if await staged.gone(self.agent, self.pending):
+                    self.pending = None
+                    return await self._run()
                 return await self._offer(self.pending) or await self._run()
             if decision is not None and decision.kind in undo.REWINDS:
                 await self._rewind(decision)
             elif decision is not None:
                 step, self.pending = self._waiting(), None
                 await self.agent.decide(step, decision)
+                staged.settle(self.agent, step)
             return await self._run()
         except TimeoutError:
             await self.agent.end(TaskStatus.STOPPED, time_limit(self.task))
@@ -132,7 +136,7 @@ class Driver:
             if reason := limit_reached(self.task):
                 await self.agent.end(TaskStatus.STOPPED, reason)
                 break
-            step = await self.agent.think()
+            step = await staged.review(self.agent) or await self.agent.think()
             if step.status == StepStatus.INVALID:
                 if reason := too_many_failures(self.task, step):
                     await self.agent.end(TaskStatus.FAILED, reason)

@@ -56,7 +56,7 @@ def parse_reply(reply: ChatReply, tools: ToolRegistry) -> Proposal:
         thoughts, name, given = reply.content, native.name, None
     else:
         thoughts, name, given = _from_content(reply.content)
-    tool = tools.get(name)
+    tool = tools.offered(name)
     if tool is None and tools.is_disabled(name):
         raise UnusableReply(
             f"The tool {name!r} is disabled by the user's settings (DISABLED_COMMANDS, DISABLED_COMMAND_CATEGORIES). "

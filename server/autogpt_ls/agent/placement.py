@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from autogpt_ls.executors.base import Executor
 from autogpt_ls.executors.local import LocalExecutor
@@ -34,6 +35,24 @@ def check(executor: ExecutorName, network: bool, folder: Path | None) -> None:
             raise ConfigError(f"the devcontainer executor needs {' or '.join(CONFIG_FILES)} in {folder}")
 
 
+def staging(requested: bool, executor: ExecutorName) -> dict[str, Any]:
+    """A task's config on staging: whether its commands are staged, and, when asked to be but they cannot, why
+    (said at its start)."""
+    if not requested:
+        return {"stage_changes": False}
+    reason = None
+    if executor != "docker":
+        reason = f"commands run with the {executor} executor; only the Docker sandbox can stage them"
+    else:
+        from autogpt_ls.executors.stages import unavailable
+
+        reason = unavailable()
+    if reason is None:
+        return {"stage_changes": True}
+    note = f"Staging is off for this task: {reason}. Commands change the workspace directly, as without it."
+    return {"stage_changes": False, "staging_note": note}
+
+
 def build(choice: ExecutorName, settings: Settings, task: Task, workspace: Workspace) -> Executor:
     """The task's executor, with the settings it was made for."""
     if choice == "devcontainer":
@@ -51,7 +70,7 @@ def build(choice: ExecutorName, settings: Settings, task: Task, workspace: Works
         from autogpt_ls.executors.docker import DockerExecutor, SandboxLimits
 
         s = settings
-        return DockerExecutor(
+        sandbox = DockerExecutor(
             workspace,
             task_id=task.id,
             image=s.sandbox_image,
@@ -60,6 +79,11 @@ def build(choice: ExecutorName, settings: Settings, task: Task, workspace: Works
             idle_seconds=s.sandbox_idle_seconds,
             background_jobs=task.config.background_jobs,
         )
+        if task.config.stage_changes:
+            from autogpt_ls.executors.staging import Stager
+
+            sandbox.stager = Stager(sandbox, s.data_dir / "stages")
+        return sandbox
     return LocalExecutor(
         workspace,
         allow_commands=settings.commands_allowed_locally,

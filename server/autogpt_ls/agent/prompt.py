@@ -9,6 +9,7 @@ from autogpt_ls.agent.parsing import JSON_FORMAT
 from autogpt_ls.agent.rules import Rule, rules_section
 from autogpt_ls.llm.base import ChatMessage, PastStep, WireToolCall
 from autogpt_ls.models import DecisionKind, DecisionSource, Memory, Step, StepStatus, Task
+from autogpt_ls.tools import staging
 
 NO_BACKGROUND_JOBS = (
     "You can only act proactively: you cannot start background jobs or wait for events; every process a command "
@@ -128,6 +129,8 @@ def _step_messages(step: Step, native_tools: bool) -> list[ChatMessage]:
             ChatMessage(role="user", content=told),
         ]
     call = step.proposal.tool_call
+    if call.name == staging.APPLY:  # the driver's proposal, not the LLM's: told as what the user decided
+        return [ChatMessage(role="user", content=_clip(staging.told(step)))]
     failed = step.status == StepStatus.DONE and step.result is not None and not step.result.ok
     past = PastStep(name=call.name, arguments=call.arguments, failed=failed, observation=told)
     if native_tools:

@@ -59,6 +59,7 @@ class Runtime:
             settings.data_dir / "db",
             settings.data_dir / "logs",
             settings.data_dir / "checkpoints",
+            settings.data_dir / "stages",
             *env_files(),
         )
         self.tools = ToolRegistry.default(settings.disabled)
@@ -98,6 +99,7 @@ class Runtime:
         prompt: PromptSettings | None = None,
         executor: ExecutorName | None = None,
         network: bool = False,
+        stage_changes: bool | None = None,
     ) -> Task:
         """Validate the configuration up front (ConfigError names the setting) and store a new task."""
         if not goal.strip():
@@ -119,6 +121,7 @@ class Runtime:
             executor=executor,
             network=network,
             background_jobs=s.allow_background_jobs,
+            **placement.staging(s.sandbox_stage_changes if stage_changes is None else stage_changes, executor),
         )
         task = Task(id=task_id, goal=goal, workspace=folder, config=config)
         await self.store.add_task(task)

@@ -40,6 +40,8 @@ if TYPE_CHECKING:
     from docker import DockerClient
     from docker.models.containers import Container
 
+    from autogpt_ls.executors.staging import Stager
+
 
 class DockerExecutor(WorkspaceFiles):
     """The task's sandbox container, started on its first command and removed by close()."""
@@ -75,11 +77,13 @@ class DockerExecutor(WorkspaceFiles):
         self._retiring: asyncio.Future[None] | None = None
         self.background_jobs = background_jobs  # else every process a command started ends when it returns
         self._pids_max = 0  # the container's count of forks refused at its pids limit, after the last command
+        self.stager: Stager | None = None  # the task stages its commands' changes for review (executors/staging)
 
     def where(self) -> str:
         net = "network on" if self.network else "no network"
+        staged = ", on a staged copy: its file changes come back for review" if self.stager else ""
         return (
-            f"in a Docker sandbox ({self.image}, {net}, uid:gid {self.user}, {self.limits.memory} memory), "
+            f"in a Docker sandbox ({self.image}, {net}, uid:gid {self.user}, {self.limits.memory} memory{staged}), "
             f"in {self.workspace.root}"
         )
 
@@ -255,6 +259,8 @@ class DockerExecutor(WorkspaceFiles):
     async def run(self, argv: list[str], *, timeout: float, on_output: OutputCallback | None = None) -> CommandResult:
         import docker.errors
 
+        if self.stager is not None:
+            return await self.stager.run(argv, timeout=timeout, on_output=on_output)
         woke = await self._wake()
         try:  # outside the timeout: starting a container is the sandbox's cost, not the command's
             exec_id, before = await asyncio.to_thread(self._prepare, argv)
@@ -282,7 +288,9 @@ class DockerExecutor(WorkspaceFiles):
         return buffer.result(exit_code, timed_out, before, after)
 
     async def close(self) -> None:
-        """Remove the task's container (the task ended or the server stops)."""
+        """Remove the task's container and its stages (the task ended or the server stops)."""
+        if self.stager is not None:
+            await self.stager.close()
         await self._wake()
         await asyncio.to_thread(self._discard)
         if self._client is not None:

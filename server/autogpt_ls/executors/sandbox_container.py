@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import secrets
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from autogpt_ls.store import lease_owner_id, owner_alive
 
@@ -25,7 +25,7 @@ SANDBOX_ENV = {
     "LANG": "C.UTF-8",
     "PYTHONUNBUFFERED": "1",  # output streams to the user as it is printed
 }
-_OWNER = lease_owner_id()
+OWNER = lease_owner_id()  # this process, as the labels name it
 
 
 @dataclass(frozen=True)
@@ -50,22 +50,29 @@ def engine_answers(timeout: float = 3.0) -> bool:
         return False
 
 
-def start_container(
-    client: DockerClient, image: str, *, task_id: str, root: str, network: bool, limits: SandboxLimits, user: str
-) -> Container:
-    """A task's container: the workspace at its own path and nothing else of the host; no capabilities."""
-    return client.containers.run(
-        image,
-        ["sleep", "infinity"],
-        detach=True,
+def container_options(
+    image: str,
+    *,
+    task_id: str,
+    root: str,
+    network: bool,
+    limits: SandboxLimits,
+    user: str,
+    volumes: dict[str, dict[str, str]] | None = None,
+) -> dict[str, Any]:
+    """A task's container: the workspace at its own path (or what `volumes` mounts there) and nothing else of the
+    host; no capabilities."""
+    return dict(
+        image=image,
+        command=["sleep", "infinity"],
         init=True,  # reaps the zombies of ended commands
         name=f"autogpt-ls-{task_id[:12]}-{secrets.token_hex(3)}",
         hostname="sandbox",
-        labels={LABEL: _OWNER, TASK_LABEL: task_id},
+        labels={LABEL: OWNER, TASK_LABEL: task_id},
         network_mode=None if network else "none",
         read_only=True,
         tmpfs={"/tmp": f"rw,nosuid,nodev,size={limits.tmp_size}"},
-        volumes={root: {"bind": root, "mode": "rw"}},
+        volumes=volumes or {root: {"bind": root, "mode": "rw"}},
         working_dir="/",  # commands get the workspace as their workdir; `user` may not be able to enter it
         user=user,
         environment=SANDBOX_ENV,
@@ -76,6 +83,13 @@ def start_container(
         nano_cpus=int(limits.cpus * 1e9),
         pids_limit=limits.pids,
     )
+
+
+def start_container(
+    client: DockerClient, image: str, *, task_id: str, root: str, network: bool, limits: SandboxLimits, user: str
+) -> Container:
+    options = container_options(image, task_id=task_id, root=root, network=network, limits=limits, user=user)
+    return client.containers.run(detach=True, **options)
 
 
 def remove_orphans(client: DockerClient) -> None:

@@ -75,6 +75,8 @@ class Task(BaseModel):
     artifacts: list[Artifact]
     created_at: str
     status: str = Field(description="running, finished, stopped or failed (an autogpt-ls extension)")
+    stage_changes: bool = Field(False, description="commands run staged, their changes reviewed (an extension)")
+    staging_note: str = Field("", description="why staging was asked for but is off (an autogpt-ls extension)")
 
     @classmethod
     def of(cls, report: TaskReport) -> Task:
@@ -85,6 +87,8 @@ class Task(BaseModel):
             artifacts=[Artifact.of(a) for a in report.artifacts],
             created_at=task.created_at.isoformat(),
             status=task.status,
+            stage_changes=task.config.stage_changes,
+            staging_note=task.config.staging_note,
         )
 
 

@@ -31,7 +31,8 @@ class Service:
     async def create_task(self, goal: str | None, options: dict[str, Any] | None = None) -> TaskReport:
         """A new task in its own workspace folder, as every task created over a protocol gets.
 
-        `options` is the request's additional_input: `executor` chooses where its commands run."""
+        `options` is the request's additional_input: `executor` chooses where its commands run, `stage_changes`
+        whether the sandbox stages them (their file changes are a step's proposal of their own)."""
         if not (goal or "").strip():
             raise InvalidInput("input: a task needs a goal; send it as the task's input")
         executor = (options or {}).get("executor")
@@ -39,8 +40,11 @@ class Service:
             raise InvalidInput(
                 f"additional_input.executor: one of {', '.join(get_args(ExecutorName))}, not {executor!r}"
             )
+        staged = (options or {}).get("stage_changes")
+        if staged is not None and not isinstance(staged, bool):
+            raise InvalidInput(f"additional_input.stage_changes: true or false, not {staged!r}")
         try:
-            task = await self.runtime.new_task(goal or "", executor=executor)
+            task = await self.runtime.new_task(goal or "", executor=executor, stage_changes=staged)
         except ConfigError as e:
             raise InvalidInput(str(e)) from None
         return TaskReport(task=task, artifacts=[])

@@ -93,7 +93,12 @@ async def run_goal(ls: AutogptLanguageServer, raw: Any) -> TaskRef:
         continuous_limit=p.continuous_limit,
         executor=p.executor,
         network=p.network,
+        stage_changes=p.stage_changes,
     )
+    if task.config.staging_note:  # asked for, but cannot work here: said at the start, commands run as without it
+        ls.window_show_message(
+            types.ShowMessageParams(type=types.MessageType.Warning, message=task.config.staging_note)
+        )
     await ls.jobs.start(task.id)
     return TaskRef(task_id=task.id)
 

@@ -42,6 +42,7 @@ class RunParams(Params):
     fast_llm: str | None = None
     executor: ExecutorName | None = None
     network: bool = False
+    stage_changes: bool | None = None  # None: SANDBOX_STAGE_CHANGES
 
 
 class TaskParams(Params):

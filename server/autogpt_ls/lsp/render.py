@@ -154,7 +154,7 @@ class Renderer:
         A buffer that matches the disk simply reloads it, as editors do.
         """
         buffer = self.ls.buffer_text(Path(file.change.absolute_path))
-        if buffer is None or buffer != file.change.before or file.change.after is None:
+        if buffer is None or buffer != file.change.before or file.change.after is None or file.change.truncated:
             return
         disk = Path(file.change.absolute_path).read_text(encoding="utf-8", errors="replace")
         if buffer == disk:

@@ -9,14 +9,10 @@ from pydantic import Field
 
 from autogpt_ls.changes import CommandPreview
 from autogpt_ls.executors.base import CommandResult
+from autogpt_ls.executors.shell_state import shell_argv
 from autogpt_ls.models import Result
 from autogpt_ls.tools.base import ToolContext, ToolRefused, tool
 from autogpt_ls.tools.shell_policy import check_shell_command
-
-# The policy reads a line with bash's grammar, so bash runs it wherever it is installed (`[[ ]]`, arrays, `$'...'`
-# work as the LLM meant); elsewhere sh runs it, whose grammar is a subset, so it runs no command the policy missed.
-# BASH_ENV and ENV would source a file no one checked before the line.
-_BASH_OR_SH = 'unset BASH_ENV ENV; command -v bash >/dev/null 2>&1 && exec bash -c "$1"; exec /bin/sh -c "$1"'
 
 
 def _allowed(ctx: ToolContext) -> None:
@@ -62,7 +58,7 @@ async def execute_shell(
     ctx: ToolContext, command_line: Annotated[str, Field(description="The shell command line to run")]
 ) -> Result:
     """Run a shell command line in the workspace folder and return its exit code and output."""
-    return await _run(ctx, ["/bin/sh", "-c", _BASH_OR_SH, "sh", command_line])
+    return await _run(ctx, shell_argv(command_line))
 
 
 @tool(

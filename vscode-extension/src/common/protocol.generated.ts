@@ -272,6 +272,7 @@ export interface RunParams {
   fastLlm?: string | null;
   executor?: ('local' | 'docker' | 'devcontainer') | null;
   network?: boolean;
+  stageChanges?: boolean | null;
 }
 /**
  * agent/run, agent/cancel, agent/resume.
@@ -381,6 +382,8 @@ export interface TaskConfig {
   executor: ('local' | 'docker' | 'devcontainer') | null;
   network: boolean;
   backgroundJobs: boolean;
+  stageChanges: boolean;
+  stagingNote: string;
 }
 /**
  * Hard limits the loop enforces in code; None means unlimited.

@@ -14,6 +14,7 @@ export interface Settings {
   continuous: boolean;
   continuousLimit: number;
   executor: Executor;
+  stageChanges: boolean;
   openaiBaseUrl: string;
   envFile: string;
 }
@@ -26,6 +27,7 @@ export const DEFAULTS: Settings = {
   continuous: false,
   continuousLimit: 10,
   executor: 'auto',
+  stageChanges: false,
   openaiBaseUrl: '',
   envFile: '',
 };
@@ -54,6 +56,7 @@ export function resolveSettings(inspect: Inspect): Settings {
     continuous: pick('continuous', (v) => typeof v === 'boolean'),
     continuousLimit: pick('continuousLimit', (v) => Number.isInteger(v) && (v as number) >= 1),
     executor: pick('executor', (v) => v === 'auto' || v === 'local' || v === 'docker' || v === 'devcontainer'),
+    stageChanges: pick('stageChanges', (v) => typeof v === 'boolean'),
     openaiBaseUrl: pick('openaiBaseUrl', isString),
     envFile: pick('envFile', isString),
   };
@@ -89,7 +92,7 @@ export function serverLaunch(settings: Settings, apiKey: string | undefined): La
   return { command, args, env };
 }
 
-/** agent/run's parameters: the goal plus the models and continuous mode the user chose. */
+/** agent/run's parameters: the goal plus the models, continuous mode and staging the user chose. */
 export function runParams(goal: string, settings: Settings, workspaceFolder?: string): RunParams {
   return {
     goal,
@@ -97,5 +100,6 @@ export function runParams(goal: string, settings: Settings, workspaceFolder?: st
     ...(settings.smartLlm && { smartLlm: settings.smartLlm }),
     ...(settings.fastLlm && { fastLlm: settings.fastLlm }),
     ...(settings.continuous && { continuous: true, continuousLimit: settings.continuousLimit }),
+    ...(settings.stageChanges && { stageChanges: true }),
   };
 }

@@ -15,6 +15,7 @@ test('a workspace cannot turn on continuous mode, pick the server command or red
     openaiBaseUrl: 'http://evil.example/v1',
     executor: 'local',
     envFile: '/tmp/evil/.env',
+    stageChanges: true,
   };
   assert.deepEqual(resolveSettings(inspector({}, repo)), DEFAULTS);
   assert.deepEqual(ignoredWorkspaceSettings(inspector({}, repo)).sort(), Object.keys(repo).sort());
@@ -57,6 +58,7 @@ test("the server's environment carries the key from secret storage and the user'
 
 test('agent/run params name only what the user set', () => {
   assert.deepEqual(runParams('goal', DEFAULTS), { goal: 'goal' });
+  assert.deepEqual(runParams('goal', { ...DEFAULTS, stageChanges: true }), { goal: 'goal', stageChanges: true });
   const chosen = { ...DEFAULTS, smartLlm: 'openai/gpt-4o', continuous: true, continuousLimit: 4 };
   assert.deepEqual(runParams('goal', chosen, 'file:///ws'), {
     goal: 'goal',
