@@ -23,8 +23,9 @@ from conftest import IMAGE
 from fakes.openai_server import FakeOpenAI, tool_call
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "http"))
-from apclient import Server  # noqa: E402
+from apclient import Server
 
+pytestmark = pytest.mark.timeout(900)  # each staged command creates a container: seconds to a minute on vfs storage
 OWNER = (1000, 1000)
 APPROVE = Decision(kind=DecisionKind.APPROVE)
 FINISH = tool_call("finish", {"reason": "done"})

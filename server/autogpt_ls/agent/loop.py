@@ -40,7 +40,7 @@ from autogpt_ls.llm.base import BadReply, ChatProvider, ChatReply, ToolsUnsuppor
 from autogpt_ls.llm.context import DEFAULT_WINDOW
 from autogpt_ls.llm.pricing import usage_of
 from autogpt_ls.llm.registry import split_model
-from autogpt_ls.models import Decision, DecisionKind, Proposal, Result, Step, StepStatus, Task, TaskStatus
+from autogpt_ls.models import Decision, DecisionKind, Result, Step, StepStatus, Task, TaskStatus
 from autogpt_ls.secrets_mask import NO_SECRETS, SecretMask
 from autogpt_ls.store import Store
 from autogpt_ls.tools.base import Buffers, ShellPolicy, Tool, ToolContext, ToolRefused, no_buffers
@@ -216,22 +216,6 @@ class Agent:
         if step.status == StepStatus.INVALID:
             self.emit(StepCompleted(task_id=self.task.id, step=step))
         return step
-
-    async def propose(self, proposal: Proposal) -> Step:
-        """A proposal the driver makes itself, with no LLM call (a staged command's change set), stored awaiting."""
-        step = Step(task_id=self.task.id, index=self.task.state.steps, status=StepStatus.AWAITING, proposal=proposal)
-        self.task.state.steps += 1
-        async with self.store.atomic():
-            await self.store.add_step(step)
-            await self.store.save_task(self.task)
-        self._remember(step)
-        return step
-
-    async def settle(self, step: Step) -> None:
-        """Record a proposal the driver closed without asking anyone (its staged changes are gone)."""
-        await self.store.save_step(step)
-        self._remember(step)
-        self.emit(StepCompleted(task_id=self.task.id, step=step))
 
     async def _chat(self, index: int) -> ChatReply:
         """One LLM call; its text streams out as ThinkingDelta events. A model whose server refuses tools is

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from autogpt_ls.agent.events import StepCompleted
 from autogpt_ls.agent.loop import Agent
 from autogpt_ls.models import Proposal, Result, Step, StepStatus, ToolCall
 from autogpt_ls.tools.staging import APPLY, discarded
@@ -38,6 +39,25 @@ def _summary(command: str, changes: Any) -> str:
     )
 
 
+async def _propose(agent: Agent, proposal: Proposal) -> Step:
+    """Stored awaiting, as think() stores the LLM's proposals, with no LLM call."""
+    task = agent.task
+    step = Step(task_id=task.id, index=task.state.steps, status=StepStatus.AWAITING, proposal=proposal)
+    task.state.steps += 1
+    async with agent.store.atomic():
+        await agent.store.add_step(step)
+        await agent.store.save_task(task)
+    agent._remember(step)
+    return step
+
+
+async def _close(agent: Agent, step: Step) -> None:
+    """Record a proposal closed without asking anyone (its staged changes are gone)."""
+    await agent.store.save_step(step)
+    agent._remember(step)
+    agent.emit(StepCompleted(task_id=agent.task.id, step=step))
+
+
 async def review(agent: Agent) -> Step | None:
     """The change set of the command that just ran, as the next proposal; None when there is none."""
     stager = _stager(agent)
@@ -49,7 +69,7 @@ async def review(agent: Agent) -> Step | None:
         return None
     command, changes = found
     call = ToolCall(name=APPLY, arguments={"stage": stage, "command": command})
-    return await agent.propose(Proposal(thoughts=_summary(command, changes), tool_call=call))
+    return await _propose(agent, Proposal(thoughts=_summary(command, changes), tool_call=call))
 
 
 async def gone(agent: Agent, step: Step) -> bool:
@@ -64,7 +84,7 @@ async def gone(agent: Agent, step: Step) -> bool:
         if stager.changes(str(arguments.get("stage", ""))) is not None:
             return False
     step.status, step.result = StepStatus.DONE, Result.error(discarded(str(arguments.get("command", ""))))
-    await agent.settle(step)
+    await _close(agent, step)
     return True
 
 

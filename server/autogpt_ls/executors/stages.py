@@ -232,8 +232,9 @@ def sweep(client: DockerClient, image: str, stages: Path) -> None:
     for volume in client.volumes.list(filters={"label": STAGE_LABEL}):
         if not owner_alive(volume.attrs.get("Labels", {}).get(LABEL, "")):
             for container in client.containers.list(all=True, filters={"volume": volume.name}):
-                with contextlib.suppress(Exception):
+                with contextlib.suppress(Exception):  # it may be under removal already (the dead process began it)
                     container.remove(force=True)
+                with contextlib.suppress(Exception):
                     client.api.wait(str(container.id), condition="removed")
             with contextlib.suppress(Exception):  # still in use: a container the dead process had the engine
                 volume.remove(force=True)  # create is not made yet; the next sweep (at the latest, close) takes it
