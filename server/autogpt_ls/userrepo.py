@@ -26,6 +26,10 @@ _SAFE = {
     "credential.helper": "",
     "commit.gpgSign": "false",
     "tag.gpgSign": "false",
+    "log.showSignature": "false",  # verifying a signed commit in git_log would run gpg.program
+    "gpg.program": "false",
+    "gpg.ssh.program": "false",
+    "gpg.x509.program": "false",
     "protocol.allow": "never",
     "protocol.file.allow": "always",
 }

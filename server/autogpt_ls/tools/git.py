@@ -140,7 +140,8 @@ async def git_commit(
     git, paths = repo(ctx), confined(ctx, paths)
     await git.git("add", "-A", "--", *paths)
     await git.git("commit", "-q", "-m", message, *(["--", *paths] if paths else []), env=await git.identity())
-    summary = await git.git("show", "--no-color", "--stat", "--format=Committed %h on %D: %s", "HEAD")
+    fmt = "--format=Committed %h on %D: %s"
+    summary = await git.git("show", "--no-color", "--no-ext-diff", "--no-textconv", "--stat", fmt, "HEAD")
     sha = (await git.git("rev-parse", "--short", "HEAD")).strip()
     return Result(ok=True, output=summary, undo_note=f"the commit {sha} stays in the repository's history")
 
