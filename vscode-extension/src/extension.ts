@@ -113,6 +113,12 @@ function listen(c: LanguageClient, { proposals, output, tasks, commands }: Views
     on(Notifications.proposal, (p) => {
       logThinking(p.taskId, thinking.flush(p.taskId));
       tasks.onProposal(p);
+      if (p.guard) log.info(`[${p.taskId.slice(0, 8)}] loop guard: ${p.guard}${p.auto ? ' (not run; the agent is told)' : ''}`);
+      if (p.guard && !p.auto) {
+        void vscode.window.showWarningMessage(
+          `AutoGPT loop guard: ${p.guard}. Approve runs it anyway; Feedback "rethink" makes the agent change its approach.`,
+        );
+      }
       if (!p.auto) void proposals.show(p, (choice, ref) => commands.decide(choice, ref));
       else if (p.command) output.write(p.stepId, `$ ${p.command.command}   (${p.command.where})`, '');
     }),

@@ -97,6 +97,8 @@ def from_request(verb: Verb, text: str = "", times: int = 1) -> Decision:
         return Decision(kind=DecisionKind.FEEDBACK if text else DecisionKind.REJECT, text=text)
     if verb == "feedback" and not text.strip():
         raise InvalidInput("feedback needs a non-empty `text`")
+    if verb == "feedback" and text.strip().lower() == RETHINK:
+        return Decision(kind=DecisionKind.FEEDBACK, text=RETHINK_TEXT)
     return Decision(kind=DecisionKind(verb), times=times, text=text)
 
 

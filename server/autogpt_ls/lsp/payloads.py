@@ -49,7 +49,10 @@ class ThinkingParams(Notification):
 
 class ProposalParams(Notification):
     """agent/proposal: a step before anything happens. `auto`: an approval rule, continuous mode or `y -N` approved
-    it already, as `approved_by` says (`rule AUTO_APPROVE read_file`, `y -N credit`, `continuous mode`)."""
+    it already, as `approved_by` says (`rule AUTO_APPROVE read_file`, `y -N credit`, `continuous mode`). `guard`:
+    why the loop guard caught it ("repeating read_file notes.txt"); when not `auto` it waits for the human even in
+    continuous mode: approve runs it anyway, feedback `rethink` (or any text) makes the agent change its approach,
+    reject stops."""
 
     method = "agent/proposal"
 
@@ -67,6 +70,7 @@ class ProposalParams(Notification):
         None, json_schema_extra={"tsType": "import('vscode-languageclient/node').WorkspaceEdit | null"}
     )  # file_change: the whole change set as one LSP WorkspaceEdit
     command: CommandPreview | None = None
+    guard: str = ""
 
 
 class QuestionParams(Notification):

@@ -107,6 +107,7 @@ class Renderer:
             auto=event.auto,
             approved_by=event.approved_by,
             kind="other",
+            guard=event.guard,
         )
         if isinstance(event.preview, ChangeSet) and event.preview.files:
             files = [

@@ -88,7 +88,10 @@ export interface ThinkingParams {
 }
 /**
  * agent/proposal: a step before anything happens. `auto`: an approval rule, continuous mode or `y -N` approved
- * it already, as `approved_by` says (`rule AUTO_APPROVE read_file`, `y -N credit`, `continuous mode`).
+ * it already, as `approved_by` says (`rule AUTO_APPROVE read_file`, `y -N credit`, `continuous mode`). `guard`:
+ * why the loop guard caught it ("repeating read_file notes.txt"); when not `auto` it waits for the human even in
+ * continuous mode: approve runs it anyway, feedback `rethink` (or any text) makes the agent change its approach,
+ * reject stops.
  */
 export interface ProposalParams {
   taskId: string;
@@ -105,6 +108,7 @@ export interface ProposalParams {
   uri: string | null;
   workspaceEdit: import('vscode-languageclient/node').WorkspaceEdit | null;
   command: CommandPreview | null;
+  guard: string;
 }
 /**
  * A proposed command in full, and where it would run.

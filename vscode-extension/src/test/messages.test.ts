@@ -31,6 +31,7 @@ function proposal(over: Partial<ProposalParams> = {}): ProposalParams {
     uri: 'file:///ws/notes.txt',
     workspaceEdit: null,
     command: null,
+    guard: '',
     ...over,
   };
 }
