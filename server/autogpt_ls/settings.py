@@ -105,6 +105,9 @@ class Settings(BaseSettings):
     # Where commands run: `docker` (a sandbox container per task), `devcontainer` (the workspace's own), `local`, or
     # `auto`, decided per workspace when a task is created (see Runtime.default_executor).
     executor: Literal["auto"] | ExecutorName = "auto"
+    # `none`: the devcontainers we create get no network (`--network none`); `config`: what their devcontainer.json
+    # says. A container that exists already keeps its network (the proposal says so).
+    devcontainer_network: Literal["config", "none"] = "config"
     sandbox_image: str = "autogpt-ls-sandbox:1"
     sandbox_memory: str = "1g"
     sandbox_cpus: float = 2.0

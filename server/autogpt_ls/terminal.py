@@ -20,6 +20,7 @@ from autogpt_ls.agent.events import (
     CommandOutput,
     Compacted,
     Event,
+    Preparing,
     ProposalMade,
     RewindRefused,
     StepCompleted,
@@ -72,6 +73,7 @@ class Terminal:
         self.console = Console(markup=False, highlight=False, soft_wrap=True)
         self._streamed = ""  # the LLM's text printed so far for the step being thought about
         self._spinner: Status | None = None
+        self._prepared = ""  # the step whose preparation was announced
 
     def _say(self, text: str, style: str = "") -> None:
         self.console.print(Text(self._secrets(text), style=style))
@@ -106,7 +108,7 @@ class Terminal:
             self._say(f"Project rules the agent follows: {shown}", "dim")
 
     def show(self, event: Event) -> None:
-        if not isinstance(event, Thinking):
+        if not isinstance(event, (Thinking, Preparing)):
             self._stop_spinner()
         if isinstance(event, Thinking) and self.console.is_terminal:
             self._spinner = self.console.status(f"step {event.step_index + 1}: thinking...")
@@ -129,6 +131,8 @@ class Terminal:
                 self._say(f"(approved automatically: {event.approved_by})", "dim")
         elif isinstance(event, CommandOutput):
             self.console.out(event.text, end="", highlight=False)
+        elif isinstance(event, Preparing):
+            self._preparing(event)
         elif isinstance(event, StepCompleted):
             self._completed(event.step)
             self._changes(event.step)
@@ -140,6 +144,21 @@ class Terminal:
             style = "bold green" if event.task.status == TaskStatus.FINISHED else "bold red"
             self._say(f"\nTask {event.task.status}: {event.task.end_reason}", style)
             self._say(f"Task id: {event.task.id}   cost: {_cost(event.task.state.usage.cost_usd)}", "dim")
+
+    def _preparing(self, event: Preparing) -> None:
+        """A spinner with the latest news on a terminal (a first build can take minutes); else its start and end."""
+        line = f"{event.title}: {event.message}"
+        if event.done:
+            self._stop_spinner()
+            self._say(line, "dim")
+        elif self._spinner is not None:
+            self._spinner.update(line)
+        elif self.console.is_terminal:
+            self._spinner = self.console.status(line)
+            self._spinner.start()
+        elif self._prepared != event.step_id:  # not a terminal: its first line only
+            self._prepared = event.step_id
+            self._say(f"{line}...", "dim")
 
     def _stop_spinner(self) -> None:
         if self._spinner is not None:

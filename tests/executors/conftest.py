@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from dc_helpers import remove_devcontainers
+from dc_helpers import DEVCONTAINER, remove_devcontainers
 
 from autogpt_ls.executors.docker import LABEL, TASK_LABEL, DockerExecutor, SandboxLimits, engine_answers
 from autogpt_ls.workspace import Workspace
@@ -59,9 +59,6 @@ async def sandbox(
 def task_containers(client: object, task_id: str) -> list[object]:
     """The containers of one task, running or not, found the way the executor labels them."""
     return client.containers.list(all=True, filters={"label": [LABEL, f"{TASK_LABEL}={task_id}"]})  # type: ignore[attr-defined]
-
-
-DEVCONTAINER = Path(__file__).parent / "devcontainer" / ".devcontainer"
 
 
 @pytest.fixture(scope="session")

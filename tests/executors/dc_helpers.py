@@ -6,12 +6,14 @@ import contextlib
 from pathlib import Path
 from typing import Any
 
+DEVCONTAINER = Path(__file__).parent / "devcontainer" / ".devcontainer"  # the tests' devcontainer.json and Dockerfile
+
 
 def remove_devcontainers(folder: Path) -> None:
     """Only what the CLI created for this test's folder: found by the label it sets, and the image it built."""
     import docker
 
-    client = docker.from_env()
+    client = docker.from_env(timeout=600)  # removing an image on vfs storage, on a busy machine, takes a while
     try:
         for container in devcontainers(client, folder):
             image = container.attrs["Config"]["Image"]

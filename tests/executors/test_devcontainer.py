@@ -9,7 +9,7 @@ import pytest
 from dc_helpers import devcontainers
 
 from autogpt_ls.executors.devcontainer import DevcontainerExecutor
-from autogpt_ls.executors.devcontainer_cli import Approvals
+from autogpt_ls.executors.devcontainer_config import Approvals
 from autogpt_ls.workspace import Workspace
 from fakes import SECRET_KEY
 

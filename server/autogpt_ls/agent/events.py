@@ -66,6 +66,18 @@ class CommandOutput(BaseModel):
     text: str
 
 
+class Preparing(BaseModel):
+    """The running step's command waits for the place it runs to be made ready (a devcontainer's first build can
+    take minutes): one event when it begins, one per line of news, one `done`."""
+
+    type: Literal["preparing"] = "preparing"
+    task_id: str
+    step_id: str
+    title: str
+    message: str = ""
+    done: bool = False
+
+
 class StepCompleted(BaseModel):
     type: Literal["step_completed"] = "step_completed"
     task_id: str
@@ -108,6 +120,7 @@ Event = (
     | ThinkingDelta
     | ProposalMade
     | CommandOutput
+    | Preparing
     | StepCompleted
     | TaskEnded
     | RewindRefused
@@ -122,6 +135,8 @@ def log_event(event: Event) -> None:
     if isinstance(event, ProposalMade) and event.step.proposal:
         call = event.step.proposal.tool_call
         log.info("task %s step %d proposes %s %s", event.task_id, event.step.index, call.name, call.arguments)
+    elif isinstance(event, Preparing) and event.done:
+        log.info("task %s step %s: %s: %s", event.task_id, event.step_id, event.title, event.message)
     elif isinstance(event, StepCompleted):
         step = event.step
         log.info(

@@ -24,6 +24,7 @@ from autogpt_ls.agent.events import (
     Event,
     EventSink,
     PlanChanged,
+    Preparing,
     StepCompleted,
     TaskEnded,
     Thinking,
@@ -35,7 +36,7 @@ from autogpt_ls.agent.rules import Rule, nested_rules
 from autogpt_ls.agent.undo import checkpointed
 from autogpt_ls.changes import Preview
 from autogpt_ls.checkpoints import Checkpoints
-from autogpt_ls.executors.base import Executor
+from autogpt_ls.executors.base import Executor, Progress
 from autogpt_ls.llm.base import BadReply, ChatProvider, ChatReply, ToolsUnsupported
 from autogpt_ls.llm.context import DEFAULT_WINDOW
 from autogpt_ls.llm.pricing import usage_of
@@ -101,6 +102,7 @@ class Agent:
             executor=executor,
             shell=shell,
             on_output=self._on_output,
+            on_progress=self._on_progress,
             buffers=buffers,
             secrets=secrets,
             plan=task.state.plan,
@@ -119,6 +121,9 @@ class Agent:
 
     def _on_output(self, text: str) -> None:
         self.emit(CommandOutput(task_id=self.task.id, step_id=self._running_step, text=text))
+
+    def _on_progress(self, progress: Progress) -> None:
+        self.emit(Preparing(task_id=self.task.id, step_id=self._running_step, **progress.model_dump()))
 
     # -- state
     def steps(self) -> list[Step]:

@@ -19,7 +19,7 @@ def choose(settings: Settings, folder: Path, engine: bool) -> ExecutorName:
         return settings.executor
     if settings.in_container or settings.in_devcontainer or not engine:
         return "local"
-    from autogpt_ls.executors.devcontainer_cli import config_file
+    from autogpt_ls.executors.devcontainer_config import config_file
 
     return "devcontainer" if config_file(folder) is not None else "docker"
 
@@ -29,7 +29,7 @@ def check(executor: ExecutorName, network: bool, folder: Path | None) -> None:
     if network and executor != "docker":
         raise ConfigError("network access is only for commands in the Docker sandbox: use --executor docker")
     if executor == "devcontainer" and folder is not None:
-        from autogpt_ls.executors.devcontainer_cli import CONFIG_FILES, config_file
+        from autogpt_ls.executors.devcontainer_config import CONFIG_FILES, config_file
 
         if config_file(folder) is None:
             raise ConfigError(f"the devcontainer executor needs {' or '.join(CONFIG_FILES)} in {folder}")
@@ -57,7 +57,7 @@ def build(choice: ExecutorName, settings: Settings, task: Task, workspace: Works
     """The task's executor, with the settings it was made for."""
     if choice == "devcontainer":
         from autogpt_ls.executors.devcontainer import DevcontainerExecutor
-        from autogpt_ls.executors.devcontainer_cli import Approvals
+        from autogpt_ls.executors.devcontainer_config import Approvals
 
         return DevcontainerExecutor(
             workspace,
@@ -65,6 +65,7 @@ def build(choice: ExecutorName, settings: Settings, task: Task, workspace: Works
             background_jobs=task.config.background_jobs,
             # in the store's folder, which no tool can reach
             approvals=Approvals(settings.data_dir / "db" / "devcontainer-approvals.json"),
+            network=settings.devcontainer_network,
         )
     if choice == "docker":
         from autogpt_ls.executors.docker import DockerExecutor, SandboxLimits

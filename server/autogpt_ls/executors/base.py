@@ -16,6 +16,18 @@ from autogpt_ls.workspace import Workspace
 OutputCallback = Callable[[str], None]
 
 
+class Progress(BaseModel):
+    """The place a command runs is being made ready before it starts (a devcontainer's first build can take
+    minutes): a first report, one per line of news, and a last one `done`."""
+
+    title: str
+    message: str = ""
+    done: bool = False
+
+
+ProgressCallback = Callable[[Progress], None]
+
+
 class CommandResult(BaseModel):
     exit_code: int | None
     output: str
@@ -39,7 +51,12 @@ class Executor(Protocol):
         ...
 
     async def run(
-        self, argv: list[str], *, timeout: float, on_output: OutputCallback | None = None
+        self,
+        argv: list[str],
+        *,
+        timeout: float,
+        on_output: OutputCallback | None = None,
+        on_progress: ProgressCallback | None = None,
     ) -> CommandResult: ...
 
     def read_file(self, path: str) -> str: ...

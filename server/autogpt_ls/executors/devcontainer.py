@@ -2,11 +2,14 @@
 
 The Dev Containers CLI's `up` builds or reuses the container on the first command of a task (the one VS Code's
 "Reopen in Container" uses too: the CLI labels it by the workspace folder) and reports its user and folder; each
-command is then an exec through the Docker SDK, as that user, in that folder, with the config's remoteEnv. The
+command is then an exec through the Docker SDK, as that user, in that folder, with the user's shell environment
+(userEnvProbe) and the config's remoteEnv on top, as the CLI's own exec would (devcontainer_env.py). The
 container is shared with other tasks and the user's editor, so it is never removed or stopped here: a timeout
 kills the command's processes only (its process group, and every process that carries its token in its
 environment, which also finds those that moved to a session of their own). Unless background jobs are allowed,
-the same happens when a command returns. The file tools stay on the host, confined to the workspace.
+the same happens when a command returns; what a killed server left running is ended at the next start
+(devcontainer_procs.py). DEVCONTAINER_NETWORK=none creates the container without a network. The file tools stay
+on the host, confined to the workspace.
 """
 
 from __future__ import annotations
@@ -16,62 +19,43 @@ import contextlib
 import os
 import re
 import secrets
+import tempfile
+import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
 
-from autogpt_ls.executors.base import CommandResult, OutputBuffer, OutputCallback, WorkspaceFiles, threadsafe_sink
-from autogpt_ls.executors.devcontainer_cli import (
+from autogpt_ls.executors.base import (
+    CommandResult,
+    OutputBuffer,
+    OutputCallback,
+    Progress,
+    ProgressCallback,
+    WorkspaceFiles,
+    threadsafe_sink,
+)
+from autogpt_ls.executors.devcontainer_cli import Container, cli_env, ensure_cli, up
+from autogpt_ls.executors.devcontainer_config import (
     Approvals,
-    Container,
     DevcontainerError,
-    cli_env,
     config_digest,
     config_file,
-    ensure_cli,
+    existing_network,
     first_start,
+    network_note,
     read_config,
-    up,
+    without_network,
 )
+from autogpt_ls.executors.devcontainer_env import PROBE_SECONDS, run_probe, substitute
+from autogpt_ls.executors.devcontainer_procs import OWNER, OWNER_ID, TOKEN, command, kill, sweep_dead_owners
 from autogpt_ls.workspace import Workspace
 
 if TYPE_CHECKING:
     from docker import DockerClient
 
-TOKEN = "AUTOGPT_COMMAND"  # noqa: S105 (a name, not a secret); every process of a command inherits it: how the sweep finds them
-# Kills the processes of the command whose token is $1 (and its process group $2, if known), until none is left.
-SWEEP = r"""
-sweep() {
-  n=0
-  [ -z "$2" ] || kill -9 -- "-$2" 2>/dev/null
-  while [ $n -lt 10 ]; do
-    found=
-    for p in /proc/[0-9]*; do
-      [ "${p#/proc/}" = $$ ] && continue
-      grep -qz "^AUTOGPT_COMMAND=$1\$" "$p/environ" 2>/dev/null && kill -9 "${p#/proc/}" 2>/dev/null && found=1
-    done
-    [ -n "$found" ] || break
-    n=$((n + 1))
-  done
-}
-"""
-# The command in a session of its own (setsid, where the image has it), its stderr into its stdout so the output
-# keeps its order; the wrapper's stderr says the process group, for a kill from another exec.
-WRAPPER = (
-    SWEEP
-    + r"""
-keep=$1; shift
-if command -v setsid >/dev/null 2>&1; then setsid "$@" 2>&1 & else "$@" 2>&1 & fi
-pid=$!
-echo "pgid=$pid" >&2
-wait $pid
-rc=$?
-token=$AUTOGPT_COMMAND
-unset AUTOGPT_COMMAND
-[ "$keep" = 1 ] || sweep "$token" "$pid"
-exit $rc
-"""
-)
+Network = Literal["config", "none"]  # DEVCONTAINER_NETWORK: what the devcontainer.json says, or none
 _UP_LOCKS: dict[str, asyncio.Lock] = {}  # one `up` at a time per workspace in this process
+_SWEPT: set[str] = set()  # the containers this process has cleared of dead servers' commands
 
 
 class DevcontainerExecutor(WorkspaceFiles):
@@ -88,6 +72,7 @@ class DevcontainerExecutor(WorkspaceFiles):
         max_output: int = 64_000,
         background_jobs: bool = False,
         approvals: Approvals | None = None,  # None: no first-start approval asked (tests, benchmarks)
+        network: Network = "config",
     ) -> None:
         self.workspace = workspace
         self._secrets = secrets
@@ -95,17 +80,26 @@ class DevcontainerExecutor(WorkspaceFiles):
         self._shown = ""  # the digest of the configuration the last proposal showed in full
         self._max_output = max_output
         self.background_jobs = background_jobs
+        self._network = network
         self._container: Container | None = None
+        self._network_mode = ""  # the container's, once it is up
         self._client: DockerClient | None = None
 
     def where(self) -> str:
         if self._container is not None:
-            return f'in the devcontainer "{self._container.name}" ({self._container.remote_folder})'
+            c = self._container
+            return f'in the devcontainer "{c.name}" ({c.remote_folder})' + self._network_note(self._network_mode)
         try:
             config = read_config(self.workspace.root)
         except DevcontainerError as e:
             return f"in the devcontainer of {self.workspace.root} ({e})"
-        return f'in the devcontainer "{config.name}" ({config.folder})' + self._first_start()
+        root = self.workspace.root
+        found = existing_network(self._docker(), root, config.path) if self._network == "none" else None
+        network = self._network_note(found)
+        return f'in the devcontainer "{config.name}" ({config.folder})' + network + self._first_start()
+
+    def _network_note(self, existing: str | None) -> str:
+        return network_note(existing) if self._network == "none" else ""
 
     def _first_start(self) -> str:
         """Until the user approved this configuration once: the code its first start runs, shown in full."""
@@ -135,27 +129,71 @@ class DevcontainerExecutor(WorkspaceFiles):
         return self._client
 
     # -- the container
-    async def _up(self, on_output: OutputCallback | None) -> str:
-        """Bring the container up (once per task, and again when it was stopped): a note for the output."""
-        show = on_output or (lambda _text: None)
+    async def _up(self, on_progress: ProgressCallback | None) -> str:
+        """Bring the container up (once per task, and again when it was stopped), reporting its progress from the
+        first line to the last (a first build can take minutes): a note for the command's output."""
+        report = on_progress or (lambda _progress: None)
+        title = f"Starting the devcontainer of {self.workspace.root.name}"
         self._approve()
+        report(Progress(title=title, message="devcontainer up: build or reuse"))
+        started, outcome = time.monotonic(), "failed"
+        try:
+            note = await self._start(lambda news: report(Progress(title=title, message=news)))
+            outcome = f"up in {time.monotonic() - started:.1f} s"
+            return f"[devcontainer] {outcome}; {note}"
+        finally:
+            report(Progress(title=title, message=outcome, done=True))
+
+    async def _start(self, news: Callable[[str], None]) -> str:
         lock = _UP_LOCKS.setdefault(str(self.workspace.root), asyncio.Lock())
         async with lock:
-            cli = await ensure_cli(show)
-            show("[devcontainer] starting the workspace's devcontainer (devcontainer up: build or reuse)...\n")
-            container = await up(cli, self.workspace.root, cli_env(os.environ, self._secrets), show)
-        env = await asyncio.to_thread(self._container_env, container.container_id)
+            cli = await ensure_cli(news)
+            container = await self._cli_up(cli, news)
+            swept = await self._sweep(container)
+        attrs = await asyncio.to_thread(self._docker().api.inspect_container, container.container_id)
+        self._network_mode = attrs["HostConfig"]["NetworkMode"]
+        env = dict(v.split("=", 1) for v in attrs["Config"].get("Env") or [] if "=" in v)
+        probed, probe_note = await self._probe(container)
+        remote_env = probed | {k: substitute(v, env) for k, v in container.remote_env.items()}
         self._container = Container(
-            container.container_id,
-            container.remote_user,
-            container.remote_folder,
-            container.name,
-            {k: _substitute(v, env) for k, v in container.remote_env.items()},
+            container.container_id, container.remote_user, container.remote_folder, container.name, remote_env
         )
-        return (
-            f"[devcontainer] commands run in {container.container_id[:12]} as {container.remote_user}, "
-            f"in {container.remote_folder}\n"
-        )
+        c = container
+        return f"commands run in {c.container_id[:12]} as {c.remote_user}, in {c.remote_folder}\n{probe_note}{swept}"
+
+    async def _cli_up(self, cli: list[str], show: Callable[[str], None]) -> Container:
+        root, env = self.workspace.root, cli_env(os.environ, self._secrets)
+        if self._network != "none":
+            return await up(cli, root, env, show)
+        with tempfile.TemporaryDirectory(prefix="autogpt-ls-devcontainer-") as folder:
+            return await up(cli, root, env, show, without_network(root, Path(folder)))
+
+    async def _sweep(self, container: Container) -> str:
+        """Once per container and process: end the commands that servers killed earlier left running."""
+        if container.container_id in _SWEPT:
+            return ""
+        _SWEPT.add(container.container_id)
+        ended = await asyncio.to_thread(sweep_dead_owners, self._docker(), container.container_id)
+        if not ended:
+            return ""
+        return f"[devcontainer] ended what {len(ended)} command(s) of a server that is gone had left running\n"
+
+    async def _probe(self, container: Container) -> tuple[dict[str, str], str]:
+        """The remote user's shell environment (userEnvProbe), as the CLI's own exec applies it; a note if the
+        shell did not print it in time (a startup file waiting for input)."""
+        c, token = container, secrets.token_hex(12)
+        args = (self._docker(), c.container_id, c.remote_user, c.user_env_probe, token)
+        work = asyncio.ensure_future(asyncio.to_thread(run_probe, *args))
+        try:
+            return await asyncio.wait_for(asyncio.shield(work), PROBE_SECONDS), ""
+        except TimeoutError:
+            await asyncio.to_thread(kill, self._docker(), c.container_id, c.remote_user, token)
+            with contextlib.suppress(Exception):
+                await work
+            return {}, (
+                f"[devcontainer] the user's shell did not start within {PROBE_SECONDS:g} s (userEnvProbe "
+                f"{c.user_env_probe}), so commands run without what its startup files set\n"
+            )
 
     def _approve(self) -> None:
         """The approved command approved the first start it showed; a configuration changed since is refused."""
@@ -169,29 +207,25 @@ class DevcontainerExecutor(WorkspaceFiles):
             )
         self._approvals.approve(root, self._shown)
 
-    def _container_env(self, container_id: str) -> dict[str, str]:
-        attrs = self._docker().api.inspect_container(container_id)
-        return dict(v.split("=", 1) for v in attrs["Config"].get("Env") or [] if "=" in v)
-
     # -- commands
     def _create(self, argv: list[str], token: str) -> str:
         c = self._container
         assert c is not None
-        env = {**c.remote_env, "PYTHONUNBUFFERED": "1", TOKEN: token}
-        command = ["/bin/sh", "-c", WRAPPER, "sh", "1" if self.background_jobs else "0", *argv]
+        env = {**c.remote_env, "PYTHONUNBUFFERED": "1", TOKEN: token, OWNER: OWNER_ID}
         exec_id: str = self._docker().api.exec_create(
-            c.container_id, command, user=c.remote_user, workdir=c.remote_folder, environment=env
-        )["Id"]
+            c.container_id, command(argv, self.background_jobs), user=c.remote_user, workdir=c.remote_folder,
+            environment=env,
+        )["Id"]  # fmt: skip
         return exec_id
 
-    async def _prepare(self, argv: list[str], token: str, on_output: OutputCallback | None) -> tuple[str, str]:
+    async def _prepare(self, argv: list[str], token: str, on_progress: ProgressCallback | None) -> tuple[str, str]:
         """The command's exec, bringing the container up first or again (stopped or removed meanwhile)."""
         import docker.errors
 
         note = ""
         for attempt in (1, 2):
             if self._container is None:
-                note += await self._up(on_output)
+                note += await self._up(on_progress)
             try:
                 return await asyncio.to_thread(self._create, argv, token), note
             except docker.errors.APIError as e:  # 404: removed, 409: not running
@@ -212,20 +246,23 @@ class DevcontainerExecutor(WorkspaceFiles):
 
     def _kill(self, token: str, pgid: list[str]) -> None:
         """End the command's processes from a second exec; the container keeps running."""
-        c = self._container
-        if c is None:
-            return
-        api = self._docker().api
-        script = SWEEP + 'sweep "$1" "$2"'
-        exec_id = api.exec_create(c.container_id, ["/bin/sh", "-c", script, "sh", token, *pgid[:1]], user=c.remote_user)
-        api.exec_start(exec_id["Id"])
+        if self._container is not None:
+            c = self._container
+            kill(self._docker(), c.container_id, c.remote_user, token, *pgid[:1])
 
-    async def run(self, argv: list[str], *, timeout: float, on_output: OutputCallback | None = None) -> CommandResult:
+    async def run(
+        self,
+        argv: list[str],
+        *,
+        timeout: float,
+        on_output: OutputCallback | None = None,
+        on_progress: ProgressCallback | None = None,
+    ) -> CommandResult:
         import docker.errors
 
         token = secrets.token_hex(12)
         try:  # outside the timeout: a first build may take minutes
-            exec_id, before = await self._prepare(argv, token, on_output)
+            exec_id, before = await self._prepare(argv, token, on_progress)
         except DevcontainerError as e:
             return CommandResult(exit_code=None, output=f"[devcontainer] {e}")
         except docker.errors.DockerException as e:
@@ -256,8 +293,3 @@ class DevcontainerExecutor(WorkspaceFiles):
         if self._client is not None:
             self._client.close()
             self._client = None
-
-
-def _substitute(value: str, env: dict[str, str]) -> str:
-    """`${containerEnv:NAME}` or `${containerEnv:NAME:default}` in a remoteEnv value, from the container's env."""
-    return re.sub(r"\$\{containerEnv:([^}:]+)(?::([^}]*))?\}", lambda m: env.get(m.group(1), m.group(2) or ""), value)

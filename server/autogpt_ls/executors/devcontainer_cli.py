@@ -8,7 +8,6 @@ commands then run by the Docker SDK's exec. The CLI runs with our secrets remove
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import json
 import os
 import re
@@ -19,50 +18,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import json5
 from platformdirs import user_cache_dir
 
+from autogpt_ls.executors.devcontainer_config import DevcontainerError
 from autogpt_ls.secrets_mask import looks_secret
 
 CLI_VERSION = "0.89.0"
 CLI_PACKAGE = f"@devcontainers/cli@{CLI_VERSION}"
-CONFIG_FILES = (".devcontainer/devcontainer.json", ".devcontainer.json")  # the CLI's own order
 LOG_TAIL = 12  # lines of the CLI's log shown when `up` fails
-_STAMP = re.compile(r"^\[\d{4}-\d\d-\d\dT[\d:.]+Z\] ")
+PROGRESS_WIDTH = 160  # characters of a log line shown as progress
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 _STACK = re.compile(r"^\s+at |^Error: Command failed")
-
-
-class DevcontainerError(Exception):
-    """The devcontainer cannot be used; the message says why and what to do (it goes into the command's output)."""
-
-
-def config_file(root: Path) -> Path | None:
-    """The workspace's devcontainer.json, as the CLI finds it; None when it has none."""
-    return next((root / name for name in CONFIG_FILES if (root / name).is_file()), None)
-
-
-@dataclass(frozen=True)
-class DevcontainerConfig:
-    """What a proposal says before the container is up: its name and the folder commands will run in."""
-
-    path: Path
-    name: str
-    folder: str
-
-
-def read_config(root: Path) -> DevcontainerConfig:
-    """The workspace's devcontainer.json (JSON with comments), read without starting anything."""
-    path = config_file(root)
-    if path is None:
-        raise DevcontainerError(f"{root} has no {' or '.join(CONFIG_FILES)}")
-    try:
-        data = json5.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as e:
-        raise DevcontainerError(f"cannot read {path}: {e}") from None
-    if not isinstance(data, dict):
-        raise DevcontainerError(f"{path} must hold a JSON object")
-    name = str(data.get("name") or root.name)
-    return DevcontainerConfig(path, name, str(data.get("workspaceFolder") or f"/workspaces/{root.name}"))
 
 
 def cli_env(env: Mapping[str, str], secrets: list[str]) -> dict[str, str]:
@@ -108,7 +74,7 @@ async def ensure_cli(on_log: Callable[[str], None]) -> list[str]:
     folder = _cached_cli().parents[3]  # the folder npm installs into
     partial = folder.with_name(f"{folder.name}.{uuid.uuid4().hex[:8]}.partial")
     partial.mkdir(parents=True)
-    on_log(f"[devcontainer] installing {CLI_PACKAGE} into {folder} (once)...\n")
+    on_log(f"installing {CLI_PACKAGE} into {folder} (once)")
     proc = await asyncio.create_subprocess_exec(
         npm, "install", "--silent", "--no-save", CLI_PACKAGE, cwd=partial, stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
@@ -136,22 +102,46 @@ class Container:
     remote_folder: str
     name: str
     remote_env: dict[str, str] = field(default_factory=dict)
+    user_env_probe: str = "loginInteractiveShell"  # the CLI's default
+
+
+def _log_lines(line: bytes) -> tuple[list[str], str]:
+    """One line of the CLI's JSON log: its text lines, kept for the error of a failed `up`, and a line of
+    progress ("" for the CLI's housekeeping: the commands it runs to find things out)."""
+    try:
+        event = json.loads(line)
+    except ValueError:  # the CLI's own error, printed plainly
+        return [line.decode(errors="replace")], ""
+    if not isinstance(event, dict):
+        return [], ""
+    kind, text = event.get("type"), _ANSI.sub("", str(event.get("text") or ""))
+    lines = [row.strip() for row in text.splitlines() if row.strip()] if kind in ("text", "raw") else []
+    if kind == "progress" and event.get("status") == "running":
+        return lines, f"{event.get('name', '')} {event.get('stepDetail') or ''}".strip()
+    if kind == "raw" or (kind == "start" and event.get("level", 0) >= 3):
+        shown = lines or [text.strip()]
+        return lines, shown[-1][:PROGRESS_WIDTH]
+    return lines, ""
 
 
 def _failure(report: dict[str, Any], log: list[str]) -> DevcontainerError:
-    """The CLI's message and the end of its log (the build's own error is there), without timestamps or stacks."""
+    """The CLI's message and the end of its log (the build's own error is there), without stack traces."""
     message = report.get("message") or "no result"
     description = report.get("description") or ""
-    lines = [_STAMP.sub("", line) for line in "".join(log).splitlines()]
-    tail = "\n".join([line for line in lines if line.strip() and not _STACK.match(line)][-LOG_TAIL:])
+    tail = "\n".join([line for line in log if line.strip() and not _STACK.match(line)][-LOG_TAIL:])
     return DevcontainerError(f"`devcontainer up` failed: {message} {description}\n{tail}".rstrip())
 
 
-async def up(cli: list[str], root: Path, env: dict[str, str], on_log: Callable[[str], None]) -> Container:
-    """Build or reuse the workspace's container, start it if stopped, run its lifecycle commands once."""
+async def up(
+    cli: list[str], root: Path, env: dict[str, str], on_progress: Callable[[str], None], override: Path | None = None
+) -> Container:
+    """Build or reuse the workspace's container, start it if stopped, run its lifecycle commands once;
+    `override`: the configuration to create it from instead (the same labels: see without_network)."""
+    options = ["--override-config", str(override)] if override else []
     proc = await asyncio.create_subprocess_exec(
-        *cli, "up", "--workspace-folder", str(root), "--include-merged-configuration", env=env,
-        stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        *cli, "up", "--workspace-folder", str(root), "--include-merged-configuration", "--log-format", "json",
+        *options, env=env, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
         limit=16 * 1024 * 1024,  # the result is one JSON line with the whole merged configuration
     )  # fmt: skip
     assert proc.stdout is not None and proc.stderr is not None
@@ -159,12 +149,18 @@ async def up(cli: list[str], root: Path, env: dict[str, str], on_log: Callable[[
 
     async def progress(stream: asyncio.StreamReader) -> None:
         async for line in stream:
-            text = line.decode(errors="replace")
-            log.append(text)
-            on_log(text)
+            lines, news = _log_lines(line)
+            log.extend(lines)
+            if news:
+                on_progress(news)
 
-    result, _ = await asyncio.gather(proc.stdout.read(), progress(proc.stderr))
-    await proc.wait()
+    try:
+        result, _ = await asyncio.gather(proc.stdout.read(), progress(proc.stderr))
+        await proc.wait()
+    except asyncio.CancelledError:  # the task was cancelled (from the editor's progress, say) during a build
+        proc.kill()
+        await proc.wait()
+        raise
     lines = result.decode(errors="replace").strip().splitlines()
     try:
         report = json.loads(lines[-1]) if lines else {}
@@ -179,64 +175,5 @@ async def up(cli: list[str], root: Path, env: dict[str, str], on_log: Callable[[
         remote_folder=report.get("remoteWorkspaceFolder") or f"/workspaces/{root.name}",
         name=str(merged.get("name") or root.name),
         remote_env={k: str(v) for k, v in (merged.get("remoteEnv") or {}).items() if v is not None},
+        user_env_probe=str(merged.get("userEnvProbe") or "loginInteractiveShell"),
     )
-
-
-LIFECYCLE = ("onCreateCommand", "updateContentCommand", "postCreateCommand", "postStartCommand", "postAttachCommand")
-
-
-def _files(root: Path) -> tuple[Path, dict[str, Any], list[Path]]:
-    """The devcontainer.json, its content, and the files it builds from (its Dockerfile, when it has one)."""
-    config = read_config(root)
-    data = json5.loads(config.path.read_text(encoding="utf-8"))
-    build = data.get("build") or {}
-    dockerfile = build.get("dockerfile") or data.get("dockerFile")
-    return config.path, data, [config.path.parent / str(dockerfile)] if dockerfile else []
-
-
-def config_digest(root: Path) -> str:
-    """What an approval of the first start covers: the devcontainer.json and its Dockerfile, byte for byte."""
-    path, _data, built_from = _files(root)
-    digest = hashlib.sha256()
-    for file in (path, *built_from):
-        digest.update(file.name.encode() + b"\0" + (file.read_bytes() if file.is_file() else b"") + b"\0")
-    return digest.hexdigest()
-
-
-def first_start(root: Path) -> str:
-    """The code a first start runs, in full: the image or the Dockerfile, initializeCommand (on this machine) and
-    the lifecycle commands (in the container)."""
-    path, data, built_from = _files(root)
-    lines = [f"{path.relative_to(root)}: " + (f"image {data['image']}" if data.get("image") else "")]
-    for file in built_from:
-        text = file.read_text(encoding="utf-8", errors="replace") if file.is_file() else "(missing)"
-        lines.append(f"{file.relative_to(root) if file.is_relative_to(root) else file}:\n{text.rstrip()}")
-    for key in ("initializeCommand", *LIFECYCLE):
-        if data.get(key):
-            where = "on this machine" if key == "initializeCommand" else "in the container"
-            lines.append(f"{key} ({where}): {json.dumps(data[key])}")
-    return "\n".join(lines)
-
-
-class Approvals:
-    """The first starts the user approved: per workspace, the digest of the configuration they were shown."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-
-    def _read(self) -> dict[str, str]:
-        try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return {}
-        return data if isinstance(data, dict) else {}
-
-    def approved(self, root: Path, digest: str) -> bool:
-        return self._read().get(str(root)) == digest
-
-    def approve(self, root: Path, digest: str) -> None:
-        data = self._read() | {str(root): digest}
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        partial = self.path.with_name(f"{self.path.name}.{uuid.uuid4().hex[:8]}")
-        partial.write_text(json.dumps(data, indent=1), encoding="utf-8")
-        partial.replace(self.path)  # atomic: another task may approve another workspace at the same time

@@ -24,6 +24,7 @@ from autogpt_ls.executors.base import (
     CommandResult,
     OutputBuffer,
     OutputCallback,
+    ProgressCallback,
     WorkspaceFiles,
     still_running,
     threadsafe_sink,
@@ -256,7 +257,14 @@ class DockerExecutor(WorkspaceFiles):
             return Report()
         return parse_report(out.decode(errors="replace"))
 
-    async def run(self, argv: list[str], *, timeout: float, on_output: OutputCallback | None = None) -> CommandResult:
+    async def run(
+        self,
+        argv: list[str],
+        *,
+        timeout: float,
+        on_output: OutputCallback | None = None,
+        on_progress: ProgressCallback | None = None,  # its container starts in a second
+    ) -> CommandResult:
         import docker.errors
 
         if self.stager is not None:

@@ -17,6 +17,7 @@ from autogpt_ls.executors.base import (
     CommandResult,
     OutputBuffer,
     OutputCallback,
+    ProgressCallback,
     WorkspaceFiles,
     scrubbed_env,
     still_running,
@@ -61,7 +62,14 @@ class LocalExecutor(WorkspaceFiles):
             "Use the file tools instead."
         )
 
-    async def run(self, argv: list[str], *, timeout: float, on_output: OutputCallback | None = None) -> CommandResult:
+    async def run(
+        self,
+        argv: list[str],
+        *,
+        timeout: float,
+        on_output: OutputCallback | None = None,
+        on_progress: ProgressCallback | None = None,  # nothing to make ready here
+    ) -> CommandResult:
         keep = self._background_jobs and TRACKED
         proc = await asyncio.create_subprocess_exec(
             *(_wrapper(keep) + argv),

@@ -11,8 +11,10 @@ import os
 from typing import Any, get_args
 
 from autogpt_ls.agent.decisions import from_step_input, from_step_options
+from autogpt_ls.agent.driver import Pending
 from autogpt_ls.agent.errors import Forbidden, InvalidInput, NotFound, TaskOver
 from autogpt_ls.agent.runtime import Runtime
+from autogpt_ls.changes import CommandPreview
 from autogpt_ls.http.reports import Page, StepReport, TaskReport, reports
 from autogpt_ls.models import ExecutorName, Task, TaskStatus
 from autogpt_ls.settings import ConfigError
@@ -95,10 +97,14 @@ class Service:
             kind = driver.agent.tool_of(pending).kind if pending else None
             decision = rewind or (from_step_input(text, kind) if pending and kind else None)
             since = pending.index if pending else len(driver.agent.steps())
-            await driver.advance(decision)
+            outcome = await driver.advance(decision)
             steps = driver.agent.steps()
             artifacts = await self.store.list_artifacts(task_id)
-            return reports(driver.task, steps, [len(steps) - 1], self.runtime.tools, artifacts, since)[0]
+            report = reports(driver.task, steps, [len(steps) - 1], self.runtime.tools, artifacts, since)[0]
+        if isinstance(outcome, Pending) and isinstance(outcome.preview, CommandPreview):
+            # as every proposal says, before it is approved: where the command runs (a first start in full)
+            return report.model_copy(update={"output": f"{report.output}\n\nThe command runs {outcome.preview.where}"})
+        return report
 
     # -- files in and out
     async def artifacts(self, task_id: str, offset: int, limit: int) -> Page[Artifact]:

@@ -13,6 +13,7 @@ from autogpt_ls.agent.events import (
     Compacted,
     Event,
     PlanChanged,
+    Preparing,
     ProposalMade,
     RewindRefused,
     StepCompleted,
@@ -75,6 +76,8 @@ class Renderer:
             self._proposal(event)
         elif isinstance(event, CommandOutput):
             self.ls.send(CommandOutputParams(task_id=event.task_id, step_id=event.step_id, text=event.text))
+        elif isinstance(event, Preparing):
+            self._preparing(event)
         elif isinstance(event, StepCompleted):
             self._completed(event.step)
         elif isinstance(event, Compacted):
@@ -91,6 +94,15 @@ class Renderer:
             )
             if not self.ls.agent_notifications:
                 self.stock.ended(task)
+
+    def _preparing(self, event: Preparing) -> None:
+        """A work-done progress of its own while a command waits for its devcontainer (cancellable like a step)."""
+        token = f"prepare-{event.step_id}"
+        if event.done:
+            self.ls.end_progress(token, event.message)
+        else:
+            self.ls.begin_progress(token, event.task_id, event.title)
+            self.ls.report_progress(token, event.message)
 
     def _proposal(self, event: ProposalMade) -> None:
         step = event.step

@@ -222,7 +222,19 @@ class AutogptLanguageServer(LanguageServer):
         for token in [t for t, (owner, _) in self._progress.items() if owner == task_id]:
             self.end_progress(token)
 
-    def end_progress(self, token: str) -> None:
+    def report_progress(self, token: str, message: str) -> None:
+        entry = self._progress.get(token)
+        if entry is None:
+            return
+        begun = entry[1]
+
+        async def report() -> None:
+            await begun  # reports wait for the begin, in the order they were made
+            self.work_done_progress.report(token, types.WorkDoneProgressReport(message=message))
+
+        self.background(report())
+
+    def end_progress(self, token: str, message: str | None = None) -> None:
         entry = self._progress.pop(token, None)
         if entry is None:
             return
@@ -230,7 +242,7 @@ class AutogptLanguageServer(LanguageServer):
 
         async def end() -> None:
             await begun
-            self.work_done_progress.end(token, types.WorkDoneProgressEnd())
+            self.work_done_progress.end(token, types.WorkDoneProgressEnd(message=message))
             self.work_done_progress.tokens.pop(token, None)
 
         self.background(end())

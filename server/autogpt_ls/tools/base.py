@@ -11,7 +11,7 @@ from typing import Any, Literal, get_type_hints
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from autogpt_ls.changes import Preview
-from autogpt_ls.executors.base import Executor, OutputCallback
+from autogpt_ls.executors.base import Executor, OutputCallback, Progress, ProgressCallback
 from autogpt_ls.models import PlanItem, Result, ToolKind
 from autogpt_ls.secrets_mask import NO_SECRETS, SecretMask
 
@@ -45,6 +45,7 @@ class ToolContext:
     executor: Executor
     shell: ShellPolicy = field(default_factory=ShellPolicy)
     on_output: OutputCallback | None = None
+    on_progress: ProgressCallback | None = None
     answer: str = ""
     # An editor's open buffers: previews and checks see the text the user sees, unsaved changes included.
     buffers: Buffers = no_buffers
@@ -91,12 +92,22 @@ class Tool:
     async def run(self, ctx: ToolContext, args: BaseModel) -> Result:
         """The one way a tool runs: what it streams and what it returns are masked before anyone sees them."""
         stream = ctx.secrets.stream(ctx.on_output) if ctx.on_output else None
+        progress = _masked_progress(ctx)
         try:
-            result = await self.runner(replace(ctx, on_output=stream.write if stream else None), **dict(args))
+            result = await self.runner(
+                replace(ctx, on_output=stream.write if stream else None, on_progress=progress), **dict(args)
+            )
         finally:
             if stream:
                 stream.close()
         return result.model_copy(update={"output": ctx.secrets(result.output)})
+
+
+def _masked_progress(ctx: ToolContext) -> ProgressCallback | None:
+    report, mask = ctx.on_progress, ctx.secrets
+    if report is None:
+        return None
+    return lambda p: report(Progress(title=mask(p.title), message=mask(p.message), done=p.done))
 
 
 def _inlined(schema: Any, defs: dict[str, Any]) -> Any:

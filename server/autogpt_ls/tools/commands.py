@@ -44,7 +44,8 @@ def _outcome(res: CommandResult, timeout: float) -> Result:
 
 async def _run(ctx: ToolContext, argv: list[str]) -> Result:
     timeout = ctx.shell.timeout_seconds
-    return _outcome(await ctx.executor.run(argv, timeout=timeout, on_output=ctx.on_output), timeout)
+    result = await ctx.executor.run(argv, timeout=timeout, on_output=ctx.on_output, on_progress=ctx.on_progress)
+    return _outcome(result, timeout)
 
 
 @tool(
