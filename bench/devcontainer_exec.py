@@ -2,8 +2,10 @@
 its warm round trip, and the Docker sandbox's warm exec, in the same run.
 
 First: DevcontainerExecutor.run of `echo hi` in a new executor on a workspace whose container exists (what a second
-task on the same workspace pays: the CLI's `up`, which reuses it, then one exec). Warm: the next commands (one exec
-each, through the wrapper that ends what the command left). Sandbox: DockerExecutor.run in its warm container.
+task on the same workspace pays: the CLI's `up`, which reuses it, the userEnvProbe's shell start, then one exec;
+a new server process also sweeps the container once, which this single process does only at the build). Warm: the
+next commands (one exec each, through the wrapper that ends what the command left). Sandbox: DockerExecutor.run in
+its warm container.
 Uses the tests' devcontainer (tests/executors/devcontainer); builds it once, and removes the container and image
 it made. Needs a running engine, the base image and the Dev Containers CLI (./test.sh sets all three up).
 

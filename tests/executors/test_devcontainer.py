@@ -51,7 +51,7 @@ async def test_streaming_timeout_and_the_container_survives(dev_workspace: Path,
 
     line = "echo first; while [ ! -e go ]; do sleep 0.05; done; echo second"
     running = asyncio.create_task(ex.run(["sh", "-c", line], timeout=120, on_output=on_output))
-    await asyncio.wait_for(first.wait(), 120)  # printed while the command still waits
+    await asyncio.wait_for(first.wait(), 600)  # printed while the command still waits (after a first build)
     assert not running.done()
     (dev_workspace / "go").touch()
     res = await running

@@ -37,7 +37,15 @@ def test_a_goal_runs_its_commands_in_the_devcontainer(
         tool_call("execute_python_file", {"filename": "sub/where.py"}),
         FINISH,
     )
-    run = cli("Run the marker", "--workspace", str(dev_workspace), "--executor", "devcontainer", answers="y\n" * 4)
+    run = cli(
+        "Run the marker",
+        "--workspace",
+        str(dev_workspace),
+        "--executor",
+        "devcontainer",
+        answers="y\n" * 4,
+        timeout=600,
+    )
     assert run.code == 0, run.out + run.err
     folder = f"/workspaces/{dev_workspace.name}"
     assert f'runs in the devcontainer "autogpt-ls-test" ({folder})' in run.out
@@ -51,7 +59,9 @@ def test_a_goal_runs_its_commands_in_the_devcontainer(
     assert container.status == "running"  # the workspace's: left for the next task and the editor
 
     fake.script(tool_call("execute_shell", {"command_line": "cat .created"}), FINISH)
-    again = cli("Again", "--workspace", str(dev_workspace), "--executor", "devcontainer", answers="y\n" * 2)
+    again = cli(
+        "Again", "--workspace", str(dev_workspace), "--executor", "devcontainer", answers="y\n" * 2, timeout=600
+    )
     assert again.code == 0, again.out + again.err
     assert "first start" not in again.out  # the same configuration: not asked again
     assert last_observation(fake.requests[-1]).endswith("\ncreated\n")  # the same container: created once
