@@ -37,7 +37,7 @@ def _ms(times: list[float]) -> tuple[float, float]:
 
 async def _timed(executor: DockerExecutor, line: str) -> float:
     start = time.perf_counter()
-    res = await executor.run(shell_argv(line), timeout=300)
+    res = await executor.run(shell_argv(line), timeout=1800)
     assert res.exit_code == 0, res
     return time.perf_counter() - start
 
