@@ -25,6 +25,7 @@ if [ ! -f "$ctx/wheels/.deps-$deps" ]; then
 else
   "$py" -m pip wheel -q --disable-pip-version-check --no-deps --wheel-dir "$ctx/wheels" "$root" >&2
 fi
-DOCKER_BUILDKIT=0 docker build -q --network none --build-arg "BASE=$BASE_IMAGE" -f "$root/Dockerfile" -t "$tag" "$ctx"
+cp "$root/Dockerfile" "$ctx/Dockerfile"  # docker-compose.yml builds this same context
+DOCKER_BUILDKIT=0 docker build -q --network none --build-arg "BASE=$BASE_IMAGE" -f "$ctx/Dockerfile" -t "$tag" "$ctx"
 # Older builds' images (vfs keeps a full copy of every layer): remove the ones no tag points to any more.
 docker image prune -f --filter label=org.autogpt-ls.image=app >/dev/null

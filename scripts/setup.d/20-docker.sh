@@ -24,6 +24,9 @@ _docker_setup() {
     done
     _docker_engine_up || { echo "dockerd did not answer within 30 s: $(tail -3 "$log" | tr '\n' ' ')"; return 1; }
   fi
+  if ! command -v docker-compose >/dev/null && ! docker compose version >/dev/null 2>&1; then
+    debian_install "Docker Compose" docker-compose >&2 || true  # docker-compose.yml's test skips without it
+  fi
   local out
   out="$("$root/scripts/sandbox-image.sh" 2>&1)" || { echo "the sandbox image could not be built: ${out: -400}"; return 1; }
 }

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from autogpt_ls.agent.errors import CoreError
     from autogpt_ls.agent.runtime import Runtime
     from autogpt_ls.models import ExecutorName, Task
+    from autogpt_ls.settings import Settings
 
 
 def exit_code(error: CoreError) -> int:
@@ -67,6 +68,17 @@ def main() -> None:
     help="Docker sandbox: run each command on a staged copy and review its file changes before they apply "
     "(default: SANDBOX_STAGE_CHANGES).",
 )
+@click.option("--gpt3only", is_flag=True, help="Use the fast model (FAST_LLM, else the provider's cheap one) for all.")
+@click.option("--gpt4only", is_flag=True, help="Use the smart model (SMART_LLM) for everything.")
+@click.option(
+    "-m",
+    "--use-memory",
+    "memory",
+    metavar="BACKEND",
+    default="sqlite",
+    show_default=True,
+    help="Where the task's memory lives: sqlite (a file in the data folder) or postgres (needs DATABASE_URL).",
+)
 def run(**options: Any) -> None:
     """Run the agent on GOAL in the terminal, asking before every action.
 
@@ -111,16 +123,35 @@ class RunOptions:
     executor: ExecutorName | None
     network: bool
     stage_changes: bool | None
+    gpt3only: bool
+    gpt4only: bool
+    memory: str
+
+
+def _configured(opts: RunOptions) -> tuple[Settings, RunOptions]:
+    """The settings and options after the seeds' switches: --use-memory, --gpt3only, --gpt4only."""
+    from autogpt_ls.llm.registry import one_model
+    from autogpt_ls.settings import ConfigError, Settings
+
+    settings = Settings.load().with_memory(opts.memory)
+    if opts.gpt3only and opts.gpt4only:
+        raise ConfigError("--gpt3only and --gpt4only exclude each other: choose one")
+    if not (opts.gpt3only or opts.gpt4only):
+        return settings, opts
+    chosen = settings.model_copy(
+        update={"smart_llm": opts.smart_llm or settings.smart_llm, "fast_llm": opts.fast_llm or settings.fast_llm}
+    )
+    model = one_model(chosen, "fast" if opts.gpt3only else "smart")
+    return settings, replace(opts, smart_llm=model, fast_llm=model)
 
 
 async def _run(opts: RunOptions) -> int:
     from autogpt_ls.agent.driver import interact
     from autogpt_ls.agent.runtime import Runtime
     from autogpt_ls.logs import configure_logging
-    from autogpt_ls.settings import Settings
     from autogpt_ls.terminal import EXIT_CODES, Terminal
 
-    settings = Settings.load()
+    settings, opts = _configured(opts)
     configure_logging(settings, debug=opts.debug)
     runtime = Runtime(settings)
     terminal = Terminal(runtime.tools, secrets=runtime.secrets, debug=opts.debug)

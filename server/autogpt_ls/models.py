@@ -69,9 +69,10 @@ class Proposal(Record):
 
 
 class DecisionKind(StrEnum):
-    """What is done with a proposal (self-feedback, rethink and change-set approval come later).
+    """What is done with a proposal.
 
-    UNDO and REDO discard the proposal: the files go back (or forward) and the LLM proposes again."""
+    UNDO and REDO discard the proposal: the files go back (or forward) and the LLM proposes again. SELF_FEEDBACK
+    has the LLM critique it first: the proposal is kept as revised and a new one, made with the critique, waits."""
 
     APPROVE = "approve"
     REJECT = "reject"
@@ -79,6 +80,7 @@ class DecisionKind(StrEnum):
     ANSWER = "answer"
     UNDO = "undo"
     REDO = "redo"
+    SELF_FEEDBACK = "self_feedback"
 
 
 class DecisionSource(StrEnum):
@@ -140,6 +142,7 @@ class StepStatus(StrEnum):
     REJECTED = "rejected"
     INTERRUPTED = "interrupted"  # the process died while executing; outcome unknown
     UNDONE = "undone"  # ran, then the user undid it: its file changes were rolled back
+    REVISED = "revised"  # not run: the agent critiqued it (self-feedback) and proposed again
 
 
 class StepChanges(Record):

@@ -18,6 +18,7 @@ from autogpt_ls.tools.categories import category_names
 APP = "autogpt-ls"
 CommaList = Annotated[list[str], NoDecode]
 DEFAULT_AUTO_APPROVE = ("read_file", "list_folder", "search_files", "find_files")  # the read-only tools
+MEMORY = ("sqlite", "postgres")  # --use-memory: the store's two backends
 
 
 class ConfigError(ValueError):
@@ -192,6 +193,16 @@ class Settings(BaseSettings):
             self.database_url,
         )
         return [s.get_secret_value() for s in values if s and s.get_secret_value()] + named_secrets(os.environ)
+
+    def with_memory(self, backend: str) -> Settings:
+        """The seeds' --use-memory BACKEND: where a task's memory (its steps, facts and summaries) lives."""
+        if backend == "sqlite":
+            return self.model_copy(update={"database_url": None})
+        if backend == "postgres" and self.database_url is None:
+            raise ConfigError("--use-memory postgres needs DATABASE_URL=postgresql://user:pass@host/db")
+        if backend != "postgres":
+            raise ConfigError(f"--use-memory {backend}: unknown memory backend; use one of: {', '.join(MEMORY)}")
+        return self
 
     @property
     def disabled(self) -> list[str]:

@@ -37,8 +37,8 @@ from autogpt_ls.secrets_mask import NO_SECRETS, SecretMask
 from autogpt_ls.tools.registry import ToolRegistry
 
 PROMPT = (
-    "Approve? y = run it, y -N = run it and the next N-1, n = stop, undo [N] / redo (undo! forces), "
-    "anything else = feedback: "
+    "Approve? y = run it, y -N = run it and the next N-1, n = stop, s = self-feedback, undo [N] / redo (undo! "
+    "forces), anything else = feedback: "
 )
 GUARD_ANSWERS = "y = run it anyway, n = stop, rethink = tell the agent to change its approach, text = feedback."
 MAX_SHOWN = 4000
@@ -91,7 +91,8 @@ class Terminal:
 
     def say_start(self, task: Task) -> None:
         self._say(f"Task {task.id}: {task.goal}", "bold")
-        self._say(f"Workspace: {task.workspace}   model: {task.config.smart_llm}", "dim")
+        fast = f" (fast: {task.config.fast_llm})" if task.config.fast_llm else ""
+        self._say(f"Workspace: {task.workspace}   model: {task.config.smart_llm}{fast}", "dim")
         if task.config.smart_llm.startswith("local/"):
             self._say(NOTICE, "yellow")
         if task.config.staging_note:
@@ -182,7 +183,10 @@ class Terminal:
         usage = f"tokens {step.usage.prompt_tokens}+{step.usage.completion_tokens}, {_cost(step.usage.cost_usd)}"
         if step.status == StepStatus.INVALID:
             self._say(f"\n== Step {step.index + 1}: unusable LLM reply ({usage})", "bold red")
-        if step.result is not None:
+        if step.status == StepStatus.REVISED and step.result is not None:
+            self._say(f"Self-feedback on step {step.index + 1} (not run; the agent proposes again):", "bold magenta")
+            self._say(step.result.output, "magenta")
+        elif step.result is not None:
             text = step.result.output
             text = text if len(text) <= MAX_SHOWN else text[:MAX_SHOWN] + " [...]"
             self._say(("Result: " if step.result.ok else "Error: ") + text, "" if step.result.ok else "red")

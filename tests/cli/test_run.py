@@ -82,11 +82,11 @@ def test_end_of_input_counts_as_n(cli, fake: FakeOpenAI, workspace: Path) -> Non
     assert list(workspace.iterdir()) == []
 
 
-def test_reserved_answers_are_explained_and_asked_again(cli, fake: FakeOpenAI, workspace: Path) -> None:
+def test_unusable_answers_are_explained_and_asked_again(cli, fake: FakeOpenAI, workspace: Path) -> None:
     fake.script(WRITE, FINISH)
-    run = cli(GOAL, answers="s\nundo\ny\ny\n")
+    run = cli(GOAL, answers="y -0\nundo\ny\ny\n")
     assert run.code == 0, run.err
-    assert "'s' (self-feedback) is reserved" in run.out
+    assert "'y -N' needs N of at least 1" in run.out
     assert "there is nothing to undo" in run.out  # no step ran yet: said, and asked again
     assert len(fake.requests) == 2  # neither answer reached the LLM as feedback
 

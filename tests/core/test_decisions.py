@@ -30,8 +30,13 @@ def test_answers(line: str, expected: Decision) -> None:
     assert parse_answer(line, "write") == expected
 
 
-@pytest.mark.parametrize("line", ["s", "S", "y -0", "undo 0", "redo 2"])
-def test_reserved(line: str) -> None:
+@pytest.mark.parametrize("line", ["s", "S"])
+def test_s_asks_for_self_feedback(line: str) -> None:
+    assert parse_answer(line, "write") == Decision(kind=DecisionKind.SELF_FEEDBACK)
+
+
+@pytest.mark.parametrize("line", ["y -0", "undo 0", "redo 2"])
+def test_unusable(line: str) -> None:
     with pytest.raises(ReservedAnswer):
         parse_answer(line, "command")
 

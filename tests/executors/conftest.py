@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from autogpt_ls.executors.docker import LABEL, TASK_LABEL, DockerExecutor, Sandb
 from autogpt_ls.workspace import Workspace
 
 IMAGE = os.environ.get("SANDBOX_IMAGE", "autogpt-ls-sandbox:1")
+ROOT = Path(__file__).parents[2]
 
 
 @pytest.fixture(scope="session")
@@ -33,6 +35,16 @@ def docker_client() -> Iterator[object]:
         pytest.skip(f"the sandbox image {IMAGE} is not built; run scripts/sandbox-image.sh")
     yield client
     client.close()
+
+
+@pytest.fixture(scope="session")
+def app_image(docker_client: object) -> str:
+    """The root Dockerfile built as a user would (scripts/build-image.sh); a cold build takes minutes on vfs."""
+    build = subprocess.run(
+        [str(ROOT / "scripts" / "build-image.sh"), "autogpt-ls:test"], capture_output=True, text=True, timeout=1500
+    )
+    assert build.returncode == 0, build.stderr[-3000:]
+    return "autogpt-ls:test"
 
 
 def small_sandbox(workspace: Path, request: pytest.FixtureRequest, **options: Any) -> DockerExecutor:

@@ -15,8 +15,6 @@ from fakes.openai_server import FakeOpenAI, tool_call
 sys.path.insert(0, str(Path(__file__).parents[1] / "cli"))
 from test_run import FINISH, GOAL, WRITE, last_observation
 
-ROOT = Path(__file__).parents[2]
-
 
 def test_python_runs_in_the_sandbox_when_an_engine_answers(
     docker_client: object, cli, fake: FakeOpenAI, workspace: Path, agent_env: dict[str, str]
@@ -36,16 +34,6 @@ def test_network_is_refused_without_the_sandbox(cli, fake: FakeOpenAI) -> None:
     run = cli(GOAL, "--executor", "local", "--network")
     assert run.code == 2 and "--executor docker" in run.err
     assert not fake.requests
-
-
-@pytest.fixture(scope="module")
-def app_image(docker_client: object) -> str:
-    """The root Dockerfile built as a user would (scripts/build-image.sh); a cold build takes minutes on vfs."""
-    build = subprocess.run(
-        [str(ROOT / "scripts" / "build-image.sh"), "autogpt-ls:test"], capture_output=True, text=True, timeout=1500
-    )
-    assert build.returncode == 0, build.stderr[-3000:]
-    return "autogpt-ls:test"
 
 
 @pytest.mark.timeout(1500)

@@ -66,7 +66,10 @@ async def test_edit_of_a_buffer_with_unsaved_changes(lsp: Any, fake: FakeOpenAI,
         )
     )
     titles = [a.title for a in actions]
-    assert titles == ["AutoGPT: Approve edit", "AutoGPT: Approve next 5", "AutoGPT: Reject", "AutoGPT: Give feedback…"]
+    assert titles == [
+        *("AutoGPT: Approve edit", "AutoGPT: Approve next 5", "AutoGPT: Reject", "AutoGPT: Give feedback…"),
+        "AutoGPT: Self-feedback (critique it, then propose again)",
+    ]
     approve = actions[0].command
     await client.workspace_execute_command_async(
         types.ExecuteCommandParams(command=approve.command, arguments=approve.arguments)

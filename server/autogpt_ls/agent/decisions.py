@@ -11,10 +11,7 @@ from autogpt_ls.models import Decision, DecisionKind, DecisionSource, Task, Task
 
 _APPROVE_N = re.compile(r"^y\s*-\s*(\d+)$", re.IGNORECASE)
 _REWIND = re.compile(r"^(undo|redo)(!?)(?:\s+(\d+))?$", re.IGNORECASE)
-RESERVED = {
-    "s": "'s' (self-feedback) is reserved and not available yet.",
-}
-Verb = Literal["approve", "reject", "feedback", "answer"]
+Verb = Literal["approve", "reject", "feedback", "answer", "self_feedback"]
 RETHINK = "rethink"
 RETHINK_TEXT = (
     "You are repeating yourself and it is not working. Stop, look back at the goal and at what your steps so far "
@@ -23,7 +20,7 @@ RETHINK_TEXT = (
 
 
 class ReservedAnswer(ValueError):
-    """An answer that is reserved for a later feature; the front end says so and asks again."""
+    """An answer that cannot be used as typed; the front end says why and asks again."""
 
 
 def parse_answer(text: str, tool_kind: ToolKind) -> Decision:
@@ -32,8 +29,8 @@ def parse_answer(text: str, tool_kind: ToolKind) -> Decision:
     if tool_kind == "ask_user":
         return Decision(kind=DecisionKind.ANSWER, text=answer)
     lowered = answer.lower()
-    if lowered in RESERVED:
-        raise ReservedAnswer(RESERVED[lowered])
+    if lowered == "s":
+        return Decision(kind=DecisionKind.SELF_FEEDBACK)
     if lowered == "y":
         return Decision(kind=DecisionKind.APPROVE)
     if match := _APPROVE_N.match(answer):
@@ -77,7 +74,8 @@ def from_step_input(text: str, tool_kind: ToolKind) -> Decision:
 
 def from_step_options(options: dict[str, Any]) -> Decision | None:
     """A step's additional_input that undoes or redoes (Agent Protocol): `{"rollback_to": "<step id>",
-    "force": false}` or `{"redo": true}`; it decides nothing else. None: the step's input decides."""
+    "force": false}` or `{"redo": true}`, or asks for self-feedback: `{"self_feedback": true}`. None: the step's
+    input decides."""
     force = options.get("force", False)
     if not isinstance(force, bool):
         raise InvalidInput("additional_input.force: true or false")
@@ -88,6 +86,8 @@ def from_step_options(options: dict[str, Any]) -> Decision | None:
         return rewind(DecisionKind.UNDO, target, force)
     if options.get("redo") is True:
         return rewind(DecisionKind.REDO, force=force)
+    if options.get("self_feedback") is True:
+        return Decision(kind=DecisionKind.SELF_FEEDBACK)
     return None
 
 

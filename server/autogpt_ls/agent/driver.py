@@ -15,7 +15,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from autogpt_ls.agent import loop_guard, staged, undo
+from autogpt_ls.agent import loop_guard, self_feedback, staged, undo
 from autogpt_ls.agent.decisions import automatic
 from autogpt_ls.agent.errors import Conflict, CoreError, InvalidInput, LLMUnavailable, NotWaiting, TaskBusy
 from autogpt_ls.agent.events import ProposalMade, RewindRefused, StepCompleted
@@ -65,6 +65,7 @@ class Driver:
         self.task = agent.task
         self.pending = pending
         self._retry_llm = retry_llm
+        self._ask_next = False  # the proposal after a self-feedback waits for the human
 
     async def advance(self, decision: Decision | None = None) -> Outcome:
         """Decide the pending proposal (None: show it again, or think the first one), then go on."""
@@ -76,6 +77,8 @@ class Driver:
                 return await self._offer(self.pending) or await self._run()
             if decision is not None and decision.kind in undo.REWINDS:
                 await self._rewind(decision)
+            elif decision is not None and decision.kind == DecisionKind.SELF_FEEDBACK:
+                await self._self_feedback(decision)
             elif decision is not None:
                 step, self.pending = self._waiting(), None
                 await self.agent.decide(step, decision)
@@ -123,6 +126,16 @@ class Driver:
         self.pending = None
         agent.emit(StepCompleted(task_id=self.task.id, step=step))
 
+    async def _self_feedback(self, decision: Decision) -> None:
+        """The LLM critiques the pending proposal (within the limits); it is kept as revised, and the next
+        proposal, made with the critique, waits for the human even under `y -N` credit or continuous mode."""
+        step = self._waiting()
+        if reason := limit_reached(self.task):
+            await self.agent.end(TaskStatus.STOPPED, reason)
+            return
+        await self_feedback.revise(self.agent, step, decision)
+        self.pending, self._ask_next = None, True
+
     def _waiting(self) -> Step:
         if self.task.status != TaskStatus.RUNNING:
             raise NotWaiting(f"task {self.task.id} has ended ({self.task.status}: {self.task.end_reason})")
@@ -152,7 +165,8 @@ class Driver:
         kind = tool.kind
         verdict = None if kind == "ask_user" else loop_guard.check(self.agent.steps()[: step.index], step, self._kind)
         rule = self.agent.approval.rule_for(tool, step.proposal.tool_call.arguments) if step.proposal else ""
-        auto = automatic(self.task, kind, rule) if verdict is None else None
+        auto = automatic(self.task, kind, rule) if verdict is None and not self._ask_next else None
+        self._ask_next = False
         if verdict is not None and not verdict.escalate:
             auto = Decision(kind=DecisionKind.FEEDBACK, text=verdict.observation, source=DecisionSource.RULE)
         preview = self.agent.preview(step)

@@ -37,11 +37,11 @@ from autogpt_ls.agent.undo import checkpointed
 from autogpt_ls.changes import Preview
 from autogpt_ls.checkpoints import Checkpoints
 from autogpt_ls.executors.base import Executor, Progress
-from autogpt_ls.llm.base import BadReply, ChatProvider, ChatReply, ToolsUnsupported
+from autogpt_ls.llm.base import BadReply, ChatMessage, ChatProvider, ChatReply, ToolsUnsupported
 from autogpt_ls.llm.context import DEFAULT_WINDOW
 from autogpt_ls.llm.pricing import usage_of
 from autogpt_ls.llm.registry import split_model
-from autogpt_ls.models import Decision, DecisionKind, Result, Step, StepStatus, Task, TaskStatus
+from autogpt_ls.models import Decision, DecisionKind, Result, Step, StepStatus, Task, TaskStatus, Usage
 from autogpt_ls.secrets_mask import NO_SECRETS, SecretMask
 from autogpt_ls.store import Store
 from autogpt_ls.tools.base import Buffers, ShellPolicy, Tool, ToolContext, ToolRefused, no_buffers
@@ -242,6 +242,16 @@ class Agent:
             reply = await self._provider.chat(self._model, messages, None, on_text, cache_key=self.task.id)
         self._compactor.observe(reply)
         return reply
+
+    async def consult(self, request: str) -> tuple[str, Usage]:
+        """One LLM call outside the steps (self-feedback): the task's prompt so far and `request`; its text and
+        usage. The tools stay declared (providers want them beside past tool calls) but the text is what counts."""
+        tools = self.tools.specs() if self._native_tools else None
+        async with self._clock():
+            messages = await self._compactor.prompt(self._history, self._steps, tools)
+            asked = [*messages, ChatMessage(role="user", content=request)]
+            reply = await self._provider.chat(self._model, asked, tools, lambda _text: None)
+        return reply.content, usage_of(self.task.config.smart_llm, reply)
 
     def _propose(self, step: Step, reply: Any) -> None:
         try:

@@ -103,6 +103,11 @@ def observation(step: Step) -> str:
         text = step.decision.text  # the loop guard did not run it, and says why
     elif step.status == StepStatus.FEEDBACK and step.decision:
         text = f"The user did not run this action and gave feedback instead: {step.decision.text}"
+    elif step.status == StepStatus.REVISED and step.result:
+        text = (  # self-feedback: the critique of this proposal, made before the user decided
+            "This action was not run: before the user decided, you reviewed it (self-feedback) and found:\n"
+            f"{step.result.output}\nPropose the next action in the light of this review."
+        )
     elif step.status == StepStatus.REJECTED:
         text = "The user rejected this action and stopped the task. It was not run."
     elif step.status == StepStatus.INTERRUPTED:

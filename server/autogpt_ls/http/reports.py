@@ -72,6 +72,9 @@ class Page(BaseModel, Generic[T]):
     total: int
 
 
+_SETTLED = (StepStatus.DONE, StepStatus.FEEDBACK, StepStatus.REVISED)  # decided without a failure of their own
+
+
 def _call_text(name: str, arguments: dict[str, Any]) -> str:
     args = json.dumps(arguments, ensure_ascii=False)
     return f"{name}({args if len(args) <= _SHOWN_ARGS else args[:_SHOWN_ARGS] + '...'})"
@@ -83,7 +86,7 @@ def _outcome(step: Step) -> ActionReport:
         name=call.name if call else None,
         arguments=call.arguments if call else {},
         status=step.status,
-        ok=step.status in (StepStatus.DONE, StepStatus.FEEDBACK) and (step.result is None or step.result.ok),
+        ok=step.status in _SETTLED and (step.result is None or step.result.ok),
         result=observation(step),
         approved_by=approved_by(step.decision),
     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Literal
 
 from autogpt_ls.llm.base import ChatProvider
 from autogpt_ls.llm.pricing import LISTED
@@ -131,17 +132,32 @@ class Entry:
     configured: Callable[[Settings], bool]
     default_model: Callable[[Settings], str | None]
     build: Callable[[Settings, str], ChatProvider]
+    fast_model: str | None = None  # its cheap model, for --gpt3only when FAST_LLM is unset
 
 
 TABLE: dict[str, Entry] = {
     "openai": Entry(
-        "OPENAI_API_KEY", lambda s: bool(s.openai_api_key or s.openai_base_url), lambda s: "gpt-4o", _openai
+        "OPENAI_API_KEY",
+        lambda s: bool(s.openai_api_key or s.openai_base_url),
+        lambda s: "gpt-4o",
+        _openai,
+        "gpt-4o-mini",
     ),
     "azure": Entry("AZURE_OPENAI_API_KEY + AZURE_OPENAI_ENDPOINT", _azure_configured, _azure_default, _azure),
     "anthropic": Entry(
-        "ANTHROPIC_API_KEY", lambda s: bool(s.anthropic_api_key), lambda s: "claude-sonnet-4-20250514", _anthropic
+        "ANTHROPIC_API_KEY",
+        lambda s: bool(s.anthropic_api_key),
+        lambda s: "claude-sonnet-4-20250514",
+        _anthropic,
+        "claude-3-5-haiku-20241022",
     ),
-    "groq": Entry("GROQ_API_KEY", lambda s: bool(s.groq_api_key), lambda s: "llama-3.3-70b-versatile", _groq),
+    "groq": Entry(
+        "GROQ_API_KEY",
+        lambda s: bool(s.groq_api_key),
+        lambda s: "llama-3.3-70b-versatile",
+        _groq,
+        "llama-3.1-8b-instant",
+    ),
     "llamafile": Entry(
         "LLAMAFILE_BASE_URL", lambda s: bool(s.llamafile_base_url), lambda s: "mistral-7b-instruct-v0.2", _compatible
     ),
@@ -208,6 +224,19 @@ def smart_model(settings: Settings) -> str:
     if settings.use_embedded_model and available():
         return f"local/{EMBEDDED}"
     raise ConfigError(NO_PROVIDER)
+
+
+def one_model(settings: Settings, which: Literal["fast", "smart"]) -> str:
+    """The seeds' --gpt3only (`fast`) and --gpt4only (`smart`): the one model both roles use. The fast one is
+    FAST_LLM, else the smart model's provider's cheap model, else the smart model itself."""
+    smart = smart_model(settings)
+    if which == "smart":
+        return smart
+    if settings.fast_llm:
+        return "/".join(split_model(settings.fast_llm))
+    provider = split_model(smart)[0]
+    cheap = TABLE[provider].fast_model
+    return f"{provider}/{cheap}" if cheap else smart
 
 
 def build(settings: Settings, provider: str) -> ChatProvider:

@@ -135,6 +135,12 @@ async def answer(ls: AutogptLanguageServer, raw: Any) -> DecisionResult:
     return await _decide(ls, raw, "answer")
 
 
+@request("agent/selfFeedback", command="autogpt.server.selfFeedback")
+async def self_feedback(ls: AutogptLanguageServer, raw: Any) -> DecisionResult:
+    """The agent critiques the pending proposal and proposes again (agent/proposal); the first is kept as revised."""
+    return await _decide(ls, raw, "self_feedback")
+
+
 async def _rewind(ls: AutogptLanguageServer, task_id: str, decision: Decision) -> DecisionResult:
     """Undo or redo in place of the pending proposal; a refusal comes as agent/rewindRefused."""
     from autogpt_ls.lsp.payloads import DecisionResult

@@ -242,6 +242,7 @@ REQUESTS: dict[str, tuple[type[Params] | None, type[Payload]]] = {
     "agent/rejectStep": (StepParams, DecisionResult),
     "agent/feedback": (StepParams, DecisionResult),
     "agent/answer": (StepParams, DecisionResult),
+    "agent/selfFeedback": (StepParams, DecisionResult),
     "agent/rollback": (RollbackParams, DecisionResult),
     "agent/redo": (RedoParams, DecisionResult),
     "agent/checkpointFile": (CheckpointFileParams, CheckpointFile),

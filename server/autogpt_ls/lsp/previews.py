@@ -94,6 +94,7 @@ def code_actions(step: Step, diagnostic: types.Diagnostic | None) -> list[types.
         (f"AutoGPT: Approve next {APPROVE_NEXT}", "autogpt.server.approveStep", ids | {"times": APPROVE_NEXT}, False),
         ("AutoGPT: Reject", "autogpt.server.rejectStep", ids, False),
         ("AutoGPT: Give feedback…", "autogpt.server.feedback", ids, False),
+        ("AutoGPT: Self-feedback (critique it, then propose again)", "autogpt.server.selfFeedback", ids, False),
     ]
     return [
         types.CodeAction(
