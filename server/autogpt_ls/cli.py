@@ -154,9 +154,12 @@ async def _run(opts: RunOptions) -> int:
     settings, opts = _configured(opts)
     configure_logging(settings, debug=opts.debug)
     runtime = Runtime(settings)
-    terminal = Terminal(runtime.tools, secrets=runtime.secrets, debug=opts.debug)
     try:
         task_id = opts.resume_id or (await _new_task(runtime, opts)).id
+        task = await runtime.store.get_task(task_id)
+        started = await runtime.connect_mcp(Path(task.workspace) if task else None)
+        terminal = Terminal(runtime.tools, secrets=runtime.secrets, debug=opts.debug)
+        terminal.say_mcp(started)
         async with runtime.driving(task_id, resume=bool(opts.resume_id)) as driver:
             terminal.say_start(driver.task)
             terminal.say_rules(driver.agent.rules)
@@ -231,6 +234,33 @@ def lsp(transport: str, tcp: str | None, debug: bool) -> None:
         click.echo(f"Configuration error: binding {host} needs LSP_SERVER_TOKEN.", err=True)
         sys.exit(EXIT_CONFIG)
     server.start_tcp(host, int(port))
+
+
+@main.group()
+def mcp() -> None:
+    """MCP servers whose tools the agent may use: MCP_CONFIG_FILE, and a workspace's own once trusted."""
+
+
+@mcp.command("trust")
+@click.argument("workspace", type=click.Path(file_okay=False, exists=True, path_type=Path), default=".")
+def mcp_trust(workspace: Path) -> None:
+    """Trust WORKSPACE's .vscode/mcp.json (or .mcp.json) as it is now: its servers then start with tasks there.
+
+    Until then a cloned repository starts no program; a changed file needs trusting again.
+    """
+    import shlex
+
+    from autogpt_ls.settings import Settings
+    from autogpt_ls.tools.mcp_config import read_specs, trust, workspace_config
+
+    config = workspace_config(workspace.resolve())
+    if config is None:
+        click.echo(f"{workspace} has no .vscode/mcp.json or .mcp.json", err=True)
+        sys.exit(EXIT_CONFIG)
+    for spec in read_specs(config):
+        click.echo(f"{spec.name}: {spec.url or shlex.join([spec.command or '', *spec.args])}")
+    trust(Settings.load().data_dir, config)
+    click.echo(f"Trusted {config} as it is now (its sha256 is kept in the data folder).")
 
 
 @main.command("protocol-schema")

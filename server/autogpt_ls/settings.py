@@ -90,6 +90,25 @@ class Settings(BaseSettings):
         ]
     )
 
+    # The web tools (web_search, read_webpage): off unless asked for, since they reach the internet from this
+    # machine (each call is approved like a command). Every base URL is a setting.
+    web_tools: bool = False
+    web_search_provider: Literal["duckduckgo", "searxng", "tavily"] = "duckduckgo"
+    duckduckgo_url: str = "https://html.duckduckgo.com/html/"
+    searxng_url: str | None = None
+    tavily_api_key: SecretStr | None = None
+    tavily_url: str = "https://api.tavily.com"
+    web_search_results: int = Field(8, ge=1, le=50)
+    web_allow_private_addresses: bool = False
+    web_max_bytes: int = Field(2_000_000, ge=1024)
+    web_max_chars: int = Field(8_000, ge=500)  # of a page's text given to the LLM
+    web_timeout_seconds: float = Field(20.0, gt=0)
+    web_browser_path: Path = Path("/usr/bin/chromium")
+
+    # MCP servers whose tools the agent may use (`mcpServers` or VS Code's `servers` shape); a workspace's own
+    # .vscode/mcp.json or .mcp.json only once trusted with `autogpt-ls mcp trust` (pip install 'autogpt-ls[mcp]').
+    mcp_config_file: Path = Field(default_factory=lambda: Path(user_config_dir(APP)) / "mcp.json")
+
     execute_local_commands: bool = False
     in_container: bool = Field(False, validation_alias=AliasChoices("AUTOGPT_IN_CONTAINER", "in_container"))
     disabled_commands: CommaList = Field(default_factory=list)
@@ -188,6 +207,7 @@ class Settings(BaseSettings):
             self.anthropic_api_key,
             self.groq_api_key,
             self.openai_compatible_api_key,
+            self.tavily_api_key,
             self.lsp_server_token,
             self.ap_server_token,
             self.database_url,

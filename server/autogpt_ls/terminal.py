@@ -34,6 +34,7 @@ from autogpt_ls.changes import ChangeSet, FileChange, Preview
 from autogpt_ls.llm.providers.local import NOTICE
 from autogpt_ls.models import Decision, DecisionKind, Step, StepStatus, Summary, Task, TaskStatus
 from autogpt_ls.secrets_mask import NO_SECRETS, SecretMask
+from autogpt_ls.tools.mcp import McpStart
 from autogpt_ls.tools.registry import ToolRegistry
 
 PROMPT = (
@@ -107,6 +108,21 @@ class Terminal:
         if rules:
             shown = ", ".join(f"{r.path} ({r.size} characters{', cut' if r.cut else ''})" for r in rules)
             self._say(f"Project rules the agent follows: {shown}", "dim")
+
+    def say_mcp(self, started: McpStart) -> None:
+        """MCP servers that failed, the tools the others offer, and a workspace config not trusted yet."""
+        if started.untrusted is not None:
+            self._say(
+                f"The workspace's MCP config {started.untrusted} is not trusted, so its servers were not started: "
+                f"review it, then run `autogpt-ls mcp trust {started.workspace}`.",
+                "yellow",
+            )
+        if started.hub is None:
+            return
+        for name, error in started.hub.failures.items():
+            self._say(f"MCP server {name} failed to start: {error}", "red")
+        if names := [t.name for t in started.hub.tools()]:
+            self._say(f"MCP tools: {', '.join(names)}", "dim")
 
     def show(self, event: Event) -> None:
         if not isinstance(event, (Thinking, Preparing)):

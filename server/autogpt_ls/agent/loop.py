@@ -30,6 +30,7 @@ from autogpt_ls.agent.events import (
     Thinking,
     ThinkingDelta,
 )
+from autogpt_ls.agent.fast_llm import FastLLM
 from autogpt_ls.agent.parsing import UnusableReply, parse_reply
 from autogpt_ls.agent.prompt import History
 from autogpt_ls.agent.rules import Rule, nested_rules
@@ -107,6 +108,7 @@ class Agent:
             secrets=secrets,
             plan=task.state.plan,
             network=task.config.network,
+            ask_llm=FastLLM(task, summarizers),
         )
 
     def _use_json_replies(self, json_replies: bool) -> None:

@@ -29,8 +29,11 @@ from autogpt_ls.models import AIProfile, ExecutorName, Limits, PromptSettings, T
 from autogpt_ls.secrets_mask import SecretMask
 from autogpt_ls.settings import ConfigError, Settings, env_files
 from autogpt_ls.store import LeaseHeld, Store, lease_owner_id, open_store
+from autogpt_ls.tools import mcp
 from autogpt_ls.tools.base import Buffers, ShellPolicy, no_buffers
+from autogpt_ls.tools.mcp import McpHub, McpStart
 from autogpt_ls.tools.registry import ToolRegistry
+from autogpt_ls.tools.web import web_tools
 from autogpt_ls.workspace import Workspace
 
 LEASE_TTL = 30.0
@@ -62,7 +65,7 @@ class Runtime:
             settings.data_dir / "stages",
             *env_files(),
         )
-        self.tools = ToolRegistry.default(settings.disabled)
+        self.tools = ToolRegistry.default(settings.disabled, extra=web_tools(settings))
         self.shell = ShellPolicy(
             mode=settings.shell_command_control,
             allowlist=settings.shell_allowlist,
@@ -77,6 +80,16 @@ class Runtime:
         self._engine: bool | None = None  # whether a Docker engine answers, asked once per process
         self._listeners: list[EventSink] = [log_event]
         self.buffers: Buffers = no_buffers  # an editor front end shows agents its open buffers
+        self._mcp: McpHub | None = None
+
+    async def connect_mcp(self, workspace: Path | None) -> McpStart:
+        """Start the configured MCP servers (the workspace's own once trusted) and offer their tools."""
+        started = await mcp.connect(self.settings, workspace)
+        if started.hub is not None:
+            self._mcp = started.hub
+            extra = [*web_tools(self.settings), *started.hub.tools()]
+            self.tools = ToolRegistry.default(self.settings.disabled, extra=extra)
+        return started
 
     def subscribe(self, listener: EventSink) -> None:
         """Front ends listen to every task's events; the activity log is the first listener."""
@@ -271,6 +284,8 @@ class Runtime:
         return task
 
     async def aclose(self) -> None:
+        if self._mcp is not None:
+            await self._mcp.aclose()
         for task_id in list(self._executors):
             await self._close_executor(task_id)
         for provider in self._providers.values():

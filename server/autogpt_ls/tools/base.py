@@ -28,6 +28,7 @@ class ShellPolicy(BaseModel):
 
 
 Buffers = Callable[[Path], str | None]
+AskLLM = Callable[[str, str], Awaitable[str]]
 
 
 def no_buffers(_path: Path) -> str | None:
@@ -52,6 +53,8 @@ class ToolContext:
     secrets: SecretMask = NO_SECRETS
     plan: list[PlanItem] = field(default_factory=list)  # the task's own todo list (its state), changed by `todo`
     network: bool = False  # the task has network access (clone_repository from a URL)
+    # FAST_LLM for a tool's own question, e.g. read_webpage's: (system, text) -> the reply's text
+    ask_llm: AskLLM | None = None
 
 
 Runner = Callable[..., Awaitable[Result]]
