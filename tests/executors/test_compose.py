@@ -39,6 +39,7 @@ def project(app_image: str, tmp_path: Path, fake: FakeOpenAI):  # type: ignore[n
 
     def compose(*args: str, answers: str = "") -> subprocess.CompletedProcess[str]:
         env = {"PATH": "/usr/bin:/bin:/usr/local/bin", "HOME": str(Path.home()), "AUTOGPT_IMAGE": app_image}
+        env["COMPOSE_HTTP_TIMEOUT"] = "900"  # creating a container of the app image on vfs can pass compose's 60 s
         return subprocess.run(
             [*base, *args], input=answers, capture_output=True, text=True, env=env, cwd=folder, timeout=600
         )
