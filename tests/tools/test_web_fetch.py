@@ -82,7 +82,7 @@ async def test_rendering_runs_scripts_and_checks_every_request_of_the_browser(we
         f'<html><body><div id="app"></div><img src="{pixel}">'
         "<script>document.getElementById('app').textContent = 'Rendered by a script: 42';</script></body></html>",
     )
-    html, final, note = await render(page, WebPolicy(timeout_seconds=30), CHROMIUM)
+    html, final, note = await render(page, WebPolicy(timeout_seconds=120), CHROMIUM)  # a slow start under load
     assert html is not None and "Rendered by a script: 42" in html
     assert final == page and "Rendered in headless Chromium" in note
     assert other.seen == []  # the browser's request for the image was refused before it left
