@@ -1,0 +1,171 @@
+// Works code-server in headless Chromium like a user: the command palette, the diff, CodeLens, editor-title
+// buttons, input boxes, notifications and the AutoGPT tree view. Every wait is on a condition, never a sleep.
+// The drivers (vscode_driver.mjs, vscode_install.mjs) call `drive(steps)`, which prints one JSON line with what
+// they saw, or exits non-zero (after a "failure" screenshot) naming the stage that failed.
+import { mkdirSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+
+export const config = JSON.parse(process.argv[2]);
+const { chromium } = createRequire(path.join(config.extensionDir, 'package.json'))('playwright-core');
+const TIMEOUT = 45_000;
+
+export class Workbench {
+  stage = 'start';
+
+  constructor(page) {
+    this.page = page;
+  }
+
+  shot(name) {
+    return this.page.screenshot({ path: path.join(config.shots, `${name}.png`) });
+  }
+
+  /** Run a command from the palette. Its list is made when it opens: a command that registered later (the
+   * extension host still starting) shows after the palette is opened again. */
+  async palette(command) {
+    this.stage = `palette: ${command}`;
+    const input = this.page.locator('.quick-input-widget input');
+    const row = this.page.locator('.quick-input-list .monaco-list-row', { hasText: command }).first();
+    for (let attempt = 0; ; attempt++) {
+      // the shortcut needs the focus in the workbench; a notification's button may have kept it: F1 opens it too
+      for (const key of ['Control+Shift+P', 'F1', 'F1']) {
+        await this.page.keyboard.press(key);
+        if (await input.waitFor({ state: 'visible', timeout: 5000 }).then(() => true, () => false)) break;
+      }
+      await input.fill(`>${command}`);
+      if (await row.waitFor({ timeout: attempt < 5 ? 8000 : undefined }).then(() => true, () => false)) break;
+      await this.page.keyboard.press('Escape');
+    }
+    await this.page.keyboard.press('Enter');
+  }
+
+  /** The open quick input titled `title` (an InputBox or QuickPick). */
+  quickInput(title) {
+    return this.page.locator('.quick-input-widget', { hasText: title });
+  }
+
+  async inputBox(title, text, { screenshot, timeout } = {}) {
+    this.stage = `input box: ${title}`;
+    const widget = this.quickInput(title);
+    await widget.waitFor({ state: 'visible', timeout });
+    await widget.locator('input').fill(text);
+    if (screenshot) await this.shot(screenshot);
+    await this.page.keyboard.press('Enter');
+    await widget.waitFor({ state: 'hidden' });
+  }
+
+  async openFile(name) {
+    this.stage = `open ${name}`;
+    await this.page.keyboard.press('Control+P');
+    await this.page.locator('.quick-input-widget input').fill(name);
+    await this.page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().waitFor();
+    await this.page.keyboard.press('Enter');
+    await this.page.locator('.tab.active', { hasText: name }).waitFor();
+  }
+
+  tab(text) {
+    return this.page.locator('.tab', { hasText: text });
+  }
+
+  toast(text) {
+    return this.page.locator('.notification-toast', { hasText: text });
+  }
+
+  /** The proposal's diff: its title, the proposed text on the right, and the CodeLens answers on top. */
+  async waitForDiff(file, text) {
+    this.stage = `diff of ${file}`;
+    const modified = this.page.locator('.modified-in-monaco-diff-editor', { hasText: text });
+    const diff = this.page.locator('.monaco-diff-editor', { has: modified });
+    await diff.waitFor();
+    await this.tab(`AutoGPT: ${file}`).waitFor();
+    await diff.locator('.codelens-decoration a', { hasText: 'Approve' }).waitFor();
+    return diff;
+  }
+
+  /** Approve the diff of `file` from its CodeLens; its tab closes once the step is decided. */
+  async approveDiff(file, text) {
+    const diff = await this.waitForDiff(file, text);
+    this.stage = `click Approve on ${file} (CodeLens)`;
+    await diff.locator('.codelens-decoration a', { hasText: 'Approve' }).click();
+    await this.tab(`AutoGPT: ${file}`).waitFor({ state: 'detached' });
+  }
+
+  /** Approve a waiting proposal (not a file edit nor a command) from its status bar item and QuickPick; its
+   * notification says only that it waits, and is gone once decided. */
+  async approveWaiting(tool, toastText, screenshot) {
+    this.stage = `approve ${tool} (status bar)`;
+    const toast = this.toast(toastText);
+    await toast.waitFor();
+    await this.page.locator('.statusbar-item', { hasText: `AutoGPT: ${tool} waiting` }).click();
+    const pick = this.quickInput(`AutoGPT proposes ${tool}`);
+    await pick.waitFor({ state: 'visible' });
+    if (screenshot) await this.shot(screenshot);
+    await pick.locator('.quick-input-list .monaco-list-row', { hasText: 'Approve' }).first().click();
+    await toast.waitFor({ state: 'hidden' });
+  }
+
+  /** Wait until `cond` holds, doing `act` first each time: a tree may re-render under a click while it refreshes. */
+  async until(cond, act, what) {
+    for (let attempt = 0; attempt < 6; attempt++) {
+      await act();
+      if (await cond.waitFor({ timeout: 5000 }).then(() => true, () => false)) return;
+    }
+    throw new Error(`never saw ${what}`);
+  }
+
+  /** The task's row in the AutoGPT view once its status reads `status`. */
+  async taskRow(goal, status) {
+    await this.palette('AutoGPT: Show Tasks');
+    this.stage = `tree: ${goal} ${status}`;
+    const task = this.tree().locator('.monaco-list-row', { hasText: goal });
+    await task.locator('.label-description', { hasText: status }).waitFor();
+    return task;
+  }
+
+  tree() {
+    return this.page.locator('.pane', { hasText: 'Tasks' }).locator('.monaco-list');
+  }
+
+  /** Expand the task's row and its `step` row in the AutoGPT view; wait for `detail` among the step's rows. */
+  async taskRows(goal, status, step, detail) {
+    const task = await this.taskRow(goal, status);
+    const expand = (row) => async () => {
+      if ((await row.getAttribute('aria-expanded')) !== 'true') await row.click();
+    };
+    const stepRow = this.tree().locator('.monaco-list-row[aria-level="2"]', { hasText: step });
+    await this.until(stepRow, expand(task), `${step} in the tree`);
+    const row = this.tree().locator('.monaco-list-row[aria-level="3"]', { hasText: detail }).first();
+    await this.until(row, expand(stepRow), `"${detail}" in the tree`);
+    return this.tree().locator('.monaco-list-row').allInnerTexts();
+  }
+}
+
+/** Open the workbench, run `steps(workbench, seen)`, print what was seen. */
+export async function drive(steps) {
+  rmSync(config.shots, { recursive: true, force: true }); // only this run's screenshots
+  mkdirSync(config.shots, { recursive: true });
+  const browser = await chromium.launch({
+    executablePath: config.chromium,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+      '--disable-sync', '--no-first-run'],
+  });
+  const page = await browser.newPage({ viewport: { width: 1600, height: 900 } });
+  page.setDefaultTimeout(TIMEOUT);
+  const ui = new Workbench(page);
+  const seen = {};
+  try {
+    ui.stage = 'workbench';
+    await page.goto(config.url);
+    await page.locator('.monaco-workbench').waitFor();
+    await page.locator('.part.editor').click(); // the palette shortcut needs focus in the workbench
+    await steps(ui, seen);
+    console.log(JSON.stringify(seen));
+  } catch (e) {
+    await ui.shot('failure').catch(() => {});
+    console.error(`failed at "${ui.stage}": ${e.message}`);
+    process.exitCode = 1;
+  } finally {
+    await browser.close();
+  }
+}
