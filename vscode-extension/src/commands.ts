@@ -104,9 +104,11 @@ export class Commands {
     void { approve: this.approve, reject: this.reject, feedback: this.feedback }[choice](ref);
   }
 
+  /** Ask in an InputBox that is withdrawn if the step is decided elsewhere meanwhile (questions.ts). */
   private async answer(ref: StepRef & { question?: string }): Promise<void> {
     const question = ref.question ?? String(this.s.proposals.get(ref.stepId)?.arguments.question ?? '');
-    const text = await vscode.window.showInputBox({ title: 'AutoGPT asks', prompt: question, ignoreFocusOut: true });
+    const { text, withdrawn } = await this.s.proposals.questions.ask(ref.stepId, question);
+    if (withdrawn) return;
     if (text === undefined) {
       void vscode.window.showInformationMessage('AutoGPT is still waiting: answer with "AutoGPT: Give Feedback".');
       return;

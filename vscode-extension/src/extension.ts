@@ -62,19 +62,26 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
 
   let wiring: vscode.Disposable[] = [];
   const start = async () => {
-    client = await createServer(settings(), context.secrets);
+    client = await createServer(settings(), context);
+    if (!client) return; // managedServer.ts told the user why
     wiring = listen(client, { proposals, output, tasks, commands });
     await client.start();
     await tasks.refresh();
   };
   const stop = async () => {
     wiring.forEach((d) => d.dispose());
+    await proposals.settleTask(); // the server that proposed them is going; a resumed task proposes again
     await client?.stop();
     client = undefined;
   };
+  // The tasks running in the old server (it pauses them when it stops) go on in the new one.
   const restart = async () => {
+    const carried = tasks.running().map((t) => t.taskId);
     await stop();
     await start();
+    for (const taskId of carried) await guarded(() => request(Requests.resume, { taskId }))();
+    if (carried.length) log.info(`Resumed after the restart: ${carried.join(', ')}`);
+    await guarded(() => tasks.refresh())();
   };
   const commands = new Commands({ request, settings, restart, proposals, tasks, secrets: context.secrets });
   context.subscriptions.push({ dispose: () => void stop() }, ...commands.register());

@@ -7,6 +7,7 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import { commandDocument, describeProposal, proposedText } from './common/messages';
 import { ProposalParams, StepRef } from './common/protocol';
+import { Questions } from './questions';
 import { Choice, Waiting } from './waiting';
 
 export type { Choice } from './waiting';
@@ -17,6 +18,7 @@ export class Proposals implements vscode.TextDocumentContentProvider, vscode.Cod
   private readonly contents = new Map<string, string>(); // virtual document uri -> text
   private readonly changed = new vscode.EventEmitter<void>();
   private readonly waiting = new Waiting();
+  readonly questions = new Questions();
   readonly onDidChangeCodeLenses = this.changed.event;
   private readonly registrations: vscode.Disposable[];
 
@@ -77,6 +79,7 @@ export class Proposals implements vscode.TextDocumentContentProvider, vscode.Cod
   /** The step was decided (here or elsewhere): its documents close, without moving the focus. */
   async settle(stepId: string): Promise<void> {
     this.waiting.settle(stepId);
+    this.questions.settle(stepId);
     if (!this.pending.delete(stepId)) return;
     this.changed.fire();
     const tabs = vscode.window.tabGroups.all
@@ -88,8 +91,9 @@ export class Proposals implements vscode.TextDocumentContentProvider, vscode.Cod
     }
   }
 
-  settleTask(taskId: string): Promise<void[]> {
-    const steps = [...this.pending.values()].filter((p) => p.taskId === taskId);
+  /** Every pending step of the task (or of every task: the server stopped), withdrawn. */
+  settleTask(taskId?: string): Promise<void[]> {
+    const steps = [...this.pending.values()].filter((p) => taskId === undefined || p.taskId === taskId);
     return Promise.all(steps.map((p) => this.settle(p.stepId)));
   }
 
@@ -117,6 +121,7 @@ export class Proposals implements vscode.TextDocumentContentProvider, vscode.Cod
   dispose(): void {
     this.registrations.forEach((r) => r.dispose());
     this.waiting.dispose();
+    this.questions.dispose();
     this.changed.dispose();
   }
 }

@@ -1,15 +1,24 @@
-// Starts `autogpt-ls lsp` over stdio with vscode-languageclient, as the python-tools template does.
+// Starts `autogpt-ls lsp` over stdio with vscode-languageclient, as the python-tools template does: the
+// interpreter or command the user set, else the server the extension installs for itself (managedServer.ts).
 
 import * as vscode from 'vscode';
 import { LanguageClient, LanguageClientOptions, RevealOutputChannelOn, ServerOptions } from 'vscode-languageclient/node';
 import { logChannel } from './log';
 import { NotificationProgress } from './progress';
-import { Settings, serverLaunch } from './settings';
+import { managedServer } from './managedServer';
+import { Settings, serverLaunch, usesOwnServer } from './settings';
 
 export const API_KEY_SECRET = 'autogpt.openaiApiKey';
 
-export async function createServer(settings: Settings, secrets: vscode.SecretStorage): Promise<LanguageClient> {
-  const launch = serverLaunch(settings, await secrets.get(API_KEY_SECRET));
+/** The client over the server the settings name, else over the extension's own install (undefined, after
+ * telling the user why, when that cannot be made). */
+export async function createServer(
+  settings: Settings,
+  context: vscode.ExtensionContext,
+): Promise<LanguageClient | undefined> {
+  const ownPython = usesOwnServer(settings) ? await managedServer(context) : undefined;
+  if (usesOwnServer(settings) && !ownPython) return undefined;
+  const launch = serverLaunch(settings, await context.secrets.get(API_KEY_SECRET), ownPython);
   logChannel().info(`Starting the server: ${[launch.command, ...launch.args].join(' ')}`);
   const serverOptions: ServerOptions = {
     command: launch.command,

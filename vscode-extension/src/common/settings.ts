@@ -76,14 +76,18 @@ export interface Launch {
   env: Record<string, string>;
 }
 
-/** How to start `autogpt-ls lsp`, and the environment added to the editor's own. */
-export function serverLaunch(settings: Settings, apiKey: string | undefined): Launch {
+/** Whether the user chose how the server starts; if not, the extension's own install runs it (serverInstall.ts). */
+export function usesOwnServer(settings: Settings): boolean {
+  return settings.serverCommand.length === 0 && !settings.interpreter;
+}
+
+/** How to start `autogpt-ls lsp` (`ownPython`: the extension's own venv), and the environment added to the
+ * editor's own. */
+export function serverLaunch(settings: Settings, apiKey: string | undefined, ownPython = ''): Launch {
   const [command, ...args] =
     settings.serverCommand.length > 0
       ? settings.serverCommand
-      : settings.interpreter
-        ? [settings.interpreter, '-m', 'autogpt_ls', 'lsp']
-        : ['autogpt-ls', 'lsp'];
+      : [settings.interpreter || ownPython, '-m', 'autogpt_ls', 'lsp'];
   const env: Record<string, string> = {};
   if (settings.openaiBaseUrl) env.OPENAI_BASE_URL = settings.openaiBaseUrl;
   if (settings.envFile) env.AUTOGPT_ENV_FILE = settings.envFile;

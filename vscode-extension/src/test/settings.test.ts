@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { DEFAULTS, Inspect, Inspected, ignoredWorkspaceSettings, resolveSettings, runParams, serverLaunch } from '../common/settings';
+import { DEFAULTS, Inspect, Inspected, ignoredWorkspaceSettings, resolveSettings, runParams, serverLaunch, usesOwnServer } from '../common/settings';
 
 /** An inspect() over user and workspace values, as VS Code's configuration answers it. */
 function inspector(user: Record<string, unknown>, workspace: Record<string, unknown> = {}): Inspect {
@@ -36,9 +36,13 @@ test('ill-typed values fall back to the default', () => {
   assert.deepEqual(resolveSettings(inspector(user)), DEFAULTS);
 });
 
-test('the server command: explicit command, else the interpreter, else autogpt-ls from PATH', () => {
+test("the server command: explicit command, else the interpreter, else the extension's own install", () => {
   const base = resolveSettings(inspector({}));
-  assert.deepEqual(serverLaunch(base, undefined), { command: 'autogpt-ls', args: ['lsp'], env: {} });
+  assert.equal(usesOwnServer(base), true);
+  const own = serverLaunch(base, undefined, '/storage/server-0.1.0/bin/python');
+  assert.deepEqual(own, { command: '/storage/server-0.1.0/bin/python', args: ['-m', 'autogpt_ls', 'lsp'], env: {} });
+  assert.equal(usesOwnServer({ ...base, interpreter: '/venv/bin/python' }), false);
+  assert.equal(usesOwnServer({ ...base, serverCommand: ['autogpt-ls', 'lsp'] }), false);
   const viaPython = serverLaunch({ ...base, interpreter: '/venv/bin/python' }, undefined);
   assert.deepEqual([viaPython.command, ...viaPython.args], ['/venv/bin/python', '-m', 'autogpt_ls', 'lsp']);
   const explicit = serverLaunch({ ...base, interpreter: '/venv/bin/python', serverCommand: ['x', 'lsp', '--debug'] }, undefined);
