@@ -1,5 +1,5 @@
 // A clean profile with nothing set: "Run Agent on Goal" installs the extension's own server (its progress
-// notification), then runs a task whose ask_user is answered in the editor; an ask_user box that goes away when
+// notification), then runs a task whose ask_user is closed with Escape and answered from the status bar; an ask_user box that goes away when
 // its task is cancelled from the tree; the "AutoGPT is thinking" progress's Cancel button; and "AutoGPT: Restart
 // Server" while a diff waits, after which the task goes on and shows its proposal again.
 // Usage: node vscode_install.mjs '<json: {url, shots, extensionDir, chromium, runs: {...}, installTimeout}>'
@@ -21,8 +21,17 @@ await drive(async (ui, seen) => {
   await ui.inputBox(GOAL_BOX, ask.goal, { timeout: config.installTimeout });
   await installing.waitFor({ state: 'hidden' });
 
-  // ask_user, answered in its InputBox.
+  // ask_user: its InputBox closed with Escape, the question still waits in the status bar, answered from there.
+  ui.stage = 'ask_user: Escape';
+  const asked = ui.quickInput('AutoGPT asks');
+  await asked.waitFor({ state: 'visible' });
+  await page.keyboard.press('Escape');
+  await asked.waitFor({ state: 'hidden' });
+  ui.stage = 'ask_user: from the status bar';
+  const askWaiting = page.locator('.statusbar-item', { hasText: 'AutoGPT: ask_user waiting' });
+  await askWaiting.click();
   await ui.inputBox('AutoGPT asks', ask.answer, { screenshot: '11-ask-user' });
+  await askWaiting.waitFor({ state: 'hidden' });
   await ui.approveWaiting('finish', ask.reason);
   await ui.taskRow(ask.goal, 'finished');
 
@@ -38,6 +47,7 @@ await drive(async (ui, seen) => {
   await row.hover();
   await row.locator('.action-label[aria-label^="Cancel Task"]').click();
   await question.waitFor({ state: 'hidden' });
+  await askWaiting.waitFor({ state: 'hidden' });
   await ui.taskRow(withdraw.goal, 'stopped');
 
   // The thinking progress's Cancel button stops the task while the LLM has not answered.

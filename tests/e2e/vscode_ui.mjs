@@ -27,17 +27,26 @@ export class Workbench {
     this.stage = `palette: ${command}`;
     const input = this.page.locator('.quick-input-widget input');
     const row = this.page.locator('.quick-input-list .monaco-list-row', { hasText: command }).first();
-    for (let attempt = 0; ; attempt++) {
-      // the shortcut needs the focus in the workbench; a notification's button may have kept it: F1 opens it too
-      for (const key of ['Control+Shift+P', 'F1', 'F1']) {
-        await this.page.keyboard.press(key);
-        if (await input.waitFor({ state: 'visible', timeout: 5000 }).then(() => true, () => false)) break;
-      }
+    for (let attempt = 0; attempt < 6; attempt++) {
+      await this.openPalette(input);
       await input.fill(`>${command}`);
-      if (await row.waitFor({ timeout: attempt < 5 ? 8000 : undefined }).then(() => true, () => false)) break;
+      if (await row.waitFor({ timeout: 8000 }).then(() => true, () => false)) return this.page.keyboard.press('Enter');
       await this.page.keyboard.press('Escape');
     }
-    await this.page.keyboard.press('Enter');
+    throw new Error(`the palette never listed ${command}`);
+  }
+
+  /** The shortcut needs the focus in the workbench; a notification's button or a closed input box may have
+   * taken it away: F1 opens the palette too, and a click into the editor area brings the focus back. */
+  async openPalette(input) {
+    for (const key of ['Control+Shift+P', 'F1', 'click', 'Control+Shift+P', 'F1']) {
+      if (key === 'click') {
+        await this.page.locator('.part.editor').click();
+        continue;
+      }
+      await this.page.keyboard.press(key);
+      if (await input.waitFor({ state: 'visible', timeout: 5000 }).then(() => true, () => false)) return;
+    }
   }
 
   /** The open quick input titled `title` (an InputBox or QuickPick). */

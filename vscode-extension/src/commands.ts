@@ -107,12 +107,8 @@ export class Commands {
   /** Ask in an InputBox that is withdrawn if the step is decided elsewhere meanwhile (questions.ts). */
   private async answer(ref: StepRef & { question?: string }): Promise<void> {
     const question = ref.question ?? String(this.s.proposals.get(ref.stepId)?.arguments.question ?? '');
-    const { text, withdrawn } = await this.s.proposals.questions.ask(ref.stepId, question);
-    if (withdrawn) return;
-    if (text === undefined) {
-      void vscode.window.showInformationMessage('AutoGPT is still waiting: answer with "AutoGPT: Give Feedback".');
-      return;
-    }
+    const text = await this.s.proposals.questions.ask(ref.stepId, question);
+    if (text === undefined) return; // closed, or decided elsewhere; if not, it still waits in the status bar
     await this.s.request(Requests.answer, { taskId: ref.taskId, stepId: ref.stepId, text });
   }
 

@@ -50,8 +50,9 @@ export class Proposals implements vscode.TextDocumentContentProvider, vscode.Cod
     this.changed.fire();
     if (proposal.kind === 'file_change' && proposal.uri) await this.showDiff(proposal);
     else if (proposal.kind === 'command' && proposal.command) await this.showCommand(proposal);
-    // a question is asked by agent/question; other proposals need no document to judge them
-    else if (proposal.tool !== 'ask_user') this.waiting.announce(proposal, decide);
+    // other proposals need no document to judge them; a question is asked by agent/question, and waits in the
+    // status bar too, to be answered later if its input box was closed
+    else this.waiting.announce(proposal, decide, proposal.tool !== 'ask_user');
   }
 
   private async showDiff(proposal: ProposalParams): Promise<void> {

@@ -1,25 +1,19 @@
 // ask_user's question in an InputBox that goes away when its step is decided elsewhere (another window, a stock
-// client's autogpt.server.answer, the task ending): showInputBox cannot be closed from code, createInputBox can.
+// client's autogpt.server.answer, the task cancelled): showInputBox cannot be closed from code, createInputBox can.
 
 import * as vscode from 'vscode';
 
-/** The user's reply; `withdrawn` when the step was decided elsewhere while the box was open. */
-export interface Reply {
-  text?: string; // undefined: Escape, or withdrawn
-  withdrawn: boolean;
-}
-
 interface Open {
   box: vscode.InputBox;
-  reply: Promise<Reply>;
-  withdraw: () => void;
+  reply: Promise<string | undefined>;
 }
 
 export class Questions implements vscode.Disposable {
   private readonly open = new Map<string, Open>(); // by step id
 
-  /** Ask the step's question; asking again while its box is open shows that box, never a second one. */
-  ask(stepId: string, question: string): Promise<Reply> {
+  /** The user's answer to the step's question; undefined if the box was closed (Escape) or withdrawn. Asking
+   * again while its box is open shows that box, never a second one. */
+  ask(stepId: string, question: string): Promise<string | undefined> {
     const known = this.open.get(stepId);
     if (known) {
       known.box.show();
@@ -28,10 +22,9 @@ export class Questions implements vscode.Disposable {
     const box = vscode.window.createInputBox();
     box.title = 'AutoGPT asks';
     box.prompt = question;
-    box.placeholder = 'Your answer (Escape: answer later with "AutoGPT: Give Feedback")';
+    box.placeholder = 'Your answer (Escape: answer later from the status bar)';
     box.ignoreFocusOut = true;
-    let withdrawn = false;
-    const reply = new Promise<Reply>((resolve) => {
+    const reply = new Promise<string | undefined>((resolve) => {
       let text: string | undefined;
       box.onDidAccept(() => {
         text = box.value;
@@ -40,17 +33,17 @@ export class Questions implements vscode.Disposable {
       box.onDidHide(() => {
         this.open.delete(stepId);
         box.dispose();
-        resolve({ text: withdrawn ? undefined : text, withdrawn });
+        resolve(text);
       });
     });
-    this.open.set(stepId, { box, reply, withdraw: () => ((withdrawn = true), box.hide()) });
+    this.open.set(stepId, { box, reply });
     box.show();
     return reply;
   }
 
-  /** The step was decided: its box, if open, is hidden and its reply says withdrawn. */
+  /** The step was decided: its box, if open, is hidden. */
   settle(stepId: string): void {
-    this.open.get(stepId)?.withdraw();
+    this.open.get(stepId)?.box.hide();
   }
 
   dispose(): void {

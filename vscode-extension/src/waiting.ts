@@ -30,13 +30,14 @@ export class Waiting implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem(vscode.StatusBarAlignment.Left, 9);
   private readonly command = vscode.commands.registerCommand(REVIEW_COMMAND, (ref?: StepRef) => this.review(ref));
 
-  announce(proposal: ProposalParams, decide: Decide): void {
+  /** `notify`: also the notification that says it waits (not for a question: its input box is on show). */
+  announce(proposal: ProposalParams, decide: Decide, notify = true): void {
     let settled = () => {};
     const done = new Promise<void>((resolve) => (settled = resolve));
     this.open.set(proposal.stepId, { proposal, decide, settled });
     this.refresh();
     const title = `AutoGPT proposes ${describeProposal(proposal)}: waiting for you (status bar)`;
-    void vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title }, () => done);
+    if (notify) void vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title }, () => done);
   }
 
   /** The QuickPick for one waiting step (the given one, else the oldest); hidden if the step settles meanwhile. */
@@ -45,6 +46,7 @@ export class Waiting implements vscode.Disposable {
     if (!entry) return void vscode.window.showInformationMessage('AutoGPT: no proposal is waiting.');
     if (entry.pick) return entry.pick.show();
     const { proposal } = entry;
+    if (proposal.tool === 'ask_user') return entry.decide('approve', proposal); // approving a question answers it
     const pick = (entry.pick = vscode.window.createQuickPick<Answer>());
     pick.title = `AutoGPT proposes ${describeProposal(proposal)} (step ${proposal.index + 1})`;
     pick.placeholder = proposal.thoughts ?? 'Approve, reject or give feedback';
