@@ -2,7 +2,7 @@
 no autogpt-ls on PATH, not this project's .venv), the packaged .vsix, and "AutoGPT: Run Agent on Goal" makes a
 venv in the extension's global storage, installs the wheel it carries and its dependencies from the package
 registry, and starts the server. The same session then covers ask_user, its withdrawal, the progress notification's
-Cancel button and a server restart mid-task (vscode_install.mjs)."""
+Cancel button and a server restart mid-task (vscode_install.mjs). With no Python at all, an error says why."""
 
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ RUNS = {
 }
 
 
-def _clean_env(agent_env: dict[str, str]) -> dict[str, str]:
+def _clean_env(agent_env: dict[str, str], tmp_path: Path) -> dict[str, str]:
     """The fake LLM's settings, on a PATH with no virtual environment (so neither this project's .venv nor an
     autogpt-ls on PATH can be what runs); pip keeps the machine's download cache."""
     path = [p for p in agent_env["PATH"].split(os.pathsep) if not (Path(p) / "pyvenv.cfg").exists()]
@@ -38,12 +38,18 @@ def _clean_env(agent_env: dict[str, str]) -> dict[str, str]:
     cache = subprocess.run(["python3", "-m", "pip", "cache", "dir"], capture_output=True, text=True).stdout.strip()
     env = {k: v for k, v in agent_env.items() if k not in ("VIRTUAL_ENV", "PYTHONPATH")}
     env |= {"PATH": os.pathsep.join(path), "EXECUTE_LOCAL_COMMANDS": "True"}
+    # VS Code's server takes its extensions' environment from `$SHELL -i -l -c <print env>`, whose profile would
+    # put its own PATH back: this shell runs the command alone, so the environment is the one given here
+    shell = tmp_path / "no-profile-shell"
+    shell.write_text('#!/bin/sh\nfor command; do :; done\nexec /bin/sh -c "$command"\n')
+    shell.chmod(0o755)
+    env["SHELL"] = str(shell)
     return env | ({"PIP_CACHE_DIR": cache} if cache else {})
 
 
 @pytest.fixture
 def clean_code_server(tmp_path: Path, agent_env: dict[str, str], workspace: Path) -> Iterator[tuple[str, Path]]:
-    env = _clean_env(agent_env)
+    env = _clean_env(agent_env, tmp_path)
     assert shutil.which("autogpt-ls", path=env["PATH"]) is None, "autogpt-ls must not be on PATH for this test"
     run = tmp_path / "code-server"
     with code_server(run, env, workspace, machine={}) as url:
@@ -88,3 +94,18 @@ def test_clean_profile_installs_the_server_then_ask_user_cancel_and_restart(
     # Restart: the resumed task proposed the same edit again without asking the LLM anew, then wrote it.
     assert (workspace / restart["file"]).read_text() == restart["text"] + "\n"
     assert len(fake.requests) == 6
+
+
+@pytest.mark.timeout(200)
+def test_no_python_on_path_says_why_the_server_cannot_be_installed(
+    tmp_path: Path, agent_env: dict[str, str], workspace: Path
+) -> None:
+    empty = tmp_path / "empty-path"
+    empty.mkdir()
+    env = _clean_env(agent_env, tmp_path) | {"PATH": str(empty)}
+    with code_server(tmp_path / "code-server", env, workspace, machine={}) as url:
+        seen = drive("vscode_no_python.mjs", {"url": url}, ROOT / "test-output" / "vscode-no-python", timeout=170)
+    assert "AutoGPT needs Python 3.11 or newer to install its server" in seen["error"]
+    assert "python3 (not found)" in seen["error"] and "autogpt.interpreter" in seen["error"]
+    assert "Open Settings" in seen["buttons"]
+    assert not list((tmp_path / "code-server" / "user-data" / "User" / "globalStorage").glob("*/server-*"))
