@@ -133,6 +133,38 @@ class Result(Record):
         return cls(ok=False, output=message)
 
 
+Severity = Literal["error", "warning", "information", "hint"]
+
+
+class Diagnostic(Record):
+    """A problem one of the user's own tools (a language server, a linter) reports in a file: editor context
+    given with a task, or what an approved edit introduced. Lines and columns are 1-based, as people read them."""
+
+    path: str  # relative to the workspace when inside it, else absolute
+    line: int
+    column: int
+    severity: Severity
+    message: str
+    source: str = ""
+
+
+class Selection(Record):
+    """Text the user selected in the editor when starting the task (lines 1-based, inclusive)."""
+
+    path: str
+    start_line: int
+    end_line: int
+    text: str
+
+
+class EditorContext(Record):
+    """What the user chose to show the agent from the editor with the goal; kept with it, never summarised."""
+
+    active_file: str | None = None
+    selection: Selection | None = None
+    diagnostics: list[Diagnostic] = Field(default_factory=list)
+
+
 class StepStatus(StrEnum):
     AWAITING = "awaiting"  # proposal shown, waiting for a decision
     INVALID = "invalid"  # the LLM's reply was unusable; the error goes back to it
@@ -169,6 +201,7 @@ class Step(Record):
     usage: Usage = Field(default_factory=Usage)
     llm_seconds: float = 0.0
     created_at: datetime = Field(default_factory=utcnow)
+    diagnostics: list[Diagnostic] = Field(default_factory=list)  # what the editor reported after this step's edit
 
 
 class TaskStatus(StrEnum):
@@ -281,6 +314,7 @@ class Task(Record):
     workspace: str
     status: TaskStatus = TaskStatus.RUNNING
     config: TaskConfig
+    context: EditorContext | None = None  # from the editor, with the goal
     state: TaskState = Field(default_factory=TaskState)
     end_reason: str = ""
     created_at: datetime = Field(default_factory=utcnow)

@@ -163,6 +163,9 @@ class Settings(BaseSettings):
     max_seconds: float | None = None
     continuous_limit: int | None = None
     lsp_server_token: SecretStr | None = None
+    # An editor that reports its diagnostics (initializationOptions.diagnosticsFeedback): how long the agent waits
+    # after an approved edit for the errors and warnings the user's other language servers find in it.
+    diagnostics_wait_ms: int = Field(1500, ge=0)
     ap_server_token: SecretStr | None = None
 
     @field_validator(

@@ -70,11 +70,16 @@ def fix_code_action_parsing(client: LanguageClient) -> None:
 
 
 async def start_client(
-    env: dict[str, str], workspace: Path, editor: str, *, agent_notifications: bool = True
+    env: dict[str, str],
+    workspace: Path,
+    editor: str,
+    *,
+    agent_notifications: bool = True,
+    options: dict[str, Any] | None = None,
 ) -> tuple[LanguageClient, Inbox]:
     """`autogpt-ls lsp` started as `editor` starts it, initialized on `workspace`; (client, inbox). With
     `agent_notifications` the client says it handles agent/* (as the VS Code extension does); without, it is a
-    stock client, asked with standard LSP requests."""
+    stock client, asked with standard LSP requests. `options`: more initializationOptions."""
     config = ClientServerConfig(server_command=[sys.executable, "-m", "autogpt_ls", "lsp"], server_env=env)
     client: LanguageClient = await config.start()  # type: ignore[assignment]
     fix_code_action_parsing(client)
@@ -93,7 +98,8 @@ async def start_client(
             capabilities=client_capabilities(editor),
             root_uri=uri(workspace),
             workspace_folders=[types.WorkspaceFolder(uri=uri(workspace), name="ws")],
-            initialization_options={"agentNotifications": True} if agent_notifications else None,
+            initialization_options=({"agentNotifications": True} if agent_notifications else {}) | (options or {})
+            or None,
         )
     )
     return client, inbox

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from autogpt_ls.agent import loop_guard, self_feedback, staged, undo
 from autogpt_ls.agent.decisions import automatic
+from autogpt_ls.agent.editor import DiagnosticsFeed
 from autogpt_ls.agent.errors import Conflict, CoreError, InvalidInput, LLMUnavailable, NotWaiting, TaskBusy
 from autogpt_ls.agent.events import ProposalMade, RewindRefused, StepCompleted
 from autogpt_ls.agent.limits import limit_reached, time_limit, too_many_failures
@@ -58,14 +59,23 @@ Ask = Callable[[Step], Awaitable[Decision]]
 
 class Driver:
     """Drives one task; `retry_llm` leaves the task unchanged on an LLM outage (the client posts the step again)
-    instead of failing it."""
+    instead of failing it; `diagnostics`: the editor's report on each approved edit, waited for before the next
+    LLM call."""
 
-    def __init__(self, agent: Agent, pending: Step | None, *, retry_llm: bool = False) -> None:
+    def __init__(
+        self,
+        agent: Agent,
+        pending: Step | None,
+        *,
+        retry_llm: bool = False,
+        diagnostics: DiagnosticsFeed | None = None,
+    ) -> None:
         self.agent = agent
         self.task = agent.task
         self.pending = pending
         self._retry_llm = retry_llm
         self._ask_next = False  # the proposal after a self-feedback waits for the human
+        self._diagnostics = diagnostics
 
     async def advance(self, decision: Decision | None = None) -> Outcome:
         """Decide the pending proposal (None: show it again, or think the first one), then go on."""
@@ -81,7 +91,7 @@ class Driver:
                 await self._self_feedback(decision)
             elif decision is not None:
                 step, self.pending = self._waiting(), None
-                await self.agent.decide(step, decision)
+                await self._decide(step, decision)
                 staged.settle(self.agent, step)
             return await self._run()
         except TimeoutError:
@@ -175,8 +185,19 @@ class Driver:
         self.pending = step if auto is None else None
         if auto is None:
             return Pending(self.task, step, preview)
-        await self.agent.decide(step, auto)
+        await self._decide(step, auto)
         return None
+
+    async def _decide(self, step: Step, decision: Decision) -> None:
+        """Apply the decision; an edit that ran waits for what the editor's other tools now report about it,
+        which becomes part of the step's observation."""
+        await self.agent.decide(step, decision)
+        if self._diagnostics is None or self.task.status != TaskStatus.RUNNING:
+            return
+        found = await self._diagnostics.after(step, self.agent.tool_of(step).kind)
+        if found:
+            step.diagnostics = found
+            await self.agent.store.save_step(step)
 
     def _kind(self, name: str) -> ToolKind | None:
         tool = self.agent.tools.get(name)

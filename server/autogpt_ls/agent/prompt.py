@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from autogpt_ls.agent.editor import context_section, introduced
 from autogpt_ls.agent.parsing import JSON_FORMAT
 from autogpt_ls.agent.rules import Rule, rules_section
 from autogpt_ls.llm.base import ChatMessage, PastStep, WireToolCall
@@ -82,7 +83,7 @@ def task_message(task: Task) -> str:
     text = f"Your task: {task.goal}"
     if goals and goals != [task.goal]:
         text += "\n\nGoals:\n" + _numbered(goals)
-    return text
+    return text + context_section(task.context)
 
 
 def _clip(text: str) -> str:
@@ -122,7 +123,7 @@ def observation(step: Step) -> str:
             + ", ".join(step.proposal.ignored_calls)
             + ". Call one tool per reply.)"
         )
-    return _clip(text)
+    return _clip(text) + introduced(step.diagnostics)  # after the cut: the new errors always reach the LLM
 
 
 def _step_messages(step: Step, native_tools: bool) -> list[ChatMessage]:

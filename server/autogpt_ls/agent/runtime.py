@@ -15,6 +15,7 @@ from autogpt_ls.agent import placement, undo
 from autogpt_ls.agent.approval import ApprovalRules
 from autogpt_ls.agent.compaction import Summarizer
 from autogpt_ls.agent.driver import Driver
+from autogpt_ls.agent.editor import DiagnosticsFeed, DiagnosticsSource
 from autogpt_ls.agent.errors import InvalidInput, NotFound, TaskBusy, TaskOver
 from autogpt_ls.agent.events import Event, EventSink, log_event
 from autogpt_ls.agent.loop import Agent
@@ -25,7 +26,17 @@ from autogpt_ls.llm.base import ChatProvider
 from autogpt_ls.llm.context import context_window
 from autogpt_ls.llm.pricing import PRICES
 from autogpt_ls.llm.registry import make_provider, smart_model, split_model
-from autogpt_ls.models import AIProfile, ExecutorName, Limits, PromptSettings, Task, TaskConfig, TaskStatus, new_id
+from autogpt_ls.models import (
+    AIProfile,
+    EditorContext,
+    ExecutorName,
+    Limits,
+    PromptSettings,
+    Task,
+    TaskConfig,
+    TaskStatus,
+    new_id,
+)
 from autogpt_ls.secrets_mask import SecretMask
 from autogpt_ls.settings import ConfigError, Settings, env_files
 from autogpt_ls.store import LeaseHeld, Store, lease_owner_id, open_store
@@ -81,6 +92,7 @@ class Runtime:
         self._listeners: list[EventSink] = [log_event]
         self.buffers: Buffers = no_buffers  # an editor front end shows agents its open buffers
         self._mcp: McpHub | None = None
+        self.diagnostics: DiagnosticsSource | None = None  # and, if it can, what its tools report after an edit
 
     async def connect_mcp(self, workspace: Path | None) -> McpStart:
         """Start the configured MCP servers (the workspace's own once trusted) and offer their tools."""
@@ -113,6 +125,7 @@ class Runtime:
         executor: ExecutorName | None = None,
         network: bool = False,
         stage_changes: bool | None = None,
+        context: EditorContext | None = None,
     ) -> Task:
         """Validate the configuration up front (ConfigError names the setting) and store a new task."""
         if not goal.strip():
@@ -136,7 +149,7 @@ class Runtime:
             background_jobs=s.allow_background_jobs,
             **placement.staging(s.sandbox_stage_changes if stage_changes is None else stage_changes, executor),
         )
-        task = Task(id=task_id, goal=goal, workspace=folder, config=config)
+        task = Task(id=task_id, goal=goal, workspace=folder, config=config, context=context)
         await self.store.add_task(task)
         return task
 
@@ -254,7 +267,7 @@ class Runtime:
             task = await self._startable(task_id, resume)
             agent = self._agent(task)
             pending = await agent.recover()
-            yield Driver(agent, pending, retry_llm=retry_llm)
+            yield Driver(agent, pending, retry_llm=retry_llm, diagnostics=self._diagnostics_feed())
         finally:
             beat.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -263,6 +276,11 @@ class Runtime:
                 await self._close_executor(task_id)
             self._driving.discard(task_id)
             await self.store.release_lease(task_id, self._owner)
+
+    def _diagnostics_feed(self) -> DiagnosticsFeed | None:
+        if self.diagnostics is None:
+            return None
+        return DiagnosticsFeed(self.diagnostics, self.settings.diagnostics_wait_ms / 1000)
 
     async def _heartbeat(self, task_id: str) -> None:
         while True:

@@ -22,8 +22,16 @@ from autogpt_ls.lsp.server import AutogptLanguageServer
 
 if TYPE_CHECKING:
     from autogpt_ls.agent.decisions import Verb
-    from autogpt_ls.lsp.payloads import CheckpointFile, DecisionResult, Payload, TaskDetail, TaskList, TaskRef
-    from autogpt_ls.models import Decision
+    from autogpt_ls.lsp.payloads import (
+        CheckpointFile,
+        DecisionResult,
+        DiagnosticsAck,
+        Payload,
+        TaskDetail,
+        TaskList,
+        TaskRef,
+    )
+    from autogpt_ls.models import Decision, Task
 
 log = logging.getLogger(__name__)
 Handler = Callable[[AutogptLanguageServer, Any], Awaitable["Payload"]]
@@ -80,13 +88,15 @@ def _workspace(ls: AutogptLanguageServer, folder: str | None) -> Path:
 
 @request("agent/run", command="autogpt.server.runGoal")
 async def run_goal(ls: AutogptLanguageServer, raw: Any) -> TaskRef:
+    from autogpt_ls.lsp import editor
     from autogpt_ls.lsp.payloads import TaskRef
     from autogpt_ls.lsp.protocol import RunParams
 
     p = RunParams.parse(raw)
+    workspace = _workspace(ls, p.workspace_folder)
     task = await ls.runtime.new_task(
         p.goal,
-        _workspace(ls, p.workspace_folder),
+        workspace,
         smart_llm=p.smart_llm,
         fast_llm=p.fast_llm,
         continuous=p.continuous,
@@ -94,6 +104,7 @@ async def run_goal(ls: AutogptLanguageServer, raw: Any) -> TaskRef:
         executor=p.executor,
         network=p.network,
         stage_changes=p.stage_changes,
+        context=editor.context(p.context, workspace.resolve()),
     )
     if task.config.staging_note:  # asked for, but cannot work here: said at the start, commands run as without it
         ls.window_show_message(
@@ -209,6 +220,20 @@ async def ask_again(ls: AutogptLanguageServer, raw: Any) -> DecisionResult:
     return DecisionResult(task_id=p.task_id, step_id=step.id, decision=None)
 
 
+@request("agent/diagnostics")
+async def diagnostics(ls: AutogptLanguageServer, raw: Any) -> DiagnosticsAck:
+    """What the editor's other language servers report after an approved edit; the task's driver waits for it."""
+    from autogpt_ls.lsp import editor
+    from autogpt_ls.lsp.payloads import DiagnosticsAck
+    from autogpt_ls.lsp.protocol import DiagnosticsParams
+
+    p = DiagnosticsParams.parse(raw)
+    workspace = Path((await _task(ls, p.task_id)).workspace)
+    found = [editor.diagnostic(d, workspace) for d in p.diagnostics]
+    waited = ls.diagnostics_inbox.deliver(p.step_id, found)
+    return DiagnosticsAck(task_id=p.task_id, step_id=p.step_id, waited=waited)
+
+
 @request("agent/cancel", command="autogpt.server.cancel")
 async def cancel(ls: AutogptLanguageServer, raw: Any) -> TaskRef:
     from autogpt_ls.lsp.payloads import TaskRef
@@ -241,11 +266,15 @@ async def get_task(ls: AutogptLanguageServer, raw: Any) -> TaskDetail:
     from autogpt_ls.lsp.payloads import TaskDetail
     from autogpt_ls.lsp.protocol import TaskParams
 
-    p = TaskParams.parse(raw)
-    task = await ls.runtime.store.get_task(p.task_id)
-    if task is None:
-        raise JsonRpcInvalidParams(f"unknown task {p.task_id!r}")
+    task = await _task(ls, TaskParams.parse(raw).task_id)
     return TaskDetail.of_steps(task, await ls.runtime.store.get_steps(task.id))
+
+
+async def _task(ls: AutogptLanguageServer, task_id: str) -> Task:
+    task = await ls.runtime.store.get_task(task_id)
+    if task is None:
+        raise JsonRpcInvalidParams(f"unknown task {task_id!r}")
+    return task
 
 
 async def code_actions(ls: AutogptLanguageServer, params: types.CodeActionParams) -> list[types.CodeAction]:

@@ -15,6 +15,7 @@ from pydantic.json_schema import GenerateJsonSchema, JsonSchemaMode, JsonSchemaV
 from autogpt_ls.changes import CommandPreview
 from autogpt_ls.lsp.protocol import (
     CheckpointFileParams,
+    DiagnosticsParams,
     Params,
     RedoParams,
     RollbackParams,
@@ -22,7 +23,18 @@ from autogpt_ls.lsp.protocol import (
     StepParams,
     TaskParams,
 )
-from autogpt_ls.models import DecisionKind, PlanItem, Record, Step, Summary, Task, TaskConfig, TaskStatus, Usage
+from autogpt_ls.models import (
+    DecisionKind,
+    EditorContext,
+    PlanItem,
+    Record,
+    Step,
+    Summary,
+    Task,
+    TaskConfig,
+    TaskStatus,
+    Usage,
+)
 
 
 class Payload(Record):
@@ -174,6 +186,15 @@ class CheckpointFile(Payload):
         return cls(**fields, exists=data is not None, binary=binary, text="" if binary else text)
 
 
+class DiagnosticsAck(Payload):
+    """agent/diagnostics: `waited` is false when no driver was waiting for this step's report (yet, or any more:
+    it came after DIAGNOSTICS_WAIT_MS)."""
+
+    task_id: str
+    step_id: str
+    waited: bool
+
+
 class TaskSummary(Payload):
     task_id: str
     goal: str
@@ -213,14 +234,16 @@ class TaskList(Payload):
 
 
 class TaskDetail(TaskSummary):
-    """agent/getTask: the summary, the task's config and its stored steps."""
+    """agent/getTask: the summary, the task's config, the editor context it was given and its stored steps."""
 
     config: TaskConfig
+    context: EditorContext | None
     step_list: list[Step]
 
     @classmethod
     def of_steps(cls, task: Task, steps: list[Step]) -> TaskDetail:
-        return cls.model_validate(cls._fields(task) | {"config": task.config, "step_list": steps})
+        extra = {"config": task.config, "context": task.context, "step_list": steps}
+        return cls.model_validate(cls._fields(task) | extra)
 
 
 # Every method and its shapes: the one table the schema, the TypeScript types and docs/protocol.md come from.
@@ -246,6 +269,7 @@ REQUESTS: dict[str, tuple[type[Params] | None, type[Payload]]] = {
     "agent/rollback": (RollbackParams, DecisionResult),
     "agent/redo": (RedoParams, DecisionResult),
     "agent/checkpointFile": (CheckpointFileParams, CheckpointFile),
+    "agent/diagnostics": (DiagnosticsParams, DiagnosticsAck),
     "agent/cancel": (TaskParams, TaskRef),
     "agent/resume": (TaskParams, TaskRef),
     "agent/listTasks": (None, TaskList),

@@ -33,6 +33,42 @@ class Params(BaseModel):
             raise JsonRpcInvalidParams(f"invalid params: {problems}") from None
 
 
+class Position(Params):
+    """LSP's: 0-based line, UTF-16 column."""
+
+    line: int = Field(ge=0)
+    character: int = Field(ge=0)
+
+
+class Range(Params):
+    start: Position
+    end: Position
+
+
+class EditorDiagnostic(Params):
+    """A diagnostic as the editor holds it (`severity`: LSP's, 1 error ... 4 hint)."""
+
+    uri: str
+    range: Range
+    severity: int = Field(1, ge=1, le=4)
+    message: str
+    source: str | None = None
+
+
+class EditorSelection(Params):
+    uri: str
+    range: Range
+    text: str = Field(max_length=1_000_000)
+
+
+class EditorContextParams(Params):
+    """agent/run's `context`: what the user chose to send from the editor with the goal."""
+
+    active_file: str | None = None  # a URI
+    selection: EditorSelection | None = None
+    diagnostics: list[EditorDiagnostic] | None = Field(None, max_length=500)
+
+
 class RunParams(Params):
     goal: str = Field(min_length=1)
     workspace_folder: str | None = None
@@ -43,6 +79,7 @@ class RunParams(Params):
     executor: ExecutorName | None = None
     network: bool = False
     stage_changes: bool | None = None  # None: SANDBOX_STAGE_CHANGES
+    context: EditorContextParams | None = None
 
 
 class TaskParams(Params):
@@ -54,6 +91,14 @@ class StepParams(TaskParams):
     times: int = Field(1, ge=1)
     text: str | None = None
     feedback: str | None = None
+
+
+class DiagnosticsParams(TaskParams):
+    """agent/diagnostics: after an approved edit (step `step_id`), the new errors and warnings the editor's other
+    language servers report in the edited files (a client that declared `diagnosticsFeedback`)."""
+
+    step_id: str
+    diagnostics: list[EditorDiagnostic] = Field(max_length=500)
 
 
 class RollbackParams(TaskParams):

@@ -24,6 +24,7 @@ from autogpt_ls.lsp.rpc import RpcProtocol
 
 if TYPE_CHECKING:
     from autogpt_ls.agent.runtime import Runtime
+    from autogpt_ls.lsp.editor import DiagnosticsInbox
     from autogpt_ls.lsp.jobs import Jobs
     from autogpt_ls.lsp.payloads import Notification
     from autogpt_ls.lsp.render import PendingEdit
@@ -58,6 +59,7 @@ class AutogptLanguageServer(LanguageServer):
         self._settings: Settings | None = None
         self._runtime: Runtime | None = None
         self._jobs: Jobs | None = None
+        self._diagnostics: DiagnosticsInbox | None = None
         self.edits: dict[str, PendingEdit] = {}  # by step id
         self.initialization_options: Any = None
         self._tasks: set[asyncio.Task[None]] = set()
@@ -117,8 +119,18 @@ class AutogptLanguageServer(LanguageServer):
 
             self._runtime = Runtime(self.settings)
             self._runtime.buffers = self.buffer_text
+            if self._option("diagnosticsFeedback"):
+                self._runtime.diagnostics = self.diagnostics_inbox.wait
             self._runtime.subscribe(Renderer(self).on_event)
         return self._runtime
+
+    @property
+    def diagnostics_inbox(self) -> DiagnosticsInbox:
+        if self._diagnostics is None:
+            from autogpt_ls.lsp.editor import DiagnosticsInbox
+
+            self._diagnostics = DiagnosticsInbox()
+        return self._diagnostics
 
     @property
     def jobs(self) -> Jobs:
@@ -142,11 +154,15 @@ class AutogptLanguageServer(LanguageServer):
         sent = options.get("token") if isinstance(options, dict) else None
         return bool(sent) and hmac.compare_digest(str(sent), token.get_secret_value())
 
+    def _option(self, name: str) -> bool:
+        """A capability the client declared in initializationOptions."""
+        options = self.initialization_options
+        return isinstance(options, dict) and options.get(name) is True
+
     @property
     def agent_notifications(self) -> bool:
         """Whether the client handles agent/* (it says so); every other client is asked with standard LSP."""
-        options = self.initialization_options
-        return isinstance(options, dict) and options.get("agentNotifications") is True
+        return self._option("agentNotifications")
 
     def supports_show_document(self) -> bool:
         window = self.client_capabilities.window if self.client_capabilities else None

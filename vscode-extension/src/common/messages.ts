@@ -127,5 +127,6 @@ export function stepFromProposal(p: ProposalParams): Step {
     usage: { promptTokens: 0, completionTokens: 0, costUsd: 0, cachedTokens: 0, cacheWriteTokens: 0 },
     llmSeconds: 0,
     createdAt: new Date().toISOString(),
+    diagnostics: [],
   };
 }

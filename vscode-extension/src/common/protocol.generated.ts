@@ -65,6 +65,10 @@ export interface AgentProtocol {
       params: CheckpointFileParams;
       result: CheckpointFile;
     };
+    'agent/diagnostics': {
+      params: DiagnosticsParams;
+      result: DiagnosticsAck;
+    };
     'agent/cancel': {
       params: TaskParams;
       result: TaskRef;
@@ -157,6 +161,7 @@ export interface Step {
   usage: Usage;
   llmSeconds: number;
   createdAt: string;
+  diagnostics: Diagnostic[];
 }
 /**
  * What the LLM wants to do next: its thoughts and exactly one tool call.
@@ -223,6 +228,18 @@ export interface Usage {
   cacheWriteTokens: number;
 }
 /**
+ * A problem one of the user's own tools (a language server, a linter) reports in a file: editor context
+ * given with a task, or what an approved edit introduced. Lines and columns are 1-based, as people read them.
+ */
+export interface Diagnostic {
+  path: string;
+  line: number;
+  column: number;
+  severity: 'error' | 'warning' | 'information' | 'hint';
+  message: string;
+  source: string;
+}
+/**
  * agent/plan: the agent changed its plan (the `todo` tool, run at step `step_id`); `plan` is all of it.
  */
 export interface PlanParams {
@@ -282,6 +299,41 @@ export interface RunParams {
   executor?: ('local' | 'docker' | 'devcontainer') | null;
   network?: boolean;
   stageChanges?: boolean | null;
+  context?: EditorContextParams | null;
+}
+/**
+ * agent/run's `context`: what the user chose to send from the editor with the goal.
+ */
+export interface EditorContextParams {
+  activeFile?: string | null;
+  selection?: EditorSelection | null;
+  diagnostics?: EditorDiagnostic[] | null;
+}
+export interface EditorSelection {
+  uri: string;
+  range: Range;
+  text: string;
+}
+export interface Range {
+  start: Position;
+  end: Position;
+}
+/**
+ * LSP's: 0-based line, UTF-16 column.
+ */
+export interface Position {
+  line: number;
+  character: number;
+}
+/**
+ * A diagnostic as the editor holds it (`severity`: LSP's, 1 error ... 4 hint).
+ */
+export interface EditorDiagnostic {
+  uri: string;
+  range: Range;
+  severity?: number;
+  message: string;
+  source?: string | null;
 }
 /**
  * agent/run, agent/cancel, agent/resume.
@@ -339,6 +391,27 @@ export interface CheckpointFile {
   binary: boolean;
   text: string;
 }
+/**
+ * agent/diagnostics: after an approved edit (step `step_id`), the new errors and warnings the editor's other
+ * language servers report in the edited files (a client that declared `diagnosticsFeedback`).
+ */
+export interface DiagnosticsParams {
+  taskId: string;
+  stepId: string;
+  /**
+   * @maxItems 500
+   */
+  diagnostics: EditorDiagnostic[];
+}
+/**
+ * agent/diagnostics: `waited` is false when no driver was waiting for this step's report (yet, or any more:
+ * it came after DIAGNOSTICS_WAIT_MS).
+ */
+export interface DiagnosticsAck {
+  taskId: string;
+  stepId: string;
+  waited: boolean;
+}
 export interface TaskParams {
   taskId: string;
 }
@@ -361,7 +434,7 @@ export interface TaskSummary {
   summaries: Summary[];
 }
 /**
- * agent/getTask: the summary, the task's config and its stored steps.
+ * agent/getTask: the summary, the task's config, the editor context it was given and its stored steps.
  */
 export interface TaskDetail {
   taskId: string;
@@ -375,6 +448,7 @@ export interface TaskDetail {
   plan: PlanItem[];
   summaries: Summary[];
   config: TaskConfig;
+  context: EditorContext | null;
   stepList: Step[];
 }
 /**
@@ -417,4 +491,21 @@ export interface PromptSettings {
   constraints: string[];
   resources: string[];
   bestPractices: string[];
+}
+/**
+ * What the user chose to show the agent from the editor with the goal; kept with it, never summarised.
+ */
+export interface EditorContext {
+  activeFile: string | null;
+  selection: Selection | null;
+  diagnostics: Diagnostic[];
+}
+/**
+ * Text the user selected in the editor when starting the task (lines 1-based, inclusive).
+ */
+export interface Selection {
+  path: string;
+  startLine: number;
+  endLine: number;
+  text: string;
 }

@@ -86,6 +86,7 @@ test('status bar: the active task, its steps and cost; unknown cost is said so',
 test("a step's rows: proposal, decision with its text, result, tokens, cost", () => {
   const step: Step = {
     id: 's', taskId: 't', index: 1, status: 'feedback', rawReply: '', llmSeconds: 0.5, createdAt: '2026-01-01T00:00:00',
+    diagnostics: [],
     proposal: { thoughts: 'Write it.', toolCall: { id: 'c', name: 'write_file', arguments: { filename: 'a.txt' } }, ignoredCalls: [] },
     decision: { kind: 'feedback', times: 1, text: 'use b.txt', source: 'human', rule: '', stepId: '', stepIndex: null, force: false },
     result: { ok: true, output: 'line1\nline2', exitCode: 0, files: [], undoNote: '' },
