@@ -68,6 +68,21 @@ def test_a_goal_runs_its_commands_in_the_devcontainer(
     assert [c.id for c in devcontainers(docker_client, dev_workspace)] == [container.id]
 
 
+def test_an_approval_rule_never_approves_a_first_start_unseen(
+    cli, fake: FakeOpenAI, dev_workspace: Path, agent_env: dict[str, str], docker_client: object
+) -> None:
+    """AUTO_APPROVE_COMMANDS lets `dc-marker` run unasked, but its first run would start the devcontainer, whose
+    initializeCommand runs on the host: that proposal is asked, and `n` starts nothing."""
+    fake.script(tool_call("execute_shell", {"command_line": "dc-marker"}), FINISH)
+    env = agent_env | {"AUTO_APPROVE_COMMANDS": "dc-marker"}
+    argv = ("Run the marker", "--workspace", str(dev_workspace), "--executor", "devcontainer")
+    run = cli(*argv, answers="n\n", env=env, timeout=600)
+    assert run.code == 3, run.out + run.err  # stopped at the question
+    assert "approving this also approves the devcontainer's first start" in run.out
+    assert "approved automatically" not in run.out
+    assert devcontainers(docker_client, dev_workspace) == []  # nothing was started
+
+
 def _settings(fake: FakeOpenAI, data_dir: Path, executor: Literal["auto", "docker"]) -> Settings:
     return Settings(openai_base_url=fake.base_url, smart_llm="openai/gpt-4o-mini", data_dir=data_dir, executor=executor)
 

@@ -35,6 +35,7 @@ from autogpt_ls.models import (
     TaskStatus,
     ToolKind,
 )
+from autogpt_ls.tools.base import Tool
 
 log = logging.getLogger(__name__)
 
@@ -174,7 +175,7 @@ class Driver:
         tool = self.agent.tool_of(step)
         kind = tool.kind
         verdict = None if kind == "ask_user" else loop_guard.check(self.agent.steps()[: step.index], step, self._kind)
-        rule = self.agent.approval.rule_for(tool, step.proposal.tool_call.arguments) if step.proposal else ""
+        rule = self._rule(tool, step)
         auto = automatic(self.task, kind, rule) if verdict is None and not self._ask_next else None
         self._ask_next = False
         if verdict is not None and not verdict.escalate:
@@ -187,6 +188,13 @@ class Driver:
             return Pending(self.task, step, preview)
         await self._decide(step, auto)
         return None
+
+    def _rule(self, tool: Tool, step: Step) -> str:
+        """The approval rule that lets this step run unasked; none for a command whose executor would first start
+        code the user never approved (a devcontainer's first start, shown in the proposal, must be seen)."""
+        if step.proposal is None or (tool.kind == "command" and self.agent.executor.first_start_unapproved()):
+            return ""
+        return self.agent.approval.rule_for(tool, step.proposal.tool_call.arguments)
 
     async def _decide(self, step: Step, decision: Decision) -> None:
         """Apply the decision; an edit that ran waits for what the editor's other tools now report about it,

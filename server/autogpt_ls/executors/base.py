@@ -50,6 +50,11 @@ class Executor(Protocol):
         """None when commands may run here, else the reason (told to the LLM) why not."""
         ...
 
+    def first_start_unapproved(self) -> bool:
+        """Whether the next command would first start something the user has not approved yet (a devcontainer's
+        first start runs its initializeCommand on the host): an approval rule must not approve that unseen."""
+        ...
+
     async def run(
         self,
         argv: list[str],
@@ -139,6 +144,9 @@ class WorkspaceFiles:
     """File operations shared by every executor whose commands see the workspace at the same path."""
 
     workspace: Workspace
+
+    def first_start_unapproved(self) -> bool:
+        return False  # only a devcontainer starts the project's own code before a command
 
     def read_file(self, path: str) -> str:
         return self.workspace.read_text(path)

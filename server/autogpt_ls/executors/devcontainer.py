@@ -105,13 +105,20 @@ class DevcontainerExecutor(WorkspaceFiles):
         """Until the user approved this configuration once: the code its first start runs, shown in full."""
         root = self.workspace.root
         try:
-            digest = config_digest(root)
-            if self._approvals is None or self._approvals.approved(root, digest):
+            if not self.first_start_unapproved():
                 return ""
-            self._shown = digest
+            self._shown = config_digest(root)
             return f"; approving this also approves the devcontainer's first start, which runs:\n{first_start(root)}\n"
         except (DevcontainerError, OSError, ValueError):
             return ""  # `up` will say what is wrong with it
+
+    def first_start_unapproved(self) -> bool:
+        if self._container is not None or self._approvals is None:
+            return False
+        try:
+            return not self._approvals.approved(self.workspace.root, config_digest(self.workspace.root))
+        except (DevcontainerError, OSError, ValueError):
+            return False  # `up` will refuse it with the reason
 
     def commands_allowed(self) -> str | None:
         if config_file(self.workspace.root) is not None:
