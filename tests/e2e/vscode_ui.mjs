@@ -29,7 +29,8 @@ export class Workbench {
     const row = this.page.locator('.quick-input-list .monaco-list-row', { hasText: command }).first();
     for (let attempt = 0; attempt < 6; attempt++) {
       await this.openPalette(input);
-      await input.fill(`>${command}`);
+      // a view taking the focus just after it opened (a tree refreshing) closes it: then it is opened again
+      if (!(await input.fill(`>${command}`, { timeout: 5000 }).then(() => true, () => false))) continue;
       if (await row.waitFor({ timeout: 8000 }).then(() => true, () => false)) return this.page.keyboard.press('Enter');
       await this.page.keyboard.press('Escape');
     }
