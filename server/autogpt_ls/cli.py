@@ -75,9 +75,9 @@ def main() -> None:
     "--use-memory",
     "memory",
     metavar="BACKEND",
-    default="sqlite",
-    show_default=True,
-    help="Where the task's memory lives: sqlite (a file in the data folder) or postgres (needs DATABASE_URL).",
+    default=None,
+    help="Where the task's memory lives: sqlite (a file in the data folder) or postgres (needs DATABASE_URL). "
+    "Default: postgres when DATABASE_URL is set, else sqlite.",
 )
 def run(**options: Any) -> None:
     """Run the agent on GOAL in the terminal, asking before every action.
@@ -125,7 +125,7 @@ class RunOptions:
     stage_changes: bool | None
     gpt3only: bool
     gpt4only: bool
-    memory: str
+    memory: str | None
 
 
 def _configured(opts: RunOptions) -> tuple[Settings, RunOptions]:

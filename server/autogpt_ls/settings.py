@@ -217,8 +217,11 @@ class Settings(BaseSettings):
         )
         return [s.get_secret_value() for s in values if s and s.get_secret_value()] + named_secrets(os.environ)
 
-    def with_memory(self, backend: str) -> Settings:
-        """The seeds' --use-memory BACKEND: where a task's memory (its steps, facts and summaries) lives."""
+    def with_memory(self, backend: str | None) -> Settings:
+        """The seeds' --use-memory BACKEND: where a task's memory (its steps, facts and summaries) lives; none
+        given, the store every front end uses (DATABASE_URL's, else the SQLite file)."""
+        if backend is None:
+            return self
         if backend == "sqlite":
             return self.model_copy(update={"database_url": None})
         if backend == "postgres" and self.database_url is None:
