@@ -103,22 +103,28 @@ class DevcontainerExecutor(WorkspaceFiles):
 
     def _first_start(self) -> str:
         """Until the user approved this configuration once: the code its first start runs, shown in full."""
-        root = self.workspace.root
+        digest = self._unapproved_digest()
+        if digest is None:
+            return ""
         try:
-            if not self.first_start_unapproved():
-                return ""
-            self._shown = config_digest(root)
-            return f"; approving this also approves the devcontainer's first start, which runs:\n{first_start(root)}\n"
+            text = first_start(self.workspace.root)
         except (DevcontainerError, OSError, ValueError):
             return ""  # `up` will say what is wrong with it
+        self._shown = digest
+        return f"; approving this also approves the devcontainer's first start, which runs:\n{text}\n"
 
     def first_start_unapproved(self) -> bool:
+        return self._unapproved_digest() is not None
+
+    def _unapproved_digest(self) -> str | None:
+        """The digest of a configuration the user has not approved yet, which the next command would start."""
         if self._container is not None or self._approvals is None:
-            return False
+            return None
         try:
-            return not self._approvals.approved(self.workspace.root, config_digest(self.workspace.root))
+            digest = config_digest(self.workspace.root)
         except (DevcontainerError, OSError, ValueError):
-            return False  # `up` will refuse it with the reason
+            return None  # `up` will refuse it with the reason
+        return None if self._approvals.approved(self.workspace.root, digest) else digest
 
     def commands_allowed(self) -> str | None:
         if config_file(self.workspace.root) is not None:
