@@ -12,7 +12,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic.alias_generators import to_camel
 
-ToolKind = Literal["read", "write", "command", "ask_user", "finish", "note"]  # note: changes only the task
+# note: changes only the task; web: reaches the network from the server's machine (asked like a command, never
+# approved by a rule for `read`)
+ToolKind = Literal["read", "write", "command", "web", "ask_user", "finish", "note"]
 ExecutorName = Literal["local", "docker", "devcontainer"]  # where a task's commands run
 
 

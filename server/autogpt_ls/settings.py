@@ -105,6 +105,18 @@ class Settings(BaseSettings):
     web_timeout_seconds: float = Field(20.0, gt=0)
     web_browser_path: Path = Path("/usr/bin/chromium")
 
+    # generate_image (category `image`): off until IMAGE_PROVIDER names one; each provider's base URL is a setting.
+    image_provider: Literal["dalle", "huggingface", "sdwebui"] | None = None
+    image_size: int = Field(256, ge=64, le=2048)  # pixels of a square image; a call may ask for another size
+    image_timeout_seconds: float = Field(120.0, gt=0)
+    dalle_model: str = "dall-e-2"  # through OPENAI_API_KEY, the openai SDK's images API
+    dalle_base_url: str | None = None  # default: OPENAI_BASE_URL, else OpenAI's
+    huggingface_image_model: str = "CompVis/stable-diffusion-v1-4"
+    huggingface_api_token: SecretStr | None = None
+    huggingface_api_url: str = "https://api-inference.huggingface.co"
+    sd_webui_url: str = "http://localhost:7860"
+    sd_webui_auth: SecretStr | None = None  # username:password of the web UI's --api-auth
+
     # MCP servers whose tools the agent may use (`mcpServers` or VS Code's `servers` shape); a workspace's own
     # .vscode/mcp.json or .mcp.json only once trusted with `autogpt-ls mcp trust` (pip install 'autogpt-ls[mcp]').
     mcp_config_file: Path = Field(default_factory=lambda: Path(user_config_dir(APP)) / "mcp.json")
@@ -211,6 +223,8 @@ class Settings(BaseSettings):
             self.groq_api_key,
             self.openai_compatible_api_key,
             self.tavily_api_key,
+            self.huggingface_api_token,
+            self.sd_webui_auth,
             self.lsp_server_token,
             self.ap_server_token,
             self.database_url,

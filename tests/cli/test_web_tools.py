@@ -138,3 +138,17 @@ def test_web_tools_are_off_unless_asked_for_and_form_the_web_category(
     )
     for request in fake.requests:
         assert not {"web_search", "read_webpage"} & {t["function"]["name"] for t in request["tools"]}
+
+
+def test_a_rule_for_read_tools_never_lets_a_web_tool_reach_the_network(
+    cli, fake: FakeOpenAI, web: FakeWeb, web_env: dict[str, str]
+) -> None:
+    page = web.page("/tesla", TESLA)
+    fake.script(tool_call("read_webpage", {"url": page}), tool_call("read_webpage", {"url": page}), FINISH)
+    asked = cli("Read the page", answers="n\n", env=web_env | {"AUTO_APPROVE": "read,read_file"})
+    assert asked.out.count("Approve?") == 1 and "approved automatically" not in asked.out
+    assert web.seen == []  # asked, and refused by the human: the page was never fetched
+    by_category = cli("Read the page", answers="y\n", env=web_env | {"AUTO_APPROVE": "web"})
+    assert by_category.code == 0, by_category.err
+    assert "(approved automatically: rule AUTO_APPROVE web)" in by_category.out
+    assert [s.path for s in web.seen] == ["/tesla"]

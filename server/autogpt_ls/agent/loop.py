@@ -291,8 +291,8 @@ class Agent:
         return step
 
     def _checkpointed(self, step: Step, tool: Tool) -> AbstractAsyncContextManager[None]:
-        """A step that can change files (a write, any command) is checkpointed before and after."""
-        if self.checkpoints is None or tool.kind not in ("write", "command"):
+        """A step that can change files (a write, any command, a generated image) is checkpointed before and after."""
+        if self.checkpoints is None or (tool.kind not in ("write", "command") and not tool.writes):
             return nullcontext()
         return checkpointed(self.checkpoints, step, self._steps[: step.index], self.auto_commit)
 

@@ -41,7 +41,8 @@ from autogpt_ls.secrets_mask import SecretMask
 from autogpt_ls.settings import ConfigError, Settings, env_files
 from autogpt_ls.store import LeaseHeld, Store, lease_owner_id, open_store
 from autogpt_ls.tools import mcp
-from autogpt_ls.tools.base import Buffers, ShellPolicy, no_buffers
+from autogpt_ls.tools.base import Buffers, ShellPolicy, Tool, no_buffers
+from autogpt_ls.tools.image import image_tools
 from autogpt_ls.tools.mcp import McpHub, McpStart
 from autogpt_ls.tools.registry import ToolRegistry
 from autogpt_ls.tools.web import web_tools
@@ -60,6 +61,11 @@ def _git_installed() -> bool:
     return True
 
 
+def configured_tools(settings: Settings) -> list[Tool]:
+    """The tools the user's settings turn on: the web tools (WEB_TOOLS) and generate_image (IMAGE_PROVIDER)."""
+    return [*web_tools(settings), *image_tools(settings)]
+
+
 class Runtime:
     """Holds the store, the tools and one provider per model; front ends hold a Runtime, not agent state."""
 
@@ -76,7 +82,7 @@ class Runtime:
             settings.data_dir / "stages",
             *env_files(),
         )
-        self.tools = ToolRegistry.default(settings.disabled, extra=web_tools(settings))
+        self.tools = ToolRegistry.default(settings.disabled, extra=configured_tools(settings))
         self.shell = ShellPolicy(
             mode=settings.shell_command_control,
             allowlist=settings.shell_allowlist,
@@ -99,7 +105,7 @@ class Runtime:
         started = await mcp.connect(self.settings, workspace)
         if started.hub is not None:
             self._mcp = started.hub
-            extra = [*web_tools(self.settings), *started.hub.tools()]
+            extra = [*configured_tools(self.settings), *started.hub.tools()]
             self.tools = ToolRegistry.default(self.settings.disabled, extra=extra)
         return started
 

@@ -71,6 +71,7 @@ class Tool:
     runner: Runner
     checker: Hook | None = None
     previewer: Hook | None = None
+    writes: bool = False  # changes workspace files though not of kind write or command (generate_image): checkpointed
 
     def schema(self) -> dict[str, Any]:
         """The parameters' JSON schema, as function-calling APIs want it."""
@@ -126,7 +127,13 @@ def _inlined(schema: Any, defs: dict[str, Any]) -> Any:
 
 
 def tool(
-    name: str, category: str, kind: ToolKind, *, check: Hook | None = None, preview: Hook | None = None
+    name: str,
+    category: str,
+    kind: ToolKind,
+    *,
+    check: Hook | None = None,
+    preview: Hook | None = None,
+    writes: bool = False,
 ) -> Callable[[Runner], Tool]:
     """Turn `async def f(ctx, a: Annotated[str, Field(description=...)], ...)` into a Tool."""
 
@@ -138,6 +145,6 @@ def tool(
             fields[pname] = (hints[pname], default)
         params = create_model(f"{name}_args", __config__=ConfigDict(extra="ignore"), **fields)
         doc = inspect.getdoc(func) or name
-        return Tool(name, doc, category, kind, params, func, check, preview)
+        return Tool(name, doc, category, kind, params, func, check, preview, writes)
 
     return wrap

@@ -53,7 +53,7 @@ def web_tools(settings: Settings) -> list[Tool]:
     policy = WebPolicy(settings.web_allow_private_addresses, settings.web_max_bytes, settings.web_timeout_seconds)
     chars, results = settings.web_max_chars, settings.web_search_results
 
-    @tool("web_search", "web", "read")
+    @tool("web_search", "web", "web")
     async def web_search(
         ctx: ToolContext, query: Annotated[str, Field(description="What to search the web for.")]
     ) -> Result:
@@ -68,7 +68,7 @@ def web_tools(settings: Settings) -> list[Tool]:
         lines = [f"{i}. {h.title}\n   {h.url}\n   {h.snippet}" for i, h in enumerate(hits, 1)]
         return Result(ok=True, output=untrusted(f"a web search for {query!r}", "\n".join(lines)))
 
-    @tool("read_webpage", "web", "read")
+    @tool("read_webpage", "web", "web")
     async def read_webpage(
         ctx: ToolContext,
         url: Annotated[str, Field(description="The http(s) URL of the page.")],

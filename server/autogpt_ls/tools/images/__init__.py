@@ -1,0 +1,1 @@
+"""Image providers for generate_image: one module per provider behind `ImageProvider` (base.py)."""
