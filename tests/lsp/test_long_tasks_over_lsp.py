@@ -1,11 +1,14 @@
 """Long-task rules as an editor sees them: the agent's plan (agent/plan, and in every task summary), and the loop
-guard's hold (the proposal's `guard`; `rethink` as feedback)."""
+guard's hold (the proposal's `guard`; `rethink` as feedback; a warning on the file the held step names, with its
+code actions)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
+from lsp_client import uri
+from lsprotocol import types
 from test_agent_over_lsp import FINISH, request
 
 from autogpt_ls.agent.decisions import RETHINK_TEXT
@@ -44,3 +47,65 @@ async def test_a_held_repeat_says_why_and_rethink_is_feedback(lsp: Any, fake: Fa
     finish = await inbox.next("agent/proposal")
     assert finish["tool"] == "finish" and finish["guard"] == ""
     assert str(fake.requests[3]["messages"][-1]["content"]).endswith(RETHINK_TEXT)
+
+
+async def _actions(client: Any, path: Path) -> list[types.CodeAction]:
+    start = types.Position(line=0, character=0)
+    return list(
+        await client.text_document_code_action_async(
+            types.CodeActionParams(
+                text_document=types.TextDocumentIdentifier(uri=uri(path)),
+                range=types.Range(start=start, end=start),
+                context=types.CodeActionContext(diagnostics=[]),
+            )
+        )
+    )
+
+
+async def test_a_held_repeat_marks_its_file_and_its_code_actions_decide(
+    lsp: Any, fake: FakeOpenAI, workspace: Path
+) -> None:
+    client, inbox = lsp
+    notes = workspace / "notes.txt"
+    notes.write_text("the notes\n")
+    read = tool_call("read_file", {"filename": "notes.txt"})
+    fake.script(read, read, read, read, FINISH)
+    await request(client, "agent/run", {"goal": "Read notes.txt", "continuous": True})
+    for _ in range(2):  # the first read runs; the second is not run, the LLM is told: no mark for either
+        assert (await inbox.next("agent/proposal"))["auto"] is True
+        assert list(client.diagnostics.get(uri(notes), [])) == []
+    held = await inbox.next("agent/proposal")
+    assert held["auto"] is False
+    [warning] = client.diagnostics[uri(notes)]
+    assert warning.severity == types.DiagnosticSeverity.Warning and warning.code == held["stepId"]
+    assert warning.message.startswith("AutoGPT loop guard: repeating read_file notes.txt. Step 3 waits for you")
+    actions = await _actions(client, notes)
+    assert [a.title for a in actions] == [
+        "AutoGPT: Rethink (tell the agent to change its approach)",
+        "AutoGPT: Give feedback…",
+        "AutoGPT: Run anyway",
+        "AutoGPT: Stop the task",
+    ]
+    assert actions[0].is_preferred and list(actions[0].diagnostics or []) == [warning]
+    run_anyway = actions[2].command
+    assert run_anyway is not None
+    await client.workspace_execute_command_async(
+        types.ExecuteCommandParams(command=run_anyway.command, arguments=run_anyway.arguments)
+    )
+    while (ran := await inbox.next("agent/stepCompleted"))["step"]["id"] != held["stepId"]:
+        pass
+    assert ran["step"]["status"] == "done"
+    assert ran["step"]["result"]["output"].startswith("the notes")  # run anyway: it really read the file
+    assert list(client.diagnostics[uri(notes)]) == []  # the mark cleared once decided
+
+    again = await inbox.next("agent/proposal")  # the LLM was told already and nothing changed: held at once
+    assert again["auto"] is False and client.diagnostics[uri(notes)][0].code == again["stepId"]
+    rethink = (await _actions(client, notes))[0].command
+    assert rethink is not None
+    await client.workspace_execute_command_async(
+        types.ExecuteCommandParams(command=rethink.command, arguments=rethink.arguments)
+    )
+    finish = await inbox.next("agent/proposal")
+    assert finish["tool"] == "finish"
+    assert str(fake.requests[4]["messages"][-1]["content"]).endswith(RETHINK_TEXT)
+    assert list(client.diagnostics[uri(notes)]) == []

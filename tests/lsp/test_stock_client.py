@@ -12,6 +12,7 @@ import pytest
 from lsp_client import _plain, start_client, uri
 from lsprotocol import types
 
+from autogpt_ls.agent.decisions import RETHINK_TEXT
 from fakes.openai_server import FakeOpenAI, tool_call
 
 FINISH = tool_call("finish", {"reason": "all done"})
@@ -137,3 +138,27 @@ async def test_ask_user_is_answered_with_the_answer_command(editor: Editor, fake
     _pick(await editor.prompt(), "Approve")
     assert fake.requests[1]["messages"][-1]["content"] == "The user answered: Paris"
     assert (await editor.message()).endswith("finished: all done")
+
+
+async def test_a_step_the_loop_guard_holds_is_asked_with_its_reason_and_answers(
+    editor: Editor, fake: FakeOpenAI, workspace: Path
+) -> None:
+    (workspace / "notes.txt").write_text("the notes\n")
+    read = tool_call("read_file", {"filename": "notes.txt"})
+    fake.script(read, read, read, FINISH)
+    started = await editor.command("autogpt.server.runGoal", goal="Read notes.txt", continuous=True)
+    held = await editor.prompt()  # the first read ran, the second was not run (the LLM told): no prompt for them
+    assert held[0].type == types.MessageType.Warning
+    assert held[0].message.startswith("Loop guard: repeating read_file notes.txt. It waits for you")
+    assert "AutoGPT proposes step 3: read_file" in held[0].message
+    assert [a.title for a in held[0].actions or []] == ["Rethink", "Feedback…", "Run anyway", "Stop"]
+    held[1].set_result(None)  # dismissed: asked again, still with the guard's reason and answers
+    assert "autogpt.server.ask" in await editor.message()
+    await editor.command("autogpt.server.ask", taskId=started["taskId"])
+    again = await editor.prompt()
+    assert again[0].message == held[0].message and again[0].actions == held[0].actions
+    _pick(again, "Rethink")
+    assert await editor.message() == f"AutoGPT task {started['taskId']} finished: all done"
+    assert str(fake.requests[3]["messages"][-1]["content"]).endswith(RETHINK_TEXT)
+    steps = await editor.steps(started["taskId"])
+    assert [s["status"] for s in steps] == ["done", "feedback", "feedback", "done"]

@@ -182,7 +182,10 @@ class Driver:
             auto = Decision(kind=DecisionKind.FEEDBACK, text=verdict.observation, source=DecisionSource.RULE)
         preview = self.agent.preview(step)
         guard = verdict.reason if verdict else ""
-        self.agent.emit(ProposalMade(task_id=self.task.id, step=step, preview=preview, guard=guard, decision=auto))
+        call, workspace = step.proposal.tool_call, self.agent.executor.workspace  # type: ignore[union-attr]
+        files = loop_guard.named_files(call, workspace) if verdict is not None and auto is None else []
+        made = ProposalMade(task_id=self.task.id, step=step, preview=preview, guard=guard, files=files, decision=auto)
+        self.agent.emit(made)
         self.pending = step if auto is None else None
         if auto is None:
             return Pending(self.task, step, preview)

@@ -6,7 +6,7 @@ import logging
 from collections.abc import Callable
 from typing import Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from autogpt_ls.changes import Preview
 from autogpt_ls.models import Decision, DecisionKind, DecisionSource, PlanItem, Step, Summary, Task, TaskStatus
@@ -32,13 +32,14 @@ class ThinkingDelta(BaseModel):
 class ProposalMade(BaseModel):
     """A proposal to show before anything happens; `decision` when it is decided without asking (an approval rule,
     continuous mode or `y -N` approve it, or the loop guard does not run it); `guard` says why the loop guard
-    caught it."""
+    caught it, and `files` which of the workspace's files the held repeat names (absolute paths)."""
 
     type: Literal["proposal"] = "proposal"
     task_id: str
     step: Step
     preview: Preview | None
     guard: str = ""
+    files: list[str] = Field(default_factory=list)
     decision: Decision | None = None
 
     @property

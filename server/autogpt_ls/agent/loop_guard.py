@@ -14,7 +14,9 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from autogpt_ls.agent.rules import PATH_ARGUMENTS
 from autogpt_ls.models import DecisionKind, DecisionSource, Step, StepStatus, ToolCall, ToolKind
+from autogpt_ls.workspace import PathOutsideWorkspace, Workspace
 
 SAME_ERRORS = 3
 _SHOWN = 80
@@ -98,3 +100,18 @@ def check(earlier: list[Step], step: Step, kind_of: KindOf) -> Verdict | None:
             escalate,
         )
     return None
+
+
+def named_files(call: ToolCall, workspace: Workspace) -> list[str]:
+    """The workspace files a held repeat names (`read_file notes.txt`), absolute, so an editor can mark them."""
+    found = []
+    for value in (call.arguments.get(name) for name in PATH_ARGUMENTS):
+        if not isinstance(value, str):
+            continue
+        try:
+            path = workspace.resolve(value)
+        except (PathOutsideWorkspace, OSError):
+            continue
+        if path.is_file():
+            found.append(str(path))
+    return found

@@ -216,7 +216,8 @@ async def ask_again(ls: AutogptLanguageServer, raw: Any) -> DecisionResult:
 
     p = TaskParams.parse(raw)
     step = await ls.jobs.pending(p.task_id)
-    StockPrompts(ls).ask_again(step)
+    held = ls.edits.get(step.id)
+    StockPrompts(ls).ask_again(step, held.guard if held else "")
     return DecisionResult(task_id=p.task_id, step_id=step.id, decision=None)
 
 
@@ -284,5 +285,5 @@ async def code_actions(ls: AutogptLanguageServer, params: types.CodeActionParams
         action
         for edit in ls.edits.values()
         if edit.touches(uri)
-        for action in previews.code_actions(edit.step, edit.diagnostic_for(uri))
+        for action in previews.code_actions(edit.step, edit.diagnostic_for(uri), edit.guard)
     ]

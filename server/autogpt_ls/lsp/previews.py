@@ -17,6 +17,8 @@ if TYPE_CHECKING:
 
 SOURCE = "autogpt"
 APPROVE_NEXT = 5
+GUARD_CHOICES = "Rethink, Feedback, Run anyway or Stop"
+WHOLE_FILE = types.Range(start=types.Position(line=0, character=0), end=types.Position(line=1, character=0))
 
 
 def uri_of(path: str | Path) -> str:
@@ -72,30 +74,51 @@ def _file_edits(change: FileChange, version: int | None) -> list[Any]:
     return edits
 
 
-def hint(step: Step, change: FileChange) -> types.Diagnostic:
-    """Marks where a pending edit lands, with the agent's thoughts."""
+def hint(step: Step, text_range: types.Range, guard: str = "") -> types.Diagnostic:
+    """Marks where a pending edit lands, with the agent's thoughts; or, on a file a step the loop guard holds
+    names, why it waits."""
     assert step.proposal is not None
-    text_range, _ = changed_range(change.before or "", change.after or "")
-    thoughts = step.proposal.thoughts or f"AutoGPT proposes {step.proposal.tool_call.name} here."
-    return types.Diagnostic(
-        range=text_range,
-        message=f"AutoGPT (pending): {thoughts}",
-        severity=types.DiagnosticSeverity.Hint,
-        source=SOURCE,
-        code=step.id,
-    )
+    if guard:
+        message = f"AutoGPT loop guard: {guard}. Step {step.index + 1} waits for you: {GUARD_CHOICES}."
+        severity = types.DiagnosticSeverity.Warning
+    else:
+        thoughts = step.proposal.thoughts or f"AutoGPT proposes {step.proposal.tool_call.name} here."
+        message, severity = f"AutoGPT (pending): {thoughts}", types.DiagnosticSeverity.Hint
+    return types.Diagnostic(range=text_range, message=message, severity=severity, source=SOURCE, code=step.id)
 
 
-def code_actions(step: Step, diagnostic: types.Diagnostic | None) -> list[types.CodeAction]:
-    """Approve / approve next N / reject / feedback for a pending step, as plain server commands."""
+def code_actions(step: Step, diagnostic: types.Diagnostic | None, guard: str = "") -> list[types.CodeAction]:
+    """Approve / approve next N / reject / feedback for a pending step, as plain server commands; for a step the
+    loop guard holds: rethink / feedback / run anyway / stop."""
+    from autogpt_ls.agent.decisions import RETHINK
+
     ids = {"taskId": step.task_id, "stepId": step.id}
-    entries = [
-        ("AutoGPT: Approve edit", "autogpt.server.approveStep", ids, True),
-        (f"AutoGPT: Approve next {APPROVE_NEXT}", "autogpt.server.approveStep", ids | {"times": APPROVE_NEXT}, False),
-        ("AutoGPT: Reject", "autogpt.server.rejectStep", ids, False),
-        ("AutoGPT: Give feedback…", "autogpt.server.feedback", ids, False),
-        ("AutoGPT: Self-feedback (critique it, then propose again)", "autogpt.server.selfFeedback", ids, False),
-    ]
+    entries = (
+        [
+            (
+                "AutoGPT: Rethink (tell the agent to change its approach)",
+                "autogpt.server.feedback",
+                ids | {"text": RETHINK},
+                True,
+            ),
+            ("AutoGPT: Give feedback…", "autogpt.server.feedback", ids, False),
+            ("AutoGPT: Run anyway", "autogpt.server.approveStep", ids, False),
+            ("AutoGPT: Stop the task", "autogpt.server.rejectStep", ids, False),
+        ]
+        if guard
+        else [
+            ("AutoGPT: Approve edit", "autogpt.server.approveStep", ids, True),
+            (
+                f"AutoGPT: Approve next {APPROVE_NEXT}",
+                "autogpt.server.approveStep",
+                ids | {"times": APPROVE_NEXT},
+                False,
+            ),
+            ("AutoGPT: Reject", "autogpt.server.rejectStep", ids, False),
+            ("AutoGPT: Give feedback…", "autogpt.server.feedback", ids, False),
+            ("AutoGPT: Self-feedback (critique it, then propose again)", "autogpt.server.selfFeedback", ids, False),
+        ]
+    )
     return [
         types.CodeAction(
             title=title,

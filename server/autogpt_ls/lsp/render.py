@@ -44,16 +44,18 @@ if TYPE_CHECKING:
 @dataclass
 class EditedFile:
     uri: str
-    change: FileChange
+    change: FileChange | None  # None: a file a held repeat only names (read_file notes.txt)
     diagnostic: types.Diagnostic
 
 
 @dataclass
 class PendingEdit:
-    """A proposed change set on show: where each file's edit lands, with its hint."""
+    """A proposed change set on show: where each file's edit lands, with its hint; or a step the loop guard holds
+    (`guard`, its reason), marked on the files it names."""
 
     step: Step
     files: list[EditedFile]
+    guard: str = ""
 
     def touches(self, uri: str) -> bool:
         return any(previews.same_uri(f.uri, uri) for f in self.files)
@@ -121,17 +123,20 @@ class Renderer:
             kind="other",
             guard=event.guard,
         )
+        held = PendingEdit(step, [], event.guard)  # shown when it waits (a guard's hold, or an edit)
         if isinstance(event.preview, ChangeSet) and event.preview.files:
-            files = [
-                EditedFile(previews.uri_of(change.absolute_path), change, previews.hint(step, change))
-                for change in event.preview.files
-            ]
+            held.files = [_edited(step, change, event.guard) for change in event.preview.files]
             edit = previews.workspace_edit(event.preview, self.ls.version_of)
-            payload.kind, payload.uri = "file_change", files[0].uri
+            payload.kind, payload.uri = "file_change", held.files[0].uri
             payload.workspace_edit = self.ls.protocol._converter.unstructure(edit)
-            if not event.auto:
-                self._show_edit(PendingEdit(step, files))
-        elif isinstance(event.preview, CommandPreview):
+        else:
+            held.files = [
+                EditedFile(uri, None, previews.hint(step, previews.WHOLE_FILE, event.guard))
+                for uri in map(previews.uri_of, event.files)
+            ]
+        if not event.auto and (held.files or held.guard):
+            self._show_edit(held)
+        if isinstance(event.preview, CommandPreview):
             payload.kind, payload.command = "command", event.preview
             if event.auto:
                 self.ls.begin_progress(f"run-{step.id}", step.task_id, "AutoGPT is running a command")
@@ -140,7 +145,7 @@ class Renderer:
             question = str(call.arguments.get("question", ""))
             self.ls.send(QuestionParams(task_id=step.task_id, step_id=step.id, question=question))
         if not event.auto and not self.ls.agent_notifications:
-            self.stock.proposal(step, event.preview)
+            self.stock.proposal(step, event.preview, event.guard)
 
     def _show_edit(self, edit: PendingEdit) -> None:
         self.ls.edits[edit.step.id] = edit
@@ -157,11 +162,12 @@ class Renderer:
         edit = self.ls.edits.pop(step.id, None)
         for file in edit.files if edit is not None else []:
             self._publish(file.uri)
-            if step.status == StepStatus.DONE and step.result and step.result.ok:
+            if file.change is not None and step.status == StepStatus.DONE and step.result and step.result.ok:
                 self._apply_to_dirty_buffer(file)
         self.ls.send(StepCompletedParams(task_id=step.task_id, step=step))
 
     def _apply_to_dirty_buffer(self, file: EditedFile) -> None:
+        assert file.change is not None
         """The executor wrote the disk; a buffer with unsaved changes gets the same edit, so nothing is lost.
 
         A buffer that matches the disk simply reloads it, as editors do.
@@ -174,3 +180,8 @@ class Renderer:
             return
         change = previews.workspace_edit(ChangeSet(files=[file.change]), self.ls.version_of)
         self.ls.workspace_apply_edit(types.ApplyWorkspaceEditParams(edit=change, label="AutoGPT: approved edit"))
+
+
+def _edited(step: Step, change: FileChange, guard: str) -> EditedFile:
+    text_range, _ = previews.changed_range(change.before or "", change.after or "")
+    return EditedFile(previews.uri_of(change.absolute_path), change, previews.hint(step, text_range, guard))

@@ -1,9 +1,10 @@
 """Proposals for a stock LSP client, one that does not handle agent/* notifications (Neovim, Helix, Emacs, ...).
 
 A proposal that is not a file edit is asked with window/showMessageRequest; a file edit keeps its hint diagnostic
-and code actions and is opened with window/showDocument. Each request is tied to its step: an answer that comes
-after the step was decided elsewhere is ignored (and said so), and a dismissed or unanswered request leaves the
-step pending, so nothing is ever decided by accident.
+and code actions and is opened with window/showDocument. A step the loop guard holds is asked (an edit too) with
+its reason and the guard's answers: Rethink, Feedback, Run anyway, Stop. Each request is tied to its step: an
+answer that comes after the step was decided elsewhere is ignored (and said so), and a dismissed or unanswered
+request leaves the step pending, so nothing is ever decided by accident.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import TYPE_CHECKING
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 
+from autogpt_ls.agent import decisions
 from autogpt_ls.agent.decisions import from_request
 from autogpt_ls.agent.errors import CoreError
 from autogpt_ls.changes import ChangeSet, CommandPreview, Preview
@@ -25,20 +27,29 @@ if TYPE_CHECKING:
     from autogpt_ls.lsp.server import AutogptLanguageServer
 
 log = logging.getLogger(__name__)
+GUARD_ANSWERS = (
+    "Rethink tells the agent to change its approach, Feedback sends your text, Run anyway runs it, Stop ends the task."
+)
 APPROVE, APPROVE_NEXT, REJECT = "Approve", f"Approve next {previews.APPROVE_NEXT}", "Reject"
 FEEDBACK, ANSWER = "Feedback…", "Answer…"
+RETHINK, RUN_ANYWAY, STOP = "Rethink", "Run anyway", "Stop"  # a step the loop guard holds
 DECISIONS: dict[str, Decision] = {
     APPROVE: from_request("approve"),
     APPROVE_NEXT: from_request("approve", times=previews.APPROVE_NEXT),
     REJECT: from_request("reject"),
+    RUN_ANYWAY: from_request("approve"),
+    RETHINK: from_request("feedback", decisions.RETHINK),
+    STOP: from_request("reject"),
 }
 
 
-def describe(step: Step, preview: Preview | None) -> str:
-    """The proposal in full, as the message of the request."""
+def describe(step: Step, preview: Preview | None, guard: str = "") -> str:
+    """The proposal in full, as the message of the request; first, why the loop guard holds it."""
     assert step.proposal is not None
     call = step.proposal.tool_call
     lines = [f"AutoGPT proposes step {step.index + 1}: {call.name}"]
+    if guard:
+        lines.insert(0, f"Loop guard: {guard}. It waits for you even in continuous mode: {GUARD_ANSWERS}")
     if step.proposal.thoughts:
         lines.append(f"Thoughts: {step.proposal.thoughts}")
     if call.name == "ask_user":
@@ -60,16 +71,16 @@ class StockPrompts:
     def __init__(self, ls: AutogptLanguageServer) -> None:
         self.ls = ls
 
-    def proposal(self, step: Step, preview: Preview | None) -> None:
-        """Ask about a proposal that waits for the human."""
-        if isinstance(preview, ChangeSet) and preview.files:
+    def proposal(self, step: Step, preview: Preview | None, guard: str = "") -> None:
+        """Ask about a proposal that waits for the human; one the loop guard holds is asked, an edit too."""
+        if isinstance(preview, ChangeSet) and preview.files and not guard:
             self._show_edit(step, preview)
         else:
-            self.ls.background(self._ask(step, preview))
+            self.ls.background(self._ask(step, preview, guard))
 
-    def ask_again(self, step: Step) -> None:
+    def ask_again(self, step: Step, guard: str = "") -> None:
         """The prompt again, for a step whose prompt was dismissed (an edit too: Approve applies it)."""
-        self.ls.background(self._ask(step, None))
+        self.ls.background(self._ask(step, None, guard))
 
     def _show_edit(self, step: Step, changes: ChangeSet) -> None:
         """The code actions decide it; the editor opens the file at the change, where they are offered (or, if
@@ -93,12 +104,14 @@ class StockPrompts:
         except JsonRpcException as e:
             log.warning("the editor did not open %s: %s", params.uri, e)
 
-    async def _ask(self, step: Step, preview: Preview | None) -> None:
+    async def _ask(self, step: Step, preview: Preview | None, guard: str = "") -> None:
         asking = step.proposal is not None and step.proposal.tool_call.name == "ask_user"
         titles = [ANSWER, REJECT] if asking else [APPROVE, APPROVE_NEXT, REJECT, FEEDBACK]
+        if guard:
+            titles = [RETHINK, FEEDBACK, RUN_ANYWAY, STOP]
         params = types.ShowMessageRequestParams(
-            type=types.MessageType.Info,
-            message=describe(step, preview),
+            type=types.MessageType.Warning if guard else types.MessageType.Info,
+            message=describe(step, preview, guard),
             actions=[types.MessageActionItem(title=t) for t in titles],
         )
         try:
