@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -43,9 +44,9 @@ class Editor:
         return list(_plain(task)["stepList"])
 
 
-@pytest.fixture
-async def editor(agent_env: dict[str, str], workspace: Path) -> AsyncIterator[Editor]:
-    env = agent_env | {"EXECUTE_LOCAL_COMMANDS": "True"}
+@asynccontextmanager
+async def stock_editor(env: dict[str, str], workspace: Path) -> AsyncIterator[Editor]:
+    """A stock client over a server with `env`, whose prompts, messages and opened documents are queued."""
     client, _ = await start_client(env, workspace, "neovim", agent_notifications=False)
     seen = Editor(client)
 
@@ -67,6 +68,12 @@ async def editor(agent_env: dict[str, str], workspace: Path) -> AsyncIterator[Ed
     yield seen
     await client.shutdown_session()
     await client.stop()
+
+
+@pytest.fixture
+async def editor(agent_env: dict[str, str], workspace: Path) -> AsyncIterator[Editor]:
+    async with stock_editor(agent_env | {"EXECUTE_LOCAL_COMMANDS": "True"}, workspace) as seen:
+        yield seen
 
 
 def _pick(prompt: Prompt, title: str) -> None:

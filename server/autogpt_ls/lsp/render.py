@@ -165,6 +165,13 @@ class Renderer:
             if file.change is not None and step.status == StepStatus.DONE and step.result and step.result.ok:
                 self._apply_to_dirty_buffer(file)
         self.ls.send(StepCompletedParams(task_id=step.task_id, step=step))
+        if step.status == StepStatus.DONE and step.result and step.result.ok and self._shows_its_files(step):
+            self.stock.open_files(step)
+
+    def _shows_its_files(self, step: Step) -> bool:
+        """A step whose files the user wants to see at once: a generated image (an edit is opened when proposed)."""
+        tool = self.ls.runtime.tools.get(step.proposal.tool_call.name) if step.proposal else None
+        return tool is not None and tool.category == "image"
 
     def _apply_to_dirty_buffer(self, file: EditedFile) -> None:
         assert file.change is not None

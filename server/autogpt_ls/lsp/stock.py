@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from lsprotocol import types
@@ -97,6 +98,24 @@ class StockPrompts:
         where, _ = previews.changed_range(change.before or "", change.after or "")
         params = types.ShowDocumentParams(uri=previews.uri_of(change.absolute_path), take_focus=True, selection=where)
         self.ls.background(self._show_document(params))
+
+    def open_files(self, step: Step) -> None:
+        """Open what a step made for the user to look at (a generated image), in an editor that can open documents;
+        in one that cannot, say where it is."""
+        if step.result is None or not step.result.files:
+            return
+        if not self.ls.supports_show_document():
+            self._tell(types.MessageType.Info, f"AutoGPT saved {', '.join(step.result.files)} in the workspace.")
+            return
+        self.ls.background(self._open(step.task_id, step.result.files))
+
+    async def _open(self, task_id: str, files: list[str]) -> None:
+        task = await self.ls.runtime.store.get_task(task_id)
+        if task is None:
+            return
+        for name in files:
+            uri = previews.uri_of(Path(task.workspace) / name)
+            await self._show_document(types.ShowDocumentParams(uri=uri, take_focus=False))
 
     async def _show_document(self, params: types.ShowDocumentParams) -> None:
         try:
