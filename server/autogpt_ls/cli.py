@@ -79,6 +79,12 @@ def main() -> None:
     help="Where the task's memory lives: sqlite (a file in the data folder) or postgres (needs DATABASE_URL). "
     "Default: postgres when DATABASE_URL is set, else sqlite.",
 )
+@click.option(
+    "--speak",
+    is_flag=True,
+    help="Say the agent's thoughts aloud: espeak-ng, or OpenAI's speech API with TTS_PROVIDER=openai (the WAV files "
+    "are kept in the data folder's speech/ when there is no audio device).",
+)
 def run(**options: Any) -> None:
     """Run the agent on GOAL in the terminal, asking before every action.
 
@@ -126,6 +132,7 @@ class RunOptions:
     gpt3only: bool
     gpt4only: bool
     memory: str | None
+    speak: bool
 
 
 def _configured(opts: RunOptions) -> tuple[Settings, RunOptions]:
@@ -149,24 +156,32 @@ async def _run(opts: RunOptions) -> int:
     from autogpt_ls.agent.driver import interact
     from autogpt_ls.agent.runtime import Runtime
     from autogpt_ls.logs import configure_logging
+    from autogpt_ls.speech.speaker import Speaker
     from autogpt_ls.terminal import EXIT_CODES, Terminal
 
     settings, opts = _configured(opts)
     configure_logging(settings, debug=opts.debug)
     runtime = Runtime(settings)
+    speaker: Speaker | None = None
     try:
         task_id = opts.resume_id or (await _new_task(runtime, opts)).id
         task = await runtime.store.get_task(task_id)
         started = await runtime.connect_mcp(Path(task.workspace) if task else None)
         terminal = Terminal(runtime.tools, secrets=runtime.secrets, debug=opts.debug)
         terminal.say_mcp(started)
+        if opts.speak:
+            speaker = Speaker.start(settings, task_id, terminal.note, runtime.secrets)
         async with runtime.driving(task_id, resume=bool(opts.resume_id)) as driver:
             terminal.say_start(driver.task)
             terminal.say_rules(driver.agent.rules)
             runtime.subscribe(terminal.show)
+            if speaker:
+                runtime.subscribe(speaker.on_event)
             task = await interact(driver, terminal.ask)
         return EXIT_CODES[task.status]
     finally:
+        if speaker:
+            await speaker.close()
         await runtime.aclose()
 
 

@@ -117,6 +117,15 @@ class Settings(BaseSettings):
     sd_webui_url: str = "http://localhost:7860"
     sd_webui_auth: SecretStr | None = None  # username:password of the web UI's --api-auth
 
+    # Speak mode (run --speak): espeak-ng (local, the default) or OpenAI's speech API; SPEECH_PLAYER overrides the
+    # player found (paplay, aplay, play), `{file}` standing for the WAV's path.
+    tts_provider: Literal["espeak", "openai"] = "espeak"
+    espeak_voice: str = "en"
+    openai_tts_model: str = "tts-1"
+    openai_tts_voice: str = "alloy"
+    tts_base_url: str | None = None  # default: OPENAI_BASE_URL, else OpenAI's
+    speech_player: str | None = None
+
     # MCP servers whose tools the agent may use (`mcpServers` or VS Code's `servers` shape); a workspace's own
     # .vscode/mcp.json or .mcp.json only once trusted with `autogpt-ls mcp trust` (pip install 'autogpt-ls[mcp]').
     mcp_config_file: Path = Field(default_factory=lambda: Path(user_config_dir(APP)) / "mcp.json")

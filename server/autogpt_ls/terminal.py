@@ -103,6 +103,10 @@ class Terminal:
                 "Commands run on a staged copy: their file changes are shown for review before they apply.", "dim"
             )
 
+    def note(self, text: str) -> None:
+        """A line from beside the task (speak mode), dim."""
+        self._say(text, "dim")
+
     def say_rules(self, rules: tuple[Rule, ...]) -> None:
         """Which of the project's rules files the agent follows (RULES_FILES lists the candidates)."""
         if rules:

@@ -55,5 +55,5 @@ def test_use_memory_sqlite_keeps_the_task_in_the_data_folder_even_with_database_
 def test_run_help_lists_the_seeds_switches(agent_env: dict[str, str]) -> None:
     cmd = [sys.executable, "-m", "autogpt_ls", "run", "--help"]
     out = subprocess.run(cmd, capture_output=True, text=True, env=agent_env, check=True).stdout
-    for switch in ("--gpt3only", "--gpt4only", "-m, --use-memory BACKEND", "--ai-settings", "--continuous"):
+    for switch in ("--gpt3only", "--gpt4only", "-m, --use-memory BACKEND", "--ai-settings", "--continuous", "--speak"):
         assert switch in out

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from autogpt_ls.llm.openai_errors import refusal_text
 from autogpt_ls.tools.images.base import ImageError, decoded
 
 
@@ -26,7 +27,7 @@ class Dalle:
                 model=self.model, prompt=prompt, n=1, size=dims, response_format="b64_json"
             )
         except openai.APIStatusError as e:
-            raise ImageError(f"dalle: HTTP {e.status_code}: {_message(e.body) or e.message}") from None
+            raise ImageError(f"dalle: HTTP {e.status_code}: {refusal_text(e)}") from None
         except openai.APIError as e:
             raise ImageError(f"dalle: {type(e).__name__}: {e.message}") from None
         except ValueError as e:  # a 200 whose body is not JSON
@@ -37,8 +38,3 @@ class Dalle:
         if not isinstance(images, list) or not images:
             raise ImageError("dalle: the reply held no image")
         return decoded(self.name, getattr(images[0], "b64_json", None))
-
-
-def _message(body: object) -> str:
-    error = body.get("error", body) if isinstance(body, dict) else body
-    return str(error.get("message", "")) if isinstance(error, dict) else ""
