@@ -64,7 +64,10 @@ def test_run_approve_reject_with_feedback_then_approve_a_command(
     config = {"url": code_server_url, "runs": RUNS, "workspace": str(workspace)}
     seen = drive("vscode_driver.mjs", config, SHOTS, timeout=280)
 
-    # Run 1: approved, written to disk; the diff never took the focus from notes.md.
+    # Run 1: the active file was offered as context and sent; approved, written to disk; the diff never took the
+    # focus from notes.md.
+    assert seen["contextOffered"] == ["Active file: notes.md"]
+    assert "The file open in the user's editor: notes.md" in json.dumps(fake.requests[0]["messages"])
     assert (workspace / "capital.txt").read_text() == "Washington\n"
     assert seen["typedInto"] == 1
     rows = "\n".join(seen["approveRows"])

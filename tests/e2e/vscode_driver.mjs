@@ -10,8 +10,8 @@ await drive(async (ui, seen) => {
   await ui.openFile(config.runs.approve.openFile);
 
   // Run 1: approve. The diff must not take the focus from the file the user is typing in.
-  await ui.palette('AutoGPT: Run Agent on Goal');
-  await ui.inputBox('AutoGPT: Run Agent on Goal', config.runs.approve.goal);
+  // notes.md is the active editor: each run first offers it as context, and it is sent
+  seen.contextOffered = await ui.runGoal(config.runs.approve.goal, { context: true });
   const diff = await ui.waitForDiff(config.runs.approve.file, config.runs.approve.text);
   ui.stage = 'typing while the diff shows';
   await page.keyboard.type(config.runs.approve.typed);
@@ -26,8 +26,7 @@ await drive(async (ui, seen) => {
   await ui.shot('03-tasks-view');
 
   // Run 2: reject with feedback, from the editor-title button; then approve `finish` from the palette.
-  await ui.palette('AutoGPT: Run Agent on Goal');
-  await ui.inputBox('AutoGPT: Run Agent on Goal', config.runs.reject.goal);
+  await ui.runGoal(config.runs.reject.goal, { context: true });
   const rejected = await ui.waitForDiff(config.runs.reject.file, config.runs.reject.text);
   ui.stage = 'click Reject Step (editor title)';
   // editor-title buttons show in the active group: focus the diff first, as a user clicking into it does
@@ -47,8 +46,7 @@ await drive(async (ui, seen) => {
 
   // Run 3: a command shows as a document with its full text and where it runs; nothing runs until approved.
   const command = config.runs.command;
-  await ui.palette('AutoGPT: Run Agent on Goal');
-  await ui.inputBox('AutoGPT: Run Agent on Goal', command.goal);
+  await ui.runGoal(command.goal, { context: true });
   ui.stage = 'command proposal';
   await ui.tab('AutoGPT command, step 1').waitFor();
   const editor = page.locator('.editor-instance', { has: page.locator('.view-line', { hasText: command.text }) });

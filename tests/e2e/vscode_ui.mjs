@@ -65,6 +65,34 @@ export class Workbench {
     await widget.waitFor({ state: 'hidden' });
   }
 
+  /** Run `command` (Run Agent on Goal, or on Selection) with `goal`. With `context` (a file's editor is active),
+   * the context pick that follows is read, the rows holding any of `untick` unticked, and accepted; its rows are
+   * returned as they were offered. */
+  async runGoal(goal, { command = 'AutoGPT: Run Agent on Goal', context = false, untick = [], screenshot } = {}) {
+    await this.palette(command);
+    await this.inputBox(command, goal);
+    return context ? this.acceptContext(untick, screenshot) : undefined;
+  }
+
+  async acceptContext(untick = [], screenshot) {
+    this.stage = 'the context pick';
+    const pick = this.quickInput('AutoGPT: what the agent sees with the goal');
+    await pick.waitFor({ state: 'visible' });
+    const rows = pick.locator('.quick-input-list .monaco-list-row');
+    await rows.first().waitFor();
+    const offered = (await rows.allInnerTexts()).map((t) => t.replace(/\s+/g, ' ').trim());
+    for (const [i, text] of untick.entries()) {
+      this.stage = `the context pick: untick ${text}`;
+      await rows.filter({ hasText: text }).first().locator('.quick-input-list-label').click(); // toggles its box
+      await pick.getByText(`${offered.length - i - 1} Selected`).waitFor();
+    }
+    if (screenshot) await this.shot(screenshot);
+    this.stage = 'the context pick: OK';
+    await pick.locator('.monaco-button', { hasText: 'OK' }).click();
+    await pick.waitFor({ state: 'hidden' });
+    return offered;
+  }
+
   async openFile(name) {
     this.stage = `open ${name}`;
     await this.page.keyboard.press('Control+P');

@@ -8,6 +8,8 @@ import { Requests, StepRef } from './common/protocol';
 import type { RequestMethod, RequestParams, RequestResult } from './common/protocol';
 import { API_KEY_SECRET } from './common/server';
 import { runParams, Settings } from './common/settings';
+import { offerOf, pickContext } from './context';
+import { DiagnosticsFeedback } from './diagnosticsFeedback';
 import { Choice, Proposals } from './proposals';
 import { TasksView } from './tasksView';
 
@@ -19,6 +21,7 @@ export interface Services {
   restart: () => Promise<void>;
   proposals: Proposals;
   tasks: TasksView;
+  diagnostics: DiagnosticsFeedback;
   secrets: vscode.SecretStorage;
 }
 
@@ -44,6 +47,7 @@ export class Commands {
     const p = await this.s.proposals.target(arg);
     if (!p) return void vscode.window.showInformationMessage(NOTHING_PENDING);
     if (p.tool === 'ask_user') return this.answer(p);
+    this.s.diagnostics.approving(p.stepId);
     await this.s.request(Requests.approveStep, { taskId: p.taskId, stepId: p.stepId });
   });
 
@@ -112,19 +116,38 @@ export class Commands {
     await this.s.request(Requests.answer, { taskId: ref.taskId, stepId: ref.stepId, text });
   }
 
-  private readonly runGoal = guarded(async () => {
+  private readonly runGoal = guarded(() =>
+    this.run(
+      'AutoGPT: Run Agent on Goal',
+      'What should the agent do? It proposes one action at a time and waits for you.',
+    ),
+  );
+
+  private readonly runOnSelection = guarded(async () => {
+    const editor = vscode.window.activeTextEditor;
+    if (!editor || editor.selection.isEmpty) {
+      return void vscode.window.showInformationMessage('AutoGPT: select the code for the agent first.');
+    }
+    await this.run('AutoGPT: Run Agent on Selection', 'What should the agent do with the selected code?');
+  });
+
+  /** The goal, then the editor's context the user keeps (context.ts), sent as one agent/run. */
+  private async run(title: string, prompt: string): Promise<void> {
+    const offer = offerOf(vscode.window.activeTextEditor); // read before the input box takes the focus
     const goal = await vscode.window.showInputBox({
-      title: 'AutoGPT: Run Agent on Goal',
-      prompt: 'What should the agent do? It proposes one action at a time and waits for you.',
+      title,
+      prompt,
       ignoreFocusOut: true,
       validateInput: (v) => (v.trim() ? undefined : 'Enter a goal'),
     });
     if (!goal) return;
+    const context = await pickContext(offer);
+    if (context === null) return; // Escape: nothing runs
     const folder = vscode.workspace.workspaceFolders?.[0]?.uri.toString();
-    const { taskId } = await this.s.request(Requests.run, runParams(goal, this.s.settings(), folder));
+    const { taskId } = await this.s.request(Requests.run, runParams(goal, this.s.settings(), folder, context));
     log.info(`Task ${taskId} started: ${goal}`);
     await this.s.tasks.reload(taskId);
-  });
+  }
 
   private readonly cancelTask = guarded(async (arg?: { taskId?: string }) => {
     const running = this.s.tasks.running();
@@ -148,6 +171,7 @@ export class Commands {
   register(): vscode.Disposable[] {
     const commands: Record<string, (...args: never[]) => unknown> = {
       'autogpt.runGoal': this.runGoal,
+      'autogpt.runOnSelection': this.runOnSelection,
       'autogpt.approveStep': this.approve,
       'autogpt.rejectStep': this.reject,
       'autogpt.giveFeedback': this.feedback,

@@ -12,6 +12,7 @@ import { ThinkingLines } from './common/thinking';
 import { CheckpointDiffs, SHOW_STEP_DIFF } from './checkpointDiffs';
 import type { StepFile } from './common/checkpoints';
 import { Commands, guarded, Request } from './commands';
+import { DiagnosticsFeedback } from './diagnosticsFeedback';
 import { CommandOutputView } from './output';
 import { Proposals } from './proposals';
 import { TasksView } from './tasksView';
@@ -38,6 +39,7 @@ interface Views {
   output: CommandOutputView;
   tasks: TasksView;
   commands: Commands;
+  diagnostics: DiagnosticsFeedback;
 }
 
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
@@ -58,19 +60,21 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     SHOW_STEP_DIFF,
     guarded((file: StepFile) => diffs.show(file)),
   );
-  context.subscriptions.push(logChannel(), proposals, output, status, treeView, diffs, showDiff);
+  const diagnostics = new DiagnosticsFeedback((params) => request(Requests.diagnostics, params));
+  context.subscriptions.push(logChannel(), proposals, output, status, treeView, diffs, showDiff, diagnostics);
 
   let wiring: vscode.Disposable[] = [];
   const start = async () => {
     client = await createServer(settings(), context);
     if (!client) return; // managedServer.ts told the user why
-    wiring = listen(client, { proposals, output, tasks, commands });
+    wiring = listen(client, { proposals, output, tasks, commands, diagnostics });
     await client.start();
     await tasks.refresh();
   };
   const stop = async () => {
     wiring.forEach((d) => d.dispose());
     await proposals.settleTask(); // the server that proposed them is going; a resumed task proposes again
+    diagnostics.clear();
     await client?.stop();
     client = undefined;
   };
@@ -83,7 +87,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     if (carried.length) log.info(`Resumed after the restart: ${carried.join(', ')}`);
     await guarded(() => tasks.refresh())();
   };
-  const commands = new Commands({ request, settings, restart, proposals, tasks, secrets: context.secrets });
+  const commands = new Commands({ request, settings, restart, proposals, tasks, diagnostics, secrets: context.secrets });
   context.subscriptions.push({ dispose: () => void stop() }, ...commands.register());
   context.subscriptions.push(
     vscode.workspace.onDidChangeConfiguration((e) => {
@@ -109,7 +113,7 @@ function statusBar(tasks: TasksView): vscode.Disposable {
 }
 
 /** The server's agent/* notifications, each shown where it belongs. */
-function listen(c: LanguageClient, { proposals, output, tasks, commands }: Views): vscode.Disposable[] {
+function listen(c: LanguageClient, { proposals, output, tasks, commands, diagnostics }: Views): vscode.Disposable[] {
   const on = <M extends NotificationMethod>(method: M, handle: (params: NotificationParams<M>) => void) =>
     c.onNotification(method, handle);
   const thinking = new ThinkingLines();
@@ -120,6 +124,7 @@ function listen(c: LanguageClient, { proposals, output, tasks, commands }: Views
     on(Notifications.proposal, (p) => {
       logThinking(p.taskId, thinking.flush(p.taskId));
       tasks.onProposal(p);
+      diagnostics.onProposal(p);
       if (p.guard) log.info(`[${p.taskId.slice(0, 8)}] loop guard: ${p.guard}${p.auto ? ' (not run; the agent is told)' : ''}`);
       if (p.guard && !p.auto) {
         void vscode.window.showWarningMessage(
@@ -137,6 +142,7 @@ function listen(c: LanguageClient, { proposals, output, tasks, commands }: Views
     on(Notifications.stepCompleted, ({ taskId, step }) => {
       logThinking(taskId, thinking.flush(taskId)); // an unusable reply has no proposal
       void proposals.settle(step.id);
+      void guarded(() => diagnostics.onStepCompleted(step))();
       logStep(step);
       void guarded(() => tasks.reload(taskId))();
     }),

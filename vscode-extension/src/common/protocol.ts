@@ -27,6 +27,7 @@ export const Requests = {
   listTasks: 'agent/listTasks',
   getTask: 'agent/getTask',
   checkpointFile: 'agent/checkpointFile',
+  diagnostics: 'agent/diagnostics',
 } as const satisfies Record<string, RequestMethod>;
 
 export const Notifications = {

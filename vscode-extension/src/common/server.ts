@@ -30,8 +30,9 @@ export async function createServer(
     documentSelector: [{ scheme: 'file' }],
     outputChannel: logChannel(),
     revealOutputChannelOn: RevealOutputChannelOn.Never,
-    // This client renders agent/* itself; without it the server asks with standard LSP prompts instead.
-    initializationOptions: { agentNotifications: true },
+    // This client renders agent/* itself (without it the server asks with standard LSP prompts instead), and
+    // reports the diagnostics an approved edit introduced (diagnosticsFeedback.ts).
+    initializationOptions: { agentNotifications: true, diagnosticsFeedback: true },
   };
   const client = new LanguageClient('autogpt', 'AutoGPT', serverOptions, clientOptions);
   client.registerFeature(new NotificationProgress(client));

@@ -2,7 +2,7 @@
 // go, so only the user's own (global) value counts: a cloned repository's .vscode/settings.json is ignored even
 // if VS Code were to offer it. Secrets never come from settings (SecretStorage or the user's .env).
 
-import type { RunParams } from './protocol';
+import type { EditorContextParams, RunParams } from './protocol';
 
 export type Executor = 'auto' | 'local' | 'docker' | 'devcontainer';
 
@@ -96,11 +96,18 @@ export function serverLaunch(settings: Settings, apiKey: string | undefined, own
   return { command, args, env };
 }
 
-/** agent/run's parameters: the goal plus the models, continuous mode and staging the user chose. */
-export function runParams(goal: string, settings: Settings, workspaceFolder?: string): RunParams {
+/** agent/run's parameters: the goal and the editor context the user kept, plus the models, continuous mode and
+ * staging the user chose. */
+export function runParams(
+  goal: string,
+  settings: Settings,
+  workspaceFolder?: string,
+  context?: EditorContextParams,
+): RunParams {
   return {
     goal,
     ...(workspaceFolder && { workspaceFolder }),
+    ...(context && { context }),
     ...(settings.smartLlm && { smartLlm: settings.smartLlm }),
     ...(settings.fastLlm && { fastLlm: settings.fastLlm }),
     ...(settings.continuous && { continuous: true, continuousLimit: settings.continuousLimit }),

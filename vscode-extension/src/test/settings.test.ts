@@ -71,4 +71,6 @@ test('agent/run params name only what the user set', () => {
     continuous: true,
     continuousLimit: 4,
   });
+  const context = { activeFile: 'file:///ws/a.ts' };
+  assert.deepEqual(runParams('goal', DEFAULTS, undefined, context), { goal: 'goal', context });
 });
