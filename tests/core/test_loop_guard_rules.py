@@ -65,3 +65,10 @@ def test_the_same_error_three_times_in_a_row_is_caught_whatever_the_arguments() 
     different = [*failing[:2], step(0, "replace_in_file", ok=False, output="other", filename="x.py")]
     assert check(history(*different), step(3, "replace_in_file", filename="3.py"), kind_of) is None
     assert check(history(*failing[:2]), step(2, "replace_in_file", filename="3.py"), kind_of) is None
+
+
+def test_a_call_whose_result_was_compacted_away_is_no_repeat() -> None:
+    earlier = history(step(0, "read_file", filename="a.py"), step(0, "read_file", filename="b.py"))
+    again = step(2, "read_file", filename="a.py")
+    assert check(earlier, again, kind_of) is not None  # both still shown: a repeat
+    assert check(earlier, again, kind_of, shown_from=1) is None  # the first read is summarised: reading it is new

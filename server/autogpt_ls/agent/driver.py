@@ -174,7 +174,9 @@ class Driver:
         repeat the loop guard catches is not run the first time (the LLM is told why), then waits for a human."""
         tool = self.agent.tool_of(step)
         kind = tool.kind
-        verdict = None if kind == "ask_user" else loop_guard.check(self.agent.steps()[: step.index], step, self._kind)
+        shown = self.task.state.memory.compacted
+        earlier = self.agent.steps()[: step.index]
+        verdict = None if kind == "ask_user" else loop_guard.check(earlier, step, self._kind, shown)
         rule = self._rule(tool, step)
         auto = automatic(self.task, kind, rule) if verdict is None and not self._ask_next else None
         self._ask_next = False

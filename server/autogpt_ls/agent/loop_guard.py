@@ -77,11 +77,16 @@ def _same_errors(call: ToolCall, earlier: list[Step]) -> str | None:
     return errors.pop() if len(errors) == 1 and all(s.result and not s.result.ok for s in ran) else None
 
 
-def check(earlier: list[Step], step: Step, kind_of: KindOf) -> Verdict | None:
-    """Whether `step`'s proposal repeats what `earlier` (the task's steps before it) did to no effect."""
+def check(earlier: list[Step], step: Step, kind_of: KindOf, shown_from: int = 0) -> Verdict | None:
+    """Whether `step`'s proposal repeats what `earlier` (the task's steps before it) did to no effect.
+
+    Only the steps from `shown_from` on count, those the prompt still shows word for word (the last compaction's
+    cut): a call whose result was summarised away is no repeat (the LLM no longer sees what it returned), and a
+    long task's check costs the same at step 300 as at step 3."""
     if step.proposal is None:
         return None
     call = step.proposal.tool_call
+    earlier = earlier[shown_from:]
     window = _since_change(earlier, kind_of)
     escalate = any(guarded(s) for s in window)
     if (same := _same_call(call, window)) is not None:

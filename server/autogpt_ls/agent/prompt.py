@@ -199,7 +199,8 @@ class History:
     """The prompt for each LLM call, in three parts: (1) the system prompt, fixed for the task; (2) the task,
     the kept facts and the summaries, changed only by a compaction; (3) the steps since, verbatim and
     append-only. So each prompt starts with the previous one, byte for byte, until a compaction (provider
-    prompt caches hit), and a settled step is rendered once: it costs the same as the 3rd or the 300th."""
+    prompt caches hit), and a settled step is rendered once, and forgotten when it is compacted: it costs the same
+    as the 3rd or the 300th."""
 
     def __init__(
         self, task: Task, tool_specs: list[dict[str, Any]], native_tools: bool, rules: tuple[Rule, ...] = ()
@@ -220,6 +221,8 @@ class History:
 
     def _head(self, steps: list[Step], memory: Memory) -> list[ChatMessage]:
         if self._context is None or self._context[0] != memory.compacted:
+            shown = {s.id for s in steps[memory.compacted :]}  # the compacted steps' renderings are not sent again
+            self._rendered = {key: value for key, value in self._rendered.items() if key[0] in shown}
             text = context_message(self._task, steps, memory)
             context = ChatMessage(role="user", content=text, goal=self._task.goal, cache_break=True)
             self._context = (memory.compacted, context)

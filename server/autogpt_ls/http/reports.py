@@ -154,11 +154,14 @@ def _summaries(task: Task, step: Step) -> list[Summary]:
     return [s for s in task.state.memory.summaries if s.at_step == step.index]
 
 
-def _guard(steps: list[Step], i: int, tools: ToolRegistry) -> str:
-    """Why the loop guard holds the step at `i` for a human, if it does."""
+def _guard(steps: list[Step], i: int, tools: ToolRegistry, shown_from: int) -> str:
+    """Why the loop guard holds the step at `i` for a human, if it does (a step that waits is the newest: the
+    task's last compaction is the one it was checked after)."""
     if steps[i].status != StepStatus.AWAITING:
         return ""
-    verdict = loop_guard.check(steps[:i], steps[i], lambda name: tool.kind if (tool := tools.get(name)) else None)
+    verdict = loop_guard.check(
+        steps[:i], steps[i], lambda name: tool.kind if (tool := tools.get(name)) else None, shown_from
+    )
     return verdict.reason if verdict is not None and verdict.escalate else ""
 
 
@@ -187,13 +190,14 @@ def _report(
     proposal = None if closing or step.status == StepStatus.INVALID else step.proposal
     ran = _ran(steps, i, acted, since)
     written = [f for s in ran if s.status == StepStatus.DONE and s.result for f in s.result.files]
+    guard = _guard(steps, i, tools, task.state.memory.compacted)
     return StepReport(
         step_id=step.id,
         task_id=task.id,
         name=step.proposal.tool_call.name if step.proposal else None,
         input=acted.decision.text if acted is not None and acted.decision and acted.decision.text else None,
         status="running" if step.status == StepStatus.EXECUTING else "completed",
-        output=_lines(task, step, ran, proposal, is_last, tools, _guard(steps, i, tools)),
+        output=_lines(task, step, ran, proposal, is_last, tools, guard),
         proposal=ProposalReport(
             thoughts=proposal.thoughts, name=proposal.tool_call.name, arguments=proposal.tool_call.arguments
         )
