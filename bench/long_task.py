@@ -5,8 +5,11 @@ Prints, from the requests the fake received: the prompt tokens of each step (fla
 under the budget), the share of each prompt that is a byte-identical prefix of the previous prompt (the part a
 provider's prompt cache serves; target >= 80% from step 10 on), and the agent's own time per step (the step's
 wall time less the time inside LLM calls, the summaries' included) at step 10 against step 200 (ratio <= 1.5),
-both as CPU time of the agent's thread (what the agent computes: steady on a loaded machine) and as wall time
-(which also holds the store's disk writes, and every other process's load).
+both as CPU time of the agent's thread (what the agent computes) and as wall time (which also holds the store's
+disk writes, and every other process's load). Both still move with the machine's load between the early and the
+late steps, so a second run of the same task counts the Python function calls the agent's thread makes per step
+(LLM calls excluded): a figure no load changes, which grows if anything the agent does per step grows with the
+task.
 
     .venv/bin/python bench/long_task.py [--steps 200] [--window 32000] [--file-kb 24]
 """
@@ -86,28 +89,56 @@ def now() -> tuple[float, float]:
 
 
 class LLMClock:
-    """Time spent inside LLM calls (the agent's and the summaries'), patched around the provider's `chat`."""
+    """Time spent inside LLM calls (the agent's and the summaries'), patched around the provider's `chat`; with
+    `count`, the Python calls the agent's thread makes outside them instead (sys.setprofile: it slows every call,
+    so a run of its own)."""
 
-    def __init__(self) -> None:
+    def __init__(self, count: bool = False) -> None:
         self.total = (0.0, 0.0)
-        original = ChatCompletionsProvider.chat
+        self.calls = 0
+        self._count = count
+        self._inside = 0
+        self._original = original = ChatCompletionsProvider.chat
 
         async def timed(provider: ChatCompletionsProvider, *args: Any, **kwargs: Any) -> Any:
             start = now()
+            self._inside += 1
             try:
                 return await original(provider, *args, **kwargs)
             finally:
+                self._inside -= 1
                 end = now()
                 self.total = (self.total[0] + end[0] - start[0], self.total[1] + end[1] - start[1])
 
         ChatCompletionsProvider.chat = timed  # type: ignore[method-assign,assignment]
 
+    def _profile(self, _frame: Any, event: str, _arg: Any) -> None:
+        if event == "call" and not self._inside:
+            self.calls += 1
+
+    def mark(self) -> tuple[float, float]:
+        """(wall, CPU) seconds spent outside LLM calls so far, or (calls, calls) when counting."""
+        if self._count:
+            return float(self.calls), float(self.calls)
+        (wall, cpu), (llm_wall, llm_cpu) = now(), self.total
+        return wall - llm_wall, cpu - llm_cpu
+
+    def __enter__(self) -> LLMClock:
+        if self._count:
+            sys.setprofile(self._profile)
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        sys.setprofile(None)
+        ChatCompletionsProvider.chat = self._original  # type: ignore[method-assign]
+
 
 Own = list[tuple[float, float]]
 
 
-async def run(steps: int, window: int, base_url: str, root: Path) -> tuple[Own, list[int]]:
-    """The agent's own (wall, CPU) seconds per step, and the steps whose prompt needed a compaction."""
+async def run(steps: int, window: int, base_url: str, root: Path, count: bool) -> tuple[Own, list[int]]:
+    """The agent's own (wall, CPU) seconds per step (or, with `count`, its Python calls per step, twice), and the
+    steps whose prompt needed a compaction."""
     workspace = root / "ws"
     workspace.mkdir()
     write_files(workspace, steps, ARGS.file_kb * 1024)
@@ -122,22 +153,21 @@ async def run(steps: int, window: int, base_url: str, root: Path) -> tuple[Own, 
     )
     runtime = Runtime(settings)
     task = await runtime.new_task("Read every big_*.txt file", workspace, continuous=True, continuous_limit=steps + 1)
-    clock = LLMClock()
-    started: dict[int, tuple[tuple[float, float], tuple[float, float]]] = {}
+    started: dict[int, tuple[float, float]] = {}
     own: Own = []
     compacted: list[int] = []
+    with LLMClock(count) as clock:
 
-    def on_event(event: Event) -> None:
-        if isinstance(event, Thinking):
-            started[event.step_index] = (now(), clock.total)
-        elif isinstance(event, StepCompleted):
-            (wall, cpu), (llm_wall, llm_cpu) = started[event.step.index]
-            end, llm = now(), clock.total
-            own.append((end[0] - wall - (llm[0] - llm_wall), end[1] - cpu - (llm[1] - llm_cpu)))
-        elif isinstance(event, Compacted):
-            compacted.append(event.summary.at_step)
+        def on_event(event: Event) -> None:
+            if isinstance(event, Thinking):
+                started[event.step_index] = clock.mark()
+            elif isinstance(event, StepCompleted):
+                (wall, cpu), end = started[event.step.index], clock.mark()
+                own.append((end[0] - wall, end[1] - cpu))
+            elif isinstance(event, Compacted):
+                compacted.append(event.summary.at_step)
 
-    await drive_continuously(runtime, task.id, on_event)
+        await drive_continuously(runtime, task.id, on_event)
     return own, compacted
 
 
@@ -167,9 +197,12 @@ def common_prefix(a: str, b: str) -> int:
 def main() -> None:
     with Fake() as fake, tempfile.TemporaryDirectory() as tmp:
         fake.responder = responder(ARGS.steps)
-        own, compacted = asyncio.run(run(ARGS.steps, ARGS.window, fake.base_url, Path(tmp)))
+        own, compacted = asyncio.run(run(ARGS.steps, ARGS.window, fake.base_url, Path(tmp), count=False))
         requests = [prompt for model, prompt in fake.prompts if model != FAST]
         summaries = len(fake.prompts) - len(requests)
+    with Fake() as fake, tempfile.TemporaryDirectory() as tmp:
+        fake.responder = responder(ARGS.steps)
+        calls, _ = asyncio.run(run(ARGS.steps, ARGS.window, fake.base_url, Path(tmp), count=True))
     tokens = [len(prompt) // 4 for prompt in requests]  # as the fake counts them (fakes.reader_model.usage_of)
     budget = prompt_budget(ARGS.window)
     shares = stable_shares(requests)  # shares[i] is step i + 2's
@@ -191,16 +224,18 @@ def main() -> None:
         f"below 80% at steps {low or 'none'} (target >= 80%)"
     )
     times = {}
-    for kind, column in (("CPU", 1), ("wall", 0)):
-        ms = [x[column] * 1000 for x in own]
-        early = statistics.median(ms[5 : 5 + WINDOW_OF_STEPS])
-        late = statistics.median(ms[-WINDOW_OF_STEPS - 1 : -1])  # the last step is finish
+    for kind, per_step, unit in (("CPU time", own, " ms"), ("wall time", own, " ms"), ("Python calls", calls, "")):
+        values = [x[kind == "CPU time"] * (1000 if unit else 1) for x in per_step]
+        early = statistics.median(values[5 : 5 + WINDOW_OF_STEPS])
+        late = statistics.median(values[-WINDOW_OF_STEPS - 1 : -1])  # the last step is finish
         times[kind] = (early, late)
+        digits = 2 if unit else 0
         print(
-            f"agent's own {kind} time per step: step 10 {early:.2f} ms, step {len(ms) - 1} {late:.2f} ms, ratio "
-            f"{late / early:.2f} (target <= 1.5; medians of {WINDOW_OF_STEPS} steps, LLM and summary calls excluded)"
+            f"agent's own {kind} per step: step 10 {early:.{digits}f}{unit}, step {len(values) - 1} "
+            f"{late:.{digits}f}{unit}, ratio {late / early:.2f} (target <= 1.5; medians of {WINDOW_OF_STEPS} "
+            "steps, LLM and summary calls excluded)"
         )
-    (early, late), (wall_early, wall_late) = times["CPU"], times["wall"]
+    (early, late), (wall_early, wall_late), (calls_early, calls_late) = times.values()
     print(
         json.dumps(
             {
@@ -219,6 +254,9 @@ def main() -> None:
                 "wall_ms_step_10": round(wall_early, 3),
                 "wall_ms_last": round(wall_late, 3),
                 "wall_ratio": round(wall_late / wall_early, 3),
+                "calls_step_10": calls_early,
+                "calls_last": calls_late,
+                "calls_ratio": round(calls_late / calls_early, 3),
             }
         )
     )
