@@ -5,7 +5,7 @@ import * as vscode from 'vscode';
 import { log } from './common/log';
 import { describeProposal } from './common/messages';
 import { Requests, StepRef } from './common/protocol';
-import type { RequestMethod, RequestParams, RequestResult } from './common/protocol';
+import type { DecisionResult, RequestMethod, RequestParams, RequestResult } from './common/protocol';
 import { API_KEY_SECRET } from './common/server';
 import { runParams, Settings } from './common/settings';
 import { offerOf, pickContext } from './context';
@@ -25,15 +25,16 @@ export interface Services {
   secrets: vscode.SecretStorage;
 }
 
-/** Run a command's work; a failure is shown to the user and logged. */
-export function guarded<A extends unknown[]>(work: (...args: A) => Promise<unknown>): (...args: A) => Promise<void> {
+/** Run a command's work; a failure is shown to the user and logged (and the result is undefined). */
+export function guarded<A extends unknown[], R>(work: (...args: A) => Promise<R>): (...args: A) => Promise<R | undefined> {
   return async (...args) => {
     try {
-      await work(...args);
+      return await work(...args);
     } catch (e) {
       const message = e instanceof Error ? e.message : String(e);
       log.error(message);
       void vscode.window.showErrorMessage(`AutoGPT: ${message}`);
+      return undefined;
     }
   };
 }
@@ -48,7 +49,7 @@ export class Commands {
     if (!p) return void vscode.window.showInformationMessage(NOTHING_PENDING);
     if (p.tool === 'ask_user') return this.answer(p);
     this.s.diagnostics.approving(p.stepId);
-    await this.s.request(Requests.approveStep, { taskId: p.taskId, stepId: p.stepId });
+    return this.s.request(Requests.approveStep, { taskId: p.taskId, stepId: p.stepId });
   });
 
   readonly reject = guarded(async (arg?: unknown) => {
@@ -60,7 +61,7 @@ export class Commands {
       ignoreFocusOut: true,
     });
     if (feedback === undefined) return; // Escape: nothing decided
-    await this.s.request(Requests.rejectStep, { taskId: p.taskId, stepId: p.stepId, ...(feedback && { feedback }) });
+    return this.s.request(Requests.rejectStep, { taskId: p.taskId, stepId: p.stepId, ...(feedback && { feedback }) });
   });
 
   readonly feedback = guarded(async (arg?: unknown) => {
@@ -73,7 +74,7 @@ export class Commands {
       ignoreFocusOut: true,
       validateInput: (v) => (v.trim() ? undefined : 'Write something for the agent to read'),
     });
-    if (text) await this.s.request(Requests.feedback, { taskId: p.taskId, stepId: p.stepId, text });
+    return text ? this.s.request(Requests.feedback, { taskId: p.taskId, stepId: p.stepId, text }) : undefined;
   });
 
   /** Undo every step from the one picked on (its file changes go back), in place of the pending proposal. */
@@ -103,17 +104,17 @@ export class Commands {
   /** The reply to an `ask_user` question (agent/question, or its proposal's buttons). */
   readonly ask = guarded((ref: StepRef & { question?: string }) => this.answer(ref));
 
-  /** A notification button, routed by its id. */
-  decide(choice: Choice, ref: StepRef): void {
-    void { approve: this.approve, reject: this.reject, feedback: this.feedback }[choice](ref);
+  /** A button (status bar QuickPick, task view), routed by its id; what was sent, if anything. */
+  decide(choice: Choice, ref: StepRef): Promise<DecisionResult | undefined> {
+    return { approve: this.approve, reject: this.reject, feedback: this.feedback }[choice](ref);
   }
 
   /** Ask in an InputBox that is withdrawn if the step is decided elsewhere meanwhile (questions.ts). */
-  private async answer(ref: StepRef & { question?: string }): Promise<void> {
+  private async answer(ref: StepRef & { question?: string }): Promise<DecisionResult | undefined> {
     const question = ref.question ?? String(this.s.proposals.get(ref.stepId)?.arguments.question ?? '');
     const text = await this.s.proposals.questions.ask(ref.stepId, question);
     if (text === undefined) return; // closed, or decided elsewhere; if not, it still waits in the status bar
-    await this.s.request(Requests.answer, { taskId: ref.taskId, stepId: ref.stepId, text });
+    return this.s.request(Requests.answer, { taskId: ref.taskId, stepId: ref.stepId, text });
   }
 
   private readonly runGoal = guarded(() =>

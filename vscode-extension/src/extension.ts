@@ -15,6 +15,7 @@ import { Commands, guarded, Request } from './commands';
 import { DiagnosticsFeedback } from './diagnosticsFeedback';
 import { CommandOutputView } from './output';
 import { Proposals } from './proposals';
+import { TaskPanels } from './taskPanel';
 import { TasksView } from './tasksView';
 
 let client: LanguageClient | undefined;
@@ -40,6 +41,7 @@ interface Views {
   tasks: TasksView;
   commands: Commands;
   diagnostics: DiagnosticsFeedback;
+  panels: TaskPanels;
 }
 
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
@@ -67,7 +69,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   const start = async () => {
     client = await createServer(settings(), context);
     if (!client) return; // managedServer.ts told the user why
-    wiring = listen(client, { proposals, output, tasks, commands, diagnostics });
+    wiring = listen(client, { proposals, output, tasks, commands, diagnostics, panels });
     await client.start();
     await tasks.refresh();
   };
@@ -88,7 +90,14 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     await guarded(() => tasks.refresh())();
   };
   const commands = new Commands({ request, settings, restart, proposals, tasks, diagnostics, secrets: context.secrets });
-  context.subscriptions.push({ dispose: () => void stop() }, ...commands.register());
+  const panels = new TaskPanels({
+    extensionUri: context.extensionUri,
+    tasks,
+    proposals,
+    decide: (choice, ref) => commands.decide(choice, ref),
+    showDiff: (file) => diffs.show(file),
+  });
+  context.subscriptions.push({ dispose: () => void stop() }, ...commands.register(), panels);
   context.subscriptions.push(
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (SERVER_SETTINGS.some((key) => e.affectsConfiguration(`autogpt.${key}`))) {
@@ -113,14 +122,20 @@ function statusBar(tasks: TasksView): vscode.Disposable {
 }
 
 /** The server's agent/* notifications, each shown where it belongs. */
-function listen(c: LanguageClient, { proposals, output, tasks, commands, diagnostics }: Views): vscode.Disposable[] {
+function listen(
+  c: LanguageClient,
+  { proposals, output, tasks, commands, diagnostics, panels }: Views,
+): vscode.Disposable[] {
   const on = <M extends NotificationMethod>(method: M, handle: (params: NotificationParams<M>) => void) =>
     c.onNotification(method, handle);
   const thinking = new ThinkingLines();
   const logThinking = (taskId: string, line: string | undefined) =>
     line !== undefined && log.info(`[${taskId.slice(0, 8)}] ${line}`);
   return [
-    on(Notifications.thinking, (t) => thinking.add(t).forEach((line) => logThinking(t.taskId, line))),
+    on(Notifications.thinking, (t) => {
+      thinking.add(t).forEach((line) => logThinking(t.taskId, line));
+      panels.onThinking(t);
+    }),
     on(Notifications.proposal, (p) => {
       logThinking(p.taskId, thinking.flush(p.taskId));
       tasks.onProposal(p);

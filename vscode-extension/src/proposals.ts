@@ -55,6 +55,13 @@ export class Proposals implements vscode.TextDocumentContentProvider, vscode.Cod
     else this.waiting.announce(proposal, decide, proposal.tool !== 'ask_user');
   }
 
+  /** A pending edit's diff (or command document) again, e.g. after its tab was closed. */
+  async reveal(stepId: string): Promise<void> {
+    const proposal = this.pending.get(stepId);
+    if (proposal?.kind === 'file_change' && proposal.uri) await this.showDiff(proposal);
+    else if (proposal?.kind === 'command' && proposal.command) await this.showCommand(proposal);
+  }
+
   private async showDiff(proposal: ProposalParams): Promise<void> {
     const file = vscode.Uri.parse(proposal.uri!);
     const current = await currentText(file);

@@ -52,6 +52,23 @@ export class TasksView implements vscode.TreeDataProvider<Node> {
       .sort((a, b) => b.createdAt.localeCompare(a.createdAt))[0];
   }
 
+  /** Every task, the newest first. */
+  all(): TaskSummary[] {
+    return [...this.tasks.values()].map((t) => t.summary).sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+  }
+
+  /** A task's summary and steps as this view holds them (undefined until its steps are loaded). */
+  snapshot(taskId: string): { summary: TaskSummary; steps: Step[] } | undefined {
+    const task = this.tasks.get(taskId);
+    return task?.steps ? { summary: task.summary, steps: [...task.steps.values()] } : undefined;
+  }
+
+  /** The snapshot, fetching the task's stored steps first when they are not loaded yet. */
+  async load(taskId: string): Promise<{ summary: TaskSummary; steps: Step[] } | undefined> {
+    if (!this.snapshot(taskId)) await this.reload(taskId);
+    return this.snapshot(taskId);
+  }
+
   running(): TaskSummary[] {
     return [...this.tasks.values()].map((t) => t.summary).filter((t) => t.status === 'running');
   }

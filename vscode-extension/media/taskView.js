@@ -1,0 +1,103 @@
+// The task view's page script (taskPanel.ts): draws the view data the extension posts (common/transcript.ts) and
+// posts back the user's clicks. Every text goes in as textContent, never as HTML: the agent's words are data.
+(function () {
+  const vscode = acquireVsCodeApi();
+  const root = /** @type {HTMLElement} */ (document.getElementById('task'));
+
+  /** An element with a class and children (strings become text). */
+  function el(tag, className, ...children) {
+    const node = document.createElement(tag);
+    if (className) node.className = className;
+    for (const child of children) if (child !== null && child !== undefined && child !== '') node.append(child);
+    return node;
+  }
+
+  function button(label, className, message) {
+    const b = el('button', className, label);
+    b.addEventListener('click', () => {
+      // one decision per step: the buttons stay disabled until the extension draws the step again
+      b.closest('.actions')?.querySelectorAll('button').forEach((other) => (other.disabled = true));
+      vscode.postMessage(message);
+    });
+    return b;
+  }
+
+  function link(label, message) {
+    const a = el('a', 'link', label);
+    a.href = '#';
+    a.addEventListener('click', (e) => {
+      e.preventDefault();
+      vscode.postMessage(message);
+    });
+    return a;
+  }
+
+  function section(label, body, className = '') {
+    return el('div', `section ${className}`, el('div', 'label', label), body);
+  }
+
+  function header(view) {
+    const meta = el('div', 'meta', `${view.status}${view.reason ? `: ${view.reason}` : ''}`, ' · ',
+      `${view.steps} step${view.steps === 1 ? '' : 's'}`, ' · ', el('span', 'cost', view.cost), ' · ', view.tokens);
+    return el('header', '', el('h1', '', view.goal), meta);
+  }
+
+  function plan(view) {
+    if (!view.plan.length) return null;
+    const done = view.plan.filter((i) => i.done).length;
+    const list = el('ol', 'plan');
+    for (const item of view.plan) list.append(el('li', item.done ? 'done' : '', item.text));
+    return el('section', 'card plan-card', el('h2', '', `Plan · ${done} of ${view.plan.length} done`), list);
+  }
+
+  function summaries(view) {
+    if (!view.summaries.length) return null;
+    const box = el('details', 'card summaries', el('summary', '', 'Summaries of compacted steps'));
+    for (const s of view.summaries) box.append(section(s.label, el('pre', '', s.text)));
+    return box;
+  }
+
+  function card(c) {
+    const title = el('h2', '', el('span', 'index', `#${c.index + 1}`), ' ', el('span', 'tool', c.tool));
+    const box = el('section', `card step ${c.pending ? 'pending' : ''}`, title, el('div', 'status', c.status));
+    box.dataset.stepId = c.stepId;
+    if (c.thoughts) box.append(section('thoughts', el('p', 'thoughts', c.thoughts)));
+    box.append(section(c.command ? 'command' : 'arguments', el('pre', '', c.command || c.arguments)));
+    if (c.proposedFile) box.append(el('p', '', link(`Show the proposed change to ${c.proposedFile}`, { type: 'proposed', stepId: c.stepId })));
+    if (c.decision) box.append(section('decision', el('p', '', c.decision)));
+    if (c.result) box.append(section('result', el('pre', c.result.ok ? 'ok' : 'error', c.result.text)));
+    if (c.files.length) {
+      const files = el('ul', 'files');
+      for (const path of c.files) files.append(el('li', '', link(`${path} (diff)`, { type: 'diff', stepId: c.stepId, path })));
+      box.append(section('files changed', files));
+    }
+    if (c.diagnostics.length) box.append(section('new problems', el('pre', 'error', c.diagnostics.join('\n'))));
+    box.append(el('div', 'usage', el('span', 'tokens', c.tokens), ' · ', el('span', 'cost', c.cost)));
+    if (c.pending) {
+      const decide = (choice) => ({ type: 'decide', choice, stepId: c.stepId });
+      box.append(c.question
+        ? el('div', 'actions', button('Answer…', 'primary', decide('approve')), button('Reject', 'secondary', decide('reject')))
+        : el('div', 'actions', button('Approve', 'primary', decide('approve')), button('Reject', 'secondary', decide('reject')),
+          button('Feedback…', 'secondary', decide('feedback'))));
+    }
+    return box;
+  }
+
+  function thinking(t) {
+    return el('section', 'card thinking', el('h2', '', el('span', 'index', `#${t.index + 1}`), ' thinking…'),
+      el('p', 'thoughts', t.text));
+  }
+
+  function draw(view) {
+    const atBottom = window.innerHeight + window.scrollY >= document.body.scrollHeight - 40;
+    const parts = [header(view), plan(view), summaries(view), ...view.cards.map(card)];
+    if (view.thinking) parts.push(thinking(view.thinking));
+    root.replaceChildren(...parts.filter(Boolean));
+    if (atBottom) window.scrollTo(0, document.body.scrollHeight); // follow the task unless the user scrolled up
+  }
+
+  window.addEventListener('message', (event) => {
+    if (event.data?.type === 'render') draw(event.data.view);
+  });
+  vscode.postMessage({ type: 'ready' });
+})();

@@ -1,0 +1,54 @@
+// The task view's page and its contract with the extension: the HTML shell (a strict Content-Security-Policy:
+// nothing but the extension's own stylesheet and the one script that carries this page's nonce) and the messages
+// its script may post, checked before anything is done with them. No vscode import: unit-tested under node.
+
+export interface PageParts {
+  cspSource: string; // the webview's own origin for local resources (webview.cspSource)
+  script: string; // media/taskView.js as a webview URI
+  style: string; // media/taskView.css as a webview URI
+  nonce: string;
+}
+
+export function pageHtml({ cspSource, script, style, nonce }: PageParts): string {
+  const csp = [`default-src 'none'`, `style-src ${cspSource}`, `img-src ${cspSource}`, `script-src 'nonce-${nonce}'`];
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="${csp.join('; ')}">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<link rel="stylesheet" href="${style}">
+<title>AutoGPT task</title>
+</head>
+<body>
+<main id="task" aria-live="polite"><p class="muted">Loading the task…</p></main>
+<script nonce="${nonce}" src="${script}"></script>
+</body>
+</html>`;
+}
+
+/** A message the page's script posts. */
+export type ViewMessage =
+  | { type: 'ready' }
+  | { type: 'decide'; choice: 'approve' | 'reject' | 'feedback'; stepId: string }
+  | { type: 'diff'; stepId: string; path: string }
+  | { type: 'proposed'; stepId: string };
+
+const CHOICES = ['approve', 'reject', 'feedback'] as const;
+type ViewChoice = (typeof CHOICES)[number];
+
+/** The message, or undefined for anything that is not one of ours (the page is untrusted input). */
+export function parseViewMessage(raw: unknown): ViewMessage | undefined {
+  if (typeof raw !== 'object' || raw === null) return undefined;
+  const m = raw as Record<string, unknown>;
+  const text = (value: unknown): value is string => typeof value === 'string' && value.length > 0;
+  if (m.type === 'ready') return { type: 'ready' };
+  if (!text(m.stepId)) return undefined;
+  const stepId = m.stepId;
+  if (m.type === 'decide' && CHOICES.includes(m.choice as ViewChoice)) {
+    return { type: 'decide', choice: m.choice as ViewChoice, stepId };
+  }
+  if (m.type === 'diff' && text(m.path)) return { type: 'diff', stepId, path: m.path };
+  if (m.type === 'proposed') return { type: 'proposed', stepId };
+  return undefined;
+}

@@ -1,0 +1,137 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { stepFromProposal } from '../common/messages';
+import type { ProposalParams, Step, TaskSummary } from '../common/protocol';
+import { pageHtml, parseViewMessage } from '../common/taskPage';
+import { StreamedReplies, transcript } from '../common/transcript';
+
+const usage = (costUsd: number | null, promptTokens = 0) => ({
+  promptTokens,
+  completionTokens: 7,
+  costUsd,
+  cachedTokens: 0,
+  cacheWriteTokens: 0,
+});
+
+const summary = (over: Partial<TaskSummary> = {}): TaskSummary => ({
+  taskId: 't1',
+  goal: 'Write hello.txt',
+  status: 'running',
+  reason: '',
+  workspace: '/ws',
+  steps: 2,
+  usage: usage(0.0123, 300),
+  createdAt: '2026-12-01T00:00:00Z',
+  plan: [
+    { text: 'write the file', done: true },
+    { text: 'finish', done: false },
+  ],
+  summaries: [],
+  ...over,
+});
+
+const proposal = (over: Partial<ProposalParams> = {}): ProposalParams => ({
+  taskId: 't1',
+  stepId: 's2',
+  index: 1,
+  thoughts: 'Run the tests.',
+  tool: 'execute_shell',
+  arguments: { command_line: 'pytest -q' },
+  auto: false,
+  approvedBy: '',
+  kind: 'command',
+  uri: null,
+  workspaceEdit: null,
+  command: { kind: 'command', language: 'shell', command: 'pytest -q', where: 'in the sandbox' },
+  guard: '',
+  ...over,
+});
+
+const done: Step = {
+  ...stepFromProposal(proposal({ stepId: 's1', index: 0, tool: 'write_file', arguments: { filename: 'hello.txt' } })),
+  status: 'done',
+  decision: { kind: 'approve', times: 1, text: '', source: 'rule', rule: 'write_file', stepId: 's1', stepIndex: 0, force: false },
+  result: { ok: true, output: 'Wrote hello.txt', exitCode: null, files: ['hello.txt'], undoNote: '' },
+  changes: { before: 'c0', after: 'c1', files: ['hello.txt'], notCovered: [], error: '', commit: '' },
+  usage: usage(0.0042, 120),
+  diagnostics: [{ path: 'hello.txt', line: 1, column: 2, severity: 'error', message: 'bad', source: 'ts' }],
+};
+
+const noLive = { proposal: () => undefined, sent: new Map<string, string>(), thinking: undefined };
+
+test('a done step is a card with its tool, arguments, decision, result, diff links, tokens and cost', () => {
+  const view = transcript(summary(), [done], noLive);
+  assert.equal(view.cost, '$0.0123');
+  assert.equal(view.plan.length, 2);
+  const [card] = view.cards;
+  assert.equal(card.tool, 'write_file');
+  assert.equal(card.arguments, JSON.stringify({ filename: 'hello.txt' }, null, 2));
+  assert.equal(card.decision, 'approve (auto: rule write_file)');
+  assert.deepEqual(card.result, { ok: true, text: 'ok\nWrote hello.txt' });
+  assert.deepEqual(card.files, ['hello.txt']);
+  assert.equal(card.cost, '$0.0042');
+  assert.equal(card.tokens, '120 in + 7 out tokens');
+  assert.deepEqual(card.diagnostics, ['hello.txt:1:2 error: bad (ts)']);
+  assert.equal(card.pending, false);
+});
+
+test('an awaiting step has buttons only while its proposal is on show and no decision was sent from the view', () => {
+  const awaiting = stepFromProposal(proposal());
+  const shown = { ...noLive, proposal: (id: string) => (id === 's2' ? proposal() : undefined) };
+  const [, card] = transcript(summary(), [awaiting, done], shown).cards; // sorted by index
+  assert.equal(card.pending, true);
+  assert.equal(card.command, 'pytest -q\n(shell, in the sandbox)');
+  const sent = transcript(summary(), [awaiting], { ...shown, sent: new Map([['s2', 'approve']]) }).cards[0];
+  assert.equal(sent.pending, false);
+  assert.equal(sent.status, 'approve sent: running');
+  // decided elsewhere: the proposal is withdrawn, so are the buttons
+  assert.equal(transcript(summary(), [awaiting], noLive).cards[0].pending, false);
+  // completed: no buttons even if a stale proposal were still known
+  assert.equal(transcript(summary(), [{ ...awaiting, status: 'done' }], shown).cards[0].pending, false);
+});
+
+test('a pending edit links to its proposed diff; a question is answered, not approved', () => {
+  const edit = proposal({ kind: 'file_change', uri: 'file:///ws/src/app.ts', command: null, tool: 'write_file' });
+  const live = { ...noLive, proposal: () => edit };
+  assert.equal(transcript(summary(), [stepFromProposal(edit)], live).cards[0].proposedFile, 'app.ts');
+  const ask = proposal({ tool: 'ask_user', kind: 'other', command: null, arguments: { question: 'Which?' } });
+  assert.equal(transcript(summary(), [stepFromProposal(ask)], { ...noLive, proposal: () => ask }).cards[0].question, true);
+});
+
+test('the streamed reply shows until its step arrives, and not once the task ended', () => {
+  const replies = new StreamedReplies();
+  replies.add({ taskId: 't1', index: 1, delta: 'Reading ' });
+  replies.add({ taskId: 't1', index: 1, delta: 'the notes.' });
+  replies.add({ taskId: 't2', index: 0, delta: 'other task' });
+  const live = { ...noLive, thinking: replies.get('t1') };
+  assert.deepEqual(transcript(summary(), [done], live).thinking, { index: 1, text: 'Reading the notes.' });
+  assert.equal(transcript(summary(), [done, stepFromProposal(proposal())], live).thinking, null);
+  assert.equal(transcript(summary({ status: 'finished' }), [done], live).thinking, null);
+  replies.add({ taskId: 't1', index: 2, delta: 'Next' }); // the next step's reply starts afresh
+  assert.deepEqual(replies.get('t1'), { index: 2, text: 'Next' });
+  replies.clear('t1');
+  assert.equal(replies.get('t1'), undefined);
+});
+
+test('the page allows only its own stylesheet and the script with its nonce', () => {
+  const html = pageHtml({ cspSource: 'https://webview', script: 'https://webview/s.js', style: 'https://webview/s.css', nonce: 'N0nce' });
+  const csp = /content="([^"]+)"/.exec(html)![1];
+  assert.equal(csp, "default-src 'none'; style-src https://webview; img-src https://webview; script-src 'nonce-N0nce'");
+  assert.equal(html.match(/<script/g)!.length, 1);
+  assert.match(html, /<script nonce="N0nce" src="https:\/\/webview\/s.js"><\/script>/);
+  assert.doesNotMatch(html, /http:|cdn|fonts\./i);
+});
+
+test('only well-formed messages from the page are acted on', () => {
+  assert.deepEqual(parseViewMessage({ type: 'decide', choice: 'approve', stepId: 's1' }), {
+    type: 'decide',
+    choice: 'approve',
+    stepId: 's1',
+  });
+  assert.deepEqual(parseViewMessage({ type: 'diff', stepId: 's1', path: 'a.txt' }), { type: 'diff', stepId: 's1', path: 'a.txt' });
+  assert.deepEqual(parseViewMessage({ type: 'ready' }), { type: 'ready' });
+  for (const bad of [null, 'approve', { type: 'decide', choice: 'rm -rf', stepId: 's1' }, { type: 'decide', choice: 'approve' },
+    { type: 'diff', stepId: 's1' }, { type: 'decide', choice: 'approve', stepId: 3 }, { type: 'eval', stepId: 's1' }]) {
+    assert.equal(parseViewMessage(bad), undefined, JSON.stringify(bad));
+  }
+});
