@@ -22,16 +22,23 @@ export class Workbench {
   }
 
   /** Run a command from the palette. Its list is made when it opens: a command that registered later (the
-   * extension host still starting) shows after the palette is opened again. */
-  async palette(command) {
+   * extension host still starting) shows after the palette is opened again. `exact`: the row whose label is
+   * the command and nothing more is clicked (a longer title starting the same may be listed first). */
+  async palette(command, { exact = false } = {}) {
     this.stage = `palette: ${command}`;
     const input = this.page.locator('.quick-input-widget input');
-    const row = this.page.locator('.quick-input-list .monaco-list-row', { hasText: command }).first();
+    const rows = this.page.locator('.quick-input-list .monaco-list-row');
+    const label = new RegExp(`^${command.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
+    const row = exact
+      ? rows.filter({ has: this.page.locator('.label-name', { hasText: label }) }).first()
+      : rows.filter({ hasText: command }).first();
     for (let attempt = 0; attempt < 6; attempt++) {
       await this.openPalette(input);
       // a view taking the focus just after it opened (a tree refreshing) closes it: then it is opened again
       if (!(await input.fill(`>${command}`, { timeout: 5000 }).then(() => true, () => false))) continue;
-      if (await row.waitFor({ timeout: 8000 }).then(() => true, () => false)) return this.page.keyboard.press('Enter');
+      if (await row.waitFor({ timeout: 8000 }).then(() => true, () => false)) {
+        return exact ? row.click() : this.page.keyboard.press('Enter');
+      }
       await this.page.keyboard.press('Escape');
     }
     throw new Error(`the palette never listed ${command}`);
@@ -104,6 +111,11 @@ export class Workbench {
 
   tab(text) {
     return this.page.locator('.tab', { hasText: text });
+  }
+
+  /** The page of the webview panel on show: a webview is an iframe that holds the page's own iframe. */
+  webview() {
+    return this.page.frameLocator('iframe.webview.ready').first().frameLocator('#active-frame');
   }
 
   toast(text) {

@@ -138,7 +138,7 @@ function listen(
     }),
     on(Notifications.proposal, (p) => {
       logThinking(p.taskId, thinking.flush(p.taskId));
-      tasks.onProposal(p);
+      void guarded(() => tasks.onProposal(p))();
       diagnostics.onProposal(p);
       if (p.guard) log.info(`[${p.taskId.slice(0, 8)}] loop guard: ${p.guard}${p.auto ? ' (not run; the agent is told)' : ''}`);
       if (p.guard && !p.auto) {

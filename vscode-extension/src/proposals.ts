@@ -8,6 +8,7 @@ import * as vscode from 'vscode';
 import { commandDocument, describeProposal, proposedText } from './common/messages';
 import { ProposalParams, StepRef } from './common/protocol';
 import { Questions } from './questions';
+import { TASK_VIEW } from './common/taskPage';
 import { Choice, Waiting } from './waiting';
 
 export type { Choice } from './waiting';
@@ -159,9 +160,11 @@ async function currentText(file: vscode.Uri): Promise<string | undefined> {
   }
 }
 
-/** Beside the editor the user is in, never taking the focus from it. */
+/** Beside the editor the user is in (a file, or the task view they follow), never taking the focus from it. */
 function showOptions(): vscode.TextDocumentShowOptions {
-  const beside = vscode.window.activeTextEditor?.document.uri.scheme === 'file';
+  const tab = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
+  const taskView = tab instanceof vscode.TabInputWebview && tab.viewType.endsWith(TASK_VIEW);
+  const beside = taskView || vscode.window.activeTextEditor?.document.uri.scheme === 'file';
   return {
     preserveFocus: true,
     preview: true,

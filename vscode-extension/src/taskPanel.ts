@@ -9,7 +9,7 @@ import * as vscode from 'vscode';
 import type { StepFile } from './common/checkpoints';
 import { log } from './common/log';
 import type { StepRef, ThinkingParams } from './common/protocol';
-import { parseViewMessage, pageHtml } from './common/taskPage';
+import { pageHtml, parseViewMessage, TASK_VIEW } from './common/taskPage';
 import { StreamedReplies, transcript } from './common/transcript';
 import { guarded } from './commands';
 import type { Choice, Proposals } from './proposals';
@@ -62,7 +62,7 @@ export class TaskPanels implements vscode.Disposable {
     if (!task) throw new Error(`no task ${id} (is the server running?)`);
     const media = vscode.Uri.joinPath(this.s.extensionUri, 'media');
     const panel = vscode.window.createWebviewPanel(
-      'autogpt.task',
+      TASK_VIEW,
       title(task.summary.goal),
       { viewColumn: vscode.ViewColumn.Beside, preserveFocus: false },
       { enableScripts: true, localResourceRoots: [media], enableFindWidget: true },
@@ -84,6 +84,7 @@ export class TaskPanels implements vscode.Disposable {
   }
 
   private async pick(): Promise<string | undefined> {
+    if (!this.s.tasks.all().length) await this.s.tasks.refresh(); // e.g. a task started from another client
     const tasks = this.s.tasks.all();
     if (tasks.length <= 1) {
       if (!tasks.length) void vscode.window.showInformationMessage('AutoGPT: no task yet (AutoGPT: Run Agent on Goal).');

@@ -82,12 +82,14 @@ export class TasksView implements vscode.TreeDataProvider<Node> {
     this.changed.fire(undefined);
   }
 
-  /** A proposal shows at once as a step waiting for the user. */
-  onProposal(p: ProposalParams): void {
+  /** A proposal shows at once as a step waiting for the user; the stored step (with its tokens and cost, which
+   * the proposal does not carry) replaces it once fetched. */
+  onProposal(p: ProposalParams): Promise<void> {
     const task = this.tasks.get(p.taskId);
-    if (!task?.steps) return;
+    if (!task?.steps) return Promise.resolve();
     task.steps.set(p.stepId, stepFromProposal(p));
     this.changed.fire(undefined);
+    return this.reload(p.taskId);
   }
 
   /** The agent changed its plan: the task's summary holds the whole new one. */

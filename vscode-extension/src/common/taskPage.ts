@@ -2,6 +2,8 @@
 // nothing but the extension's own stylesheet and the one script that carries this page's nonce) and the messages
 // its script may post, checked before anything is done with them. No vscode import: unit-tested under node.
 
+export const TASK_VIEW = 'autogpt.task'; // the panels' view type
+
 export interface PageParts {
   cspSource: string; // the webview's own origin for local resources (webview.cspSource)
   script: string; // media/taskView.js as a webview URI

@@ -1,0 +1,60 @@
+// The task view in code-server: run a goal, open "AutoGPT: Show Task", watch the reply stream in, read the plan
+// and the pending edit's card, approve it in the webview, open its diff from the card, then approve `finish`
+// from the status bar and see its card lose its buttons. Helpers and the JSON it prints: vscode_ui.mjs.
+// Usage: node vscode_task_view.mjs '<json: {url, shots, extensionDir, chromium, run: {...}, workspace, signal}>'
+import { writeFileSync } from 'node:fs';
+import { config, drive } from './vscode_ui.mjs';
+
+const { run } = config;
+
+await drive(async (ui, seen) => {
+  const { page } = ui;
+  await ui.palette('AutoGPT: Run Agent on Goal');
+  await ui.inputBox('AutoGPT: Run Agent on Goal', run.goal);
+  ui.stage = 'the task started (status bar)';
+  await page.locator('.statusbar-item', { hasText: run.goal }).waitFor();
+  await ui.palette('AutoGPT: Show Task', { exact: true });
+  ui.stage = 'task view opens';
+  await ui.tab(`AutoGPT: ${run.goal}`).waitFor();
+  const view = ui.webview();
+
+  ui.stage = 'the reply streams into the view';
+  const thinking = view.locator('.card.thinking');
+  await thinking.waitFor();
+  seen.thinking = await thinking.innerText();
+  writeFileSync(config.signal, 'seen'); // the test lets the rest of the reply stream now
+
+  ui.stage = 'plan and the pending edit';
+  const plan = view.locator('.plan-card', { hasText: `0 of ${run.plan.length} done` });
+  await plan.waitFor();
+  seen.plan = await plan.innerText();
+  const pending = view.locator('.card.step.pending', { hasText: 'write_file' });
+  await pending.locator('.usage', { hasText: run.cost }).waitFor(); // the stored step, with its call's cost
+  seen.pendingCard = await pending.innerText();
+  seen.pendingButtons = await pending.locator('.actions button').allInnerTexts();
+  await ui.shot('task-view-pending');
+
+  ui.stage = 'click Approve in the webview';
+  await pending.locator('button', { hasText: 'Approve' }).click();
+  const done = view.locator('.card.step', { hasText: `${run.file} (diff)` });
+  await done.waitFor();
+  seen.doneCard = await done.innerText();
+
+  ui.stage = 'the diff link opens the diff';
+  await done.locator('a', { hasText: `${run.file} (diff)` }).click();
+  await ui.tab(`AutoGPT: ${run.file} (before step 2`).waitFor();
+  seen.diffTab = await ui.tab(`AutoGPT: ${run.file} (before step 2`).count();
+  await ui.tab(`AutoGPT: ${run.goal}`).click(); // back to the task view
+
+  ui.stage = 'finish waits in the view, decided in the status bar';
+  const finish = view.locator('.card.step', { hasText: 'finish' }).filter({ hasText: run.reason });
+  await finish.locator('.actions button').first().waitFor();
+  seen.finishButtonsBefore = await finish.locator('.actions button').count();
+  await ui.approveWaiting('finish', 'AutoGPT proposes finish');
+  const header = view.locator('header', { hasText: `finished: ${run.reason}` });
+  await header.waitFor();
+  seen.finishButtonsAfter = await finish.locator('.actions button').count();
+  seen.header = await header.innerText();
+  await header.scrollIntoViewIfNeeded(); // the picture shows the task's outcome and cost on top
+  await ui.shot('task-view-finished');
+});
