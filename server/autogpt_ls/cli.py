@@ -263,17 +263,15 @@ def mcp_trust(workspace: Path) -> None:
 
     Until then a cloned repository starts no program; a changed file needs trusting again.
     """
-    import shlex
-
     from autogpt_ls.settings import Settings
-    from autogpt_ls.tools.mcp_config import read_specs, trust, workspace_config
+    from autogpt_ls.tools.mcp_config import describe, read_specs, trust, workspace_config
 
     config = workspace_config(workspace.resolve())
     if config is None:
         click.echo(f"{workspace} has no .vscode/mcp.json or .mcp.json", err=True)
         sys.exit(EXIT_CONFIG)
     for spec in read_specs(config):
-        click.echo(f"{spec.name}: {spec.url or shlex.join([spec.command or '', *spec.args])}")
+        click.echo(describe(spec))
     trust(Settings.load().data_dir, config)
     click.echo(f"Trusted {config} as it is now (its sha256 is kept in the data folder).")
 

@@ -97,14 +97,14 @@ class Runtime:
         self._engine: bool | None = None  # whether a Docker engine answers, asked once per process
         self._listeners: list[EventSink] = [log_event]
         self.buffers: Buffers = no_buffers  # an editor front end shows agents its open buffers
-        self._mcp: McpHub | None = None
+        self._mcp: list[McpHub] = []  # every hub started; a task keeps the tools it began with until it ends
         self.diagnostics: DiagnosticsSource | None = None  # and, if it can, what its tools report after an edit
 
     async def connect_mcp(self, workspace: Path | None) -> McpStart:
         """Start the configured MCP servers (the workspace's own once trusted) and offer their tools."""
         started = await mcp.connect(self.settings, workspace)
         if started.hub is not None:
-            self._mcp = started.hub
+            self._mcp.append(started.hub)
             extra = [*configured_tools(self.settings), *started.hub.tools()]
             self.tools = ToolRegistry.default(self.settings.disabled, extra=extra)
         return started
@@ -308,8 +308,8 @@ class Runtime:
         return task
 
     async def aclose(self) -> None:
-        if self._mcp is not None:
-            await self._mcp.aclose()
+        for hub in self._mcp:
+            await hub.aclose()
         for task_id in list(self._executors):
             await self._close_executor(task_id)
         for provider in self._providers.values():

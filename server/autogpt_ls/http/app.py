@@ -32,6 +32,9 @@ def create_app(service: Service, token: str | None = None) -> FastAPI:
         # The LLM SDK takes about half a second to import: load it in the background once we are serving,
         # so the server answers at once and the first step does not stall every other request.
         threading.Thread(target=_preload, daemon=True).start()
+        # The user's MCP servers (MCP_CONFIG_FILE) serve every task (each failure is logged, the rest go on); a
+        # task's workspace is a folder this server made, so no workspace config of its own is read.
+        await service.runtime.connect_mcp(None)
         yield
         await service.runtime.aclose()
 

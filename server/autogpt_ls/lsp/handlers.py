@@ -94,6 +94,7 @@ async def run_goal(ls: AutogptLanguageServer, raw: Any) -> TaskRef:
 
     p = RunParams.parse(raw)
     workspace = _workspace(ls, p.workspace_folder)
+    await ls.mcp_servers.ready(workspace)
     task = await ls.runtime.new_task(
         p.goal,
         workspace,

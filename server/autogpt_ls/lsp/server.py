@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from autogpt_ls.agent.runtime import Runtime
     from autogpt_ls.lsp.editor import DiagnosticsInbox
     from autogpt_ls.lsp.jobs import Jobs
+    from autogpt_ls.lsp.mcp_servers import McpServers
     from autogpt_ls.lsp.payloads import Notification
     from autogpt_ls.lsp.render import PendingEdit
     from autogpt_ls.models import Decision, Step
@@ -60,6 +61,7 @@ class AutogptLanguageServer(LanguageServer):
         self._runtime: Runtime | None = None
         self._jobs: Jobs | None = None
         self._diagnostics: DiagnosticsInbox | None = None
+        self._mcp_servers: McpServers | None = None
         self.edits: dict[str, PendingEdit] = {}  # by step id
         self.initialization_options: Any = None
         self._tasks: set[asyncio.Task[None]] = set()
@@ -123,6 +125,14 @@ class AutogptLanguageServer(LanguageServer):
                 self._runtime.diagnostics = self.diagnostics_inbox.wait
             self._runtime.subscribe(Renderer(self).on_event)
         return self._runtime
+
+    @property
+    def mcp_servers(self) -> McpServers:
+        if self._mcp_servers is None:
+            from autogpt_ls.lsp.mcp_servers import McpServers
+
+            self._mcp_servers = McpServers(self)
+        return self._mcp_servers
 
     @property
     def diagnostics_inbox(self) -> DiagnosticsInbox:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -59,8 +60,13 @@ def workspace_config(workspace: Path) -> Path | None:
     return next((workspace / name for name in WORKSPACE_FILES if (workspace / name).is_file()), None)
 
 
-def _digest(path: Path) -> str:
+def digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def describe(spec: ServerSpec) -> str:
+    """What trusting a server means: the program it runs (or the URL it reaches)."""
+    return f"{spec.name}: {spec.url or shlex.join([spec.command or '', *spec.args])}"
 
 
 def _trust_file(data_dir: Path) -> Path:
@@ -76,11 +82,12 @@ def _trusted(data_dir: Path) -> dict[str, str]:
 
 
 def is_trusted(data_dir: Path, config: Path) -> bool:
-    return _trusted(data_dir).get(str(config.resolve())) == _digest(config)
+    return _trusted(data_dir).get(str(config.resolve())) == digest(config)
 
 
-def trust(data_dir: Path, config: Path) -> None:
-    """Record that the user approved this exact content of the workspace's MCP config."""
-    records = _trusted(data_dir) | {str(config.resolve()): _digest(config)}
+def trust(data_dir: Path, config: Path, seen: str | None = None) -> None:
+    """Record that the user approved this exact content of the workspace's MCP config (`seen`: the digest of the
+    content the user was shown, when it was shown before this call)."""
+    records = _trusted(data_dir) | {str(config.resolve()): seen or digest(config)}
     data_dir.mkdir(parents=True, exist_ok=True)
     _trust_file(data_dir).write_text(json.dumps(records, indent=2), encoding="utf-8")
