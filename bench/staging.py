@@ -1,15 +1,11 @@
-"""What staging costs: a staged command against a plain warm sandbox command in the same run, and the time to
-compute a change set of 1, 100 and 10,000 changed files.
+"""What computing a staged command's change set costs for 1, 100 and 10,000 changed files (the extra time of a
+staged command over a plain warm sandbox command is bench/sandbox_exec.py's, in its run).
 
-Warm: DockerExecutor.run of `echo hi` (one exec in the task's long-lived container).
-Staged: the same through the Stager: the stage's container (created ahead, as it is while the user reviews the
-previous change set) started on a fresh overlay, the exec, the container stopped, the upper folder scanned.
-Back to back: staged commands with no pause between them, so each also waits for its container's creation.
-Change set: a staged command appends a line to each of N files of the workspace; then the scan of the upper
-folder against the workspace (with the fingerprints for the conflict check) and the preview (the texts shown).
-Prints a table and one JSON line. Needs a running engine and the sandbox image (./test.sh sets both up).
+A staged command appends a line to each of N files of the workspace; then the scan of the upper folder against
+the workspace (with the fingerprints for the conflict check: Stager.scan_seconds) and the preview (the texts
+every front end shows). Prints a table and one JSON line. Needs a running engine and the sandbox image.
 
-    .venv/bin/python bench/staging.py [--warm 30] [--staged 10] [--back-to-back 3]
+    .venv/bin/python bench/staging.py [--sizes 1,100,10000]
 """
 
 from __future__ import annotations
@@ -17,49 +13,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import statistics
 import tempfile
 import time
 from pathlib import Path
 
 from autogpt_ls.executors.docker import DockerExecutor
-from autogpt_ls.executors.shell_state import shell_argv
 from autogpt_ls.executors.staging import Stager
 from autogpt_ls.workspace import Workspace
-
-IMAGE = "autogpt-ls-sandbox:1"
-
-
-def _ms(times: list[float]) -> tuple[float, float]:
-    p95 = sorted(times)[max(0, round(0.95 * len(times)) - 1)]
-    return statistics.median(times) * 1000, p95 * 1000
-
-
-async def _timed(executor: DockerExecutor, line: str) -> float:
-    start = time.perf_counter()
-    res = await executor.run(shell_argv(line), timeout=1800)
-    assert res.exit_code == 0, res
-    return time.perf_counter() - start
-
-
-async def commands(root: Path, data: Path, warm_n: int, staged_n: int, back_n: int) -> dict[str, list[float]]:
-    plain = DockerExecutor(Workspace(root), task_id="bench-staging-warm", image=IMAGE)
-    staged = DockerExecutor(Workspace(root), task_id="bench-staging", image=IMAGE)
-    staged.stager = stager = Stager(staged, data / "stages")
-    try:
-        await _timed(plain, "echo hi")  # starts the warm container
-        await _timed(staged, "echo hi")  # the first stage's container, created on the spot
-        found: dict[str, list[float]] = {"warm": [], "staged": [], "back to back": []}
-        for _ in range(staged_n):
-            found["warm"] += [await _timed(plain, "echo hi") for _ in range(max(1, warm_n // staged_n))]
-            await stager.ready()
-            found["staged"].append(await _timed(staged, "echo hi"))
-        for _ in range(back_n):
-            found["back to back"].append(await _timed(staged, "echo hi"))
-        return found
-    finally:
-        await plain.close()
-        await staged.close()
+from sandbox_exec import IMAGE, timed
 
 
 async def change_set(root: Path, data: Path, n: int) -> tuple[float, float]:
@@ -68,7 +29,7 @@ async def change_set(root: Path, data: Path, n: int) -> tuple[float, float]:
     executor = DockerExecutor(Workspace(root), task_id=f"bench-staging-{n}", image=IMAGE)
     executor.stager = stager = Stager(executor, data / "stages")
     try:
-        await _timed(executor, "for f in f*.txt; do echo more >> $f; done")
+        await timed(executor, "for f in f*.txt; do echo more >> $f; done")
         stage = stager.take()
         assert stage is not None
         start = time.perf_counter()
@@ -82,30 +43,15 @@ async def change_set(root: Path, data: Path, n: int) -> tuple[float, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--warm", type=int, default=30)
-    parser.add_argument("--staged", type=int, default=10)
-    parser.add_argument("--back-to-back", type=int, default=3)
+    parser.add_argument("--sizes", default="1,100,10000")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp, tempfile.TemporaryDirectory() as data:
-        found = asyncio.run(commands(Path(tmp), Path(data), args.warm, args.staged, args.back_to_back))
     sets = {}
-    for n in (1, 100, 10_000):
+    for n in (int(x) for x in args.sizes.split(",")):
         with tempfile.TemporaryDirectory() as tmp, tempfile.TemporaryDirectory() as data:
             sets[n] = asyncio.run(change_set(Path(tmp), Path(data), n))
-    print(f"{'':28}{'median ms':>10}{'p95 ms':>10}{'n':>5}")
-    for name, times in found.items():
-        median, p95 = _ms(times)
-        print(f"{name + ' command':28}{median:10.1f}{p95:10.1f}{len(times):5}")
-    extra = (statistics.median(found["staged"]) - statistics.median(found["warm"])) * 1000
-    print(f"staged over warm: +{extra:.0f} ms per command")
     for n, (scan, shown) in sets.items():
         print(f"change set of {n:>6} files: scan {scan * 1000:8.1f} ms, preview {shown * 1000:8.1f} ms")
-    summary = {name: round(_ms(times)[0], 1) for name, times in found.items()}
-    summary |= {
-        "extra_ms": round(extra),
-        "change_set_ms": {n: [round(a * 1000, 1), round(b * 1000, 1)] for n, (a, b) in sets.items()},
-    }
-    print(json.dumps(summary))
+    print(json.dumps({"change_set_ms": {n: [round(a * 1000, 1), round(b * 1000, 1)] for n, (a, b) in sets.items()}}))
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ discarded. Feedback or `n` discards the stage; approval applies it (tools/stagin
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any
 
 from autogpt_ls.agent.events import StepCompleted
@@ -27,13 +28,20 @@ def is_review(step: Step) -> bool:
     return step.proposal is not None and step.proposal.tool_call.name == APPLY
 
 
+def _shown(path: str) -> str:
+    """A path on one line: quoted when it holds a newline or another control character."""
+    return json.dumps(path) if any(not c.isprintable() for c in path) else path
+
+
 def _summary(command: str, changes: Any) -> str:
     entries = changes.entries
-    lines = [f"  {e.change} {e.path}" for e in entries[:_LISTED]]
+    lines = [f"  {e.change} {_shown(e.path)}" + (f" ({e.note})" if e.note else "") for e in entries[:_LISTED]]
     if len(entries) > _LISTED:
         lines.append(f"  ... and {len(entries) - _LISTED} more")
+    lines += [f"  {e.change} empty folder {_shown(e.path)}/" for e in changes.folders[:_LISTED]]
+    left_out = changes.told()
     return (
-        f"The command `{command}` changed {len(entries)} file(s) on a staged copy of the workspace:\n"
+        f"The command `{command}` changed {len(entries)} file(s) on a staged copy of the workspace{left_out}:\n"
         + "\n".join(lines)
         + "\nApprove to apply them all (nothing is applied if a file changed meanwhile); feedback discards them."
     )

@@ -14,7 +14,7 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
-from autogpt_ls.executors.overlay_scan import ABSENT, Entry, fingerprint
+from autogpt_ls.executors.overlay_scan import ABSENT, Entry, Scan, fingerprint
 from autogpt_ls.workspace import Workspace
 
 
@@ -151,9 +151,32 @@ def _prune(workspace: Workspace, upper: Path, deleted: list[str]) -> None:
             folder = os.path.dirname(folder)
 
 
-def apply(entries: list[Entry], upper: Path, workspace: Workspace) -> None:
+def _folders(workspace: Workspace, folders: list[Entry], owner: tuple[int, int] | None) -> None:
+    """The empty folders the command made (with their missing parents, given to the owner) or removed (only while
+    still empty: a folder someone put a file in meanwhile stays)."""
+    for entry in sorted(folders, key=lambda e: -e.path.count("/")):
+        if entry.change == "deleted":
+            parent, name = _split(entry.path)
+            with contextlib.suppress(OSError):
+                fd = workspace.folder(parent)
+                try:
+                    os.rmdir(name, dir_fd=fd)
+                finally:
+                    os.close(fd)
+    for entry in folders:
+        if entry.change == "created":
+            made = _missing_folders(workspace, os.path.join(entry.path, "."))  # the folder itself and its parents
+            os.close(workspace.folder(entry.path, create=True))
+            for folder in made if owner is not None else []:
+                _own(workspace, folder, None, owner)
+
+
+def apply(scan: Scan, upper: Path, workspace: Workspace) -> None:
     """Apply every entry, or (StageConflict, or an OSError halfway) leave the workspace as it was."""
+    entries = scan.entries
+    made = [e.path for e in scan.folders if e.change == "created"]
     clashing = conflicts(entries, workspace.root)
+    clashing += [p for p in made if fingerprint(workspace.root / p) not in (ABSENT, "dir")]  # a file there now
     if clashing:
         raise StageConflict(clashing)
     owner = _owner(workspace)
@@ -172,3 +195,4 @@ def apply(entries: list[Entry], upper: Path, workspace: Workspace) -> None:
                 _restore(workspace, saved, owner)
         raise
     _prune(workspace, upper, [e.path for e in entries if e.change == "deleted"])
+    _folders(workspace, scan.folders, owner)

@@ -5,8 +5,10 @@ changed files whole, deletions as whiteouts (a character device 0:0), and a fold
 workspace as opaque (`user.overlay.opaque`, since the overlay is mounted with `userxattr`, so anyone who can read
 the folder can read the mark). Reading only the upper folder makes the cost follow what changed, not the size of
 the workspace. Each entry records the workspace's file as it was when the command ended (its fingerprint), so
-applying can tell whether someone changed it meanwhile. Nothing inside a `.git` folder is staged: no tool writes
-there (a planted hook would run), so such changes are counted and dropped.
+applying can tell whether someone changed it meanwhile. Some changes are counted and left out, never applied:
+anything inside a `.git` folder (no tool writes there: a planted hook would run), a name that is not UTF-8 (no
+front end can show it, nor the store keep it), and a symlink that points outside the workspace (confinement).
+Empty folders the command created or removed are kept apart from the files: the change set's preview shows files.
 """
 
 from __future__ import annotations
@@ -30,12 +32,27 @@ class Entry:
     path: str  # relative to the workspace
     change: Change
     before: str  # the workspace's file when the command ended: fingerprint() ("" when it did not exist)
+    note: str = ""  # what the preview's texts cannot show (a mode change)
+
+
+GIT = "inside .git (staging never writes there)"
+NOT_UTF8 = "with a name that is not UTF-8 (rename it in a command to stage it)"
+OUTSIDE = "symlinks pointing outside the workspace"
 
 
 @dataclass
 class Scan:
     entries: list[Entry] = field(default_factory=list)
-    dropped_git: int = 0  # changes inside a .git folder, not staged
+    folders: list[Entry] = field(default_factory=list)  # empty folders created or deleted
+    left_out: dict[str, int] = field(default_factory=dict)  # changes not staged, by reason (GIT, NOT_UTF8, OUTSIDE)
+
+    def leave_out(self, reason: str) -> None:
+        self.left_out[reason] = self.left_out.get(reason, 0) + 1
+
+    def told(self) -> str:
+        """The changes left out, as one parenthesis for the command's output ('' when none)."""
+        said = ", ".join(f"{n} {reason}" for reason, n in sorted(self.left_out.items()))
+        return f" (left out, never applied: {said})" if said else ""
 
 
 def fingerprint(path: Path) -> str:
@@ -66,6 +83,22 @@ def _opaque(path: Path) -> bool:
         return False
 
 
+def _utf8(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:  # a name that is not UTF-8, as os hands it over (surrogate escapes)
+        return False
+    return True
+
+
+def _lower_folders(path: Path, rel: str) -> list[str]:
+    """Every folder at or below `path` in the workspace (not through symlinks), deepest first."""
+    if os.path.islink(path) or not os.path.isdir(path):
+        return []
+    found = [os.path.normpath(os.path.join(rel, os.path.relpath(d, path))) for d, _, _ in os.walk(path)]
+    return sorted(found, key=lambda f: -f.count("/"))
+
+
 def _lower_files(path: Path, rel: str) -> list[str]:
     """Every file (or symlink) at or below `path` in the workspace, as workspace-relative paths."""
     try:
@@ -84,6 +117,12 @@ def _lower_files(path: Path, rel: str) -> list[str]:
     return found
 
 
+def _mode_note(upper: os.stat_result, lower: Path) -> str:
+    """'mode 644 -> 755' when the command changed a file's permissions (`chmod +x` shows in no text diff)."""
+    before, after = stat.S_IMODE(os.lstat(lower).st_mode), stat.S_IMODE(upper.st_mode)
+    return f"mode {before:o} -> {after:o}" if before != after and not stat.S_ISLNK(upper.st_mode) else ""
+
+
 def _same(upper: Path, lower: Path) -> bool:
     """Whether a copied-up file is unchanged (a `touch`, an open for writing that wrote nothing)."""
     return fingerprint(upper) == fingerprint(lower)
@@ -92,17 +131,35 @@ def _same(upper: Path, lower: Path) -> bool:
 class _Scanner:
     def __init__(self, upper: Path, lower: Path) -> None:
         self.upper, self.lower = upper, lower
+        self.root = os.path.realpath(lower)
         self.scan = Scan()
         self._seen: set[str] = set()
 
-    def add(self, rel: str, change: Change) -> None:
+    def _kept(self, rel: str) -> bool:
+        if ".git" in Path(rel).parts:
+            self.scan.leave_out(GIT)
+        elif not _utf8(rel):
+            self.scan.leave_out(NOT_UTF8)
+        else:
+            return True
+        return False
+
+    def add(self, rel: str, change: Change, note: str = "") -> None:
         if rel in self._seen:
             return
         self._seen.add(rel)
-        if ".git" in Path(rel).parts:
-            self.scan.dropped_git += 1
-            return
-        self.scan.entries.append(Entry(rel, change, fingerprint(self.lower / rel)))
+        if self._kept(rel):
+            self.scan.entries.append(Entry(rel, change, fingerprint(self.lower / rel), note))
+
+    def add_folder(self, rel: str, change: Change) -> None:
+        if self._kept(rel):
+            self.scan.folders.append(Entry(rel, change, fingerprint(self.lower / rel)))
+
+    def _confined(self, rel: str) -> bool:
+        """Whether a symlink the command made resolves inside the workspace (as the workspace is now)."""
+        target = os.readlink(self.upper / rel)
+        resolved = os.path.realpath(os.path.join(self.lower, os.path.dirname(rel), target))
+        return resolved == self.root or resolved.startswith(self.root + os.sep)
 
     def folder(self, rel: str) -> None:
         """One folder of the upper tree; an opaque one hides every workspace file below it not written again."""
@@ -111,6 +168,9 @@ class _Scanner:
             names = sorted(e.name for e in listing)
         for name in names:
             self.entry(os.path.normpath(os.path.join(rel, name)))
+        lower = self.lower / rel
+        if rel != "." and not names and (os.path.islink(lower) or not os.path.isdir(lower)):
+            self.add_folder(rel, "created")  # an empty folder the command made (its parents come with it)
         if rel != "." and _opaque(here):
             for gone in _lower_files(self.lower / rel, rel):
                 if not os.path.lexists(self.upper / gone):
@@ -122,10 +182,14 @@ class _Scanner:
         if _is_whiteout(st):
             for gone in _lower_files(lower, rel):
                 self.add(gone, "deleted")
+            for folder in _lower_folders(lower, rel):
+                self.add_folder(folder, "deleted")
         elif stat.S_ISDIR(st.st_mode):
             if (os.path.lexists(lower) and not os.path.isdir(lower)) or os.path.islink(lower):
                 self.add(rel, "deleted")  # a file of the workspace replaced by a folder
             self.folder(rel)
+        elif stat.S_ISLNK(st.st_mode) and not self._confined(rel):
+            self.scan.leave_out(OUTSIDE)
         elif stat.S_ISREG(st.st_mode) or stat.S_ISLNK(st.st_mode):
             if os.path.isdir(lower) and not os.path.islink(lower):
                 for gone in _lower_files(lower, rel):  # a folder of the workspace replaced by a file
@@ -135,7 +199,7 @@ class _Scanner:
             elif not os.path.lexists(lower):
                 self.add(rel, "created")
             elif not _same(self.upper / rel, lower):
-                self.add(rel, "modified")
+                self.add(rel, "modified", _mode_note(st, lower))
         # fifos, sockets and devices a command made are not files to review: left out
 
 
@@ -144,6 +208,7 @@ def scan(upper: Path, lower: Path) -> Scan:
     scanner = _Scanner(upper, lower)
     scanner.folder(".")
     scanner.scan.entries.sort(key=lambda e: e.path)
+    scanner.scan.folders.sort(key=lambda e: e.path)
     return scanner.scan
 
 

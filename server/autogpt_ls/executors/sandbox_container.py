@@ -50,6 +50,16 @@ def engine_answers(timeout: float = 3.0) -> bool:
         return False
 
 
+def _mounts(volumes: dict[str, dict[str, str]]) -> list[Any]:
+    """Structured mounts, not `src:dst:mode` binds, which cannot hold a path with a `:` in it."""
+    from docker.types import Mount
+
+    return [
+        Mount(spec["bind"], source, type="bind" if source.startswith("/") else "volume", read_only=spec["mode"] == "ro")
+        for source, spec in volumes.items()
+    ]
+
+
 def container_options(
     image: str,
     *,
@@ -72,7 +82,7 @@ def container_options(
         network_mode=None if network else "none",
         read_only=True,
         tmpfs={"/tmp": f"rw,nosuid,nodev,size={limits.tmp_size}"},
-        volumes=volumes or {root: {"bind": root, "mode": "rw"}},
+        mounts=_mounts(volumes or {root: {"bind": root, "mode": "rw"}}),
         working_dir="/",  # commands get the workspace as their workdir; `user` may not be able to enter it
         user=user,
         environment=SANDBOX_ENV,

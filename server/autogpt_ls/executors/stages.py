@@ -15,6 +15,7 @@ import contextlib
 import functools
 import json
 import os
+import re
 import shutil
 import threading
 from dataclasses import dataclass, field
@@ -108,13 +109,20 @@ def _folders(recipe: Recipe, folder: Path) -> None:
     (folder / "owner").write_text(OWNER)
 
 
+def _escaped(folder: Path) -> str:
+    """A folder in the overlay's options: `,` separates options and `:` lower folders, so both (and `\\`) are
+    escaped with a backslash, which overlayfs reads back (checked with the engine's local driver here)."""
+    return re.sub(r"([\\,:])", r"\\\1", str(folder))
+
+
 def make(recipe: Recipe) -> Stage:
     """A new stage with its volume and its container created (not started)."""
     stage_id = new_id()[:12]
     stage = Stage(stage_id, recipe.root / stage_id)
     _folders(recipe, stage.folder)
     labels = {LABEL: OWNER, TASK_LABEL: recipe.task_id, STAGE_LABEL: stage.id}
-    opts = f"lowerdir={recipe.workspace},upperdir={stage.upper},workdir={stage.folder / 'work'},userxattr"
+    folders = (recipe.workspace, stage.upper, stage.folder / "work")
+    opts = "lowerdir={},upperdir={},workdir={},userxattr".format(*map(_escaped, folders))
     try:
         volume = recipe.client.volumes.create(
             name=f"autogpt-ls-stage-{stage.id}",
@@ -208,9 +216,13 @@ def rmtree(client: DockerClient, image: str, folder: Path) -> None:
 
 def save(stage: Stage, command: str, scan: Scan) -> None:
     """What the command changed, kept with the stage: a later process can show and apply it."""
-    entries = [[e.path, e.change, e.before] for e in scan.entries]
-    manifest = {"command": command, "entries": entries, "dropped_git": scan.dropped_git}
-    (stage.folder / "manifest.json").write_text(json.dumps(manifest))
+    manifest = {
+        "command": command,
+        "entries": [[e.path, e.change, e.before, e.note] for e in scan.entries],
+        "folders": [[e.path, e.change, e.before] for e in scan.folders],
+        "left_out": scan.left_out,
+    }
+    (stage.folder / "manifest.json").write_text(json.dumps(manifest))  # ASCII: names with newlines kept whole
 
 
 def load(root: Path, stage_id: str) -> tuple[str, Scan] | None:
@@ -223,8 +235,9 @@ def load(root: Path, stage_id: str) -> tuple[str, Scan] | None:
         return None
     if not owner_alive(owner):
         return None
-    entries = [Entry(path, change, before) for path, change, before in manifest["entries"]]
-    return manifest["command"], Scan(entries, manifest.get("dropped_git", 0))
+    entries = [Entry(*row) for row in manifest["entries"]]
+    folders = [Entry(*row) for row in manifest.get("folders", [])]
+    return manifest["command"], Scan(entries, folders, manifest.get("left_out", {}))
 
 
 def sweep(client: DockerClient, image: str, stages: Path) -> None:

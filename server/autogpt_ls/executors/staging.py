@@ -183,15 +183,14 @@ class Stager:
         return scan
 
     def _told(self, stage: stages.Stage, scan: overlay_scan.Scan) -> str:
-        dropped = f" ({scan.dropped_git} changes inside .git were dropped: staging never writes there)"
-        dropped = dropped if scan.dropped_git else ""
-        if not scan.entries:
+        if not scan.entries and not scan.folders:
             self._later(stages.remove, stage)
-            return f"\n[staging] the command changed no file in the workspace{dropped}."
+            return f"\n[staging] the command changed no file in the workspace{scan.told()}."
         self._made[stage.id], self._last = stage, stage.id
+        folders = f" and {len(scan.folders)} empty folder(s)" if scan.folders else ""
         return (
-            f"\n[staging] the command changed {len(scan.entries)} file(s) on a staged copy of the workspace{dropped}; "
-            "nothing is applied until the user approves the change set."
+            f"\n[staging] the command changed {len(scan.entries)} file(s){folders} on a staged copy of the workspace"
+            f"{scan.told()}; nothing is applied until the user approves the change set."
         )
 
     # -- the change set of a stage
@@ -216,7 +215,7 @@ class Stager:
         if found is None:
             raise LookupError(stage_id)
         try:
-            overlay_apply.apply(found[1].entries, self.root / stage_id / "upper", self.sandbox.workspace)
+            overlay_apply.apply(found[1], self.root / stage_id / "upper", self.sandbox.workspace)
         finally:
             self.discard(stage_id)
         return found[1].entries
