@@ -18,7 +18,7 @@ pytestmark = pytest.mark.timeout(900)  # each staged command creates a container
 IMAGE = os.environ.get("SANDBOX_IMAGE", "autogpt-ls-sandbox:1")
 COMMAND = "echo changed > a.txt; echo new > b.txt; rm c.txt"
 AGAIN = "rm c.txt; echo new > b.txt; echo changed > a.txt"  # the same changes (the loop guard stops a repeat)
-RAN = 600  # seconds for a staged command's step: its container is created first (vfs copies the image)
+RAN = 600  # seconds for a staged step: its container is created (vfs copies the image) and removed, under load
 
 
 @pytest.fixture
@@ -90,7 +90,7 @@ async def test_a_staged_change_set_is_one_workspace_edit_applied_all_or_nothing(
 
         a.write_text("the user's edit\n")  # meanwhile: a conflict
         await approve_by_code_action(client, a)
-        refused = (await inbox.next("agent/stepCompleted"))["step"]
+        refused = (await inbox.next("agent/stepCompleted", RAN))["step"]
         assert refused["id"] == review["stepId"] and refused["result"]["ok"] is False
         assert "Nothing of the change set" in refused["result"]["output"] and "a.txt" in refused["result"]["output"]
         assert a.read_text() == "the user's edit\n" and not b.exists() and c.read_text() == "c\n"  # nothing applied
@@ -99,7 +99,7 @@ async def test_a_staged_change_set_is_one_workspace_edit_applied_all_or_nothing(
         again = await command_then_review(client, inbox, AGAIN)
         assert _ops(again)[0]["edits"][0]["newText"] == "changed\n"  # against the user's text now
         await approve_by_code_action(client, b)  # any file of the change set offers its actions
-        applied = (await inbox.next("agent/stepCompleted"))["step"]
+        applied = (await inbox.next("agent/stepCompleted", RAN))["step"]
         assert applied["status"] == "done" and applied["result"]["ok"] is True
         assert applied["changes"]["files"] == ["a.txt", "b.txt", "c.txt"]  # one checkpoint for the whole set
         assert a.read_text() == "changed\n" and b.read_text() == "new\n" and not c.exists()
