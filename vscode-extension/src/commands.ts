@@ -77,6 +77,16 @@ export class Commands {
     return text ? this.s.request(Requests.feedback, { taskId: p.taskId, stepId: p.stepId, text }) : undefined;
   });
 
+  /** Self-feedback: the agent critiques the pending proposal against the goal and proposes again (nothing runs). */
+  readonly critique = guarded(async (arg?: unknown) => {
+    const p = await this.s.proposals.target(arg);
+    if (!p) return void vscode.window.showInformationMessage(NOTHING_PENDING);
+    if (p.tool === 'ask_user') {
+      return void vscode.window.showInformationMessage('AutoGPT: a question has no proposal to critique.');
+    }
+    return this.s.request(Requests.selfFeedback, { taskId: p.taskId, stepId: p.stepId });
+  });
+
   /** Undo every step from the one picked on (its file changes go back), in place of the pending proposal. */
   readonly undoStep = guarded(async (arg?: unknown) => {
     const p = await this.s.proposals.target(arg);
@@ -176,6 +186,7 @@ export class Commands {
       'autogpt.approveStep': this.approve,
       'autogpt.rejectStep': this.reject,
       'autogpt.giveFeedback': this.feedback,
+      'autogpt.critiqueStep': this.critique,
       'autogpt.undoStep': this.undoStep,
       'autogpt.redoStep': this.redoStep,
       'autogpt.cancelTask': this.cancelTask,

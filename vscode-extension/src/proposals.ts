@@ -43,6 +43,11 @@ export class Proposals implements vscode.TextDocumentContentProvider, vscode.Cod
       new vscode.CodeLens(top, { title: '$(check) Approve', command: 'autogpt.approveStep', arguments: [ref] }),
       new vscode.CodeLens(top, { title: '$(close) Reject', command: 'autogpt.rejectStep', arguments: [ref] }),
       new vscode.CodeLens(top, { title: '$(comment) Feedback…', command: 'autogpt.giveFeedback', arguments: [ref] }),
+      new vscode.CodeLens(top, {
+        title: '$(lightbulb) Ask the agent to critique this',
+        command: 'autogpt.critiqueStep',
+        arguments: [ref],
+      }),
     ];
   }
 

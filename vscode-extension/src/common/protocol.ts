@@ -19,6 +19,7 @@ export const Requests = {
   approveStep: 'agent/approveStep',
   rejectStep: 'agent/rejectStep',
   feedback: 'agent/feedback',
+  selfFeedback: 'agent/selfFeedback',
   answer: 'agent/answer',
   rollback: 'agent/rollback',
   redo: 'agent/redo',
