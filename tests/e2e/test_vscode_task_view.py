@@ -1,7 +1,8 @@
 """The task view in a real VS Code (code-server in headless Chromium, the packaged extension, the real language
 server, the loopback fake LLM): "AutoGPT: Show Task" opens the webview, the reply streams into it, the plan and
 a step card with its tool and cost show, Approve in the webview runs the edit, its diff link opens the diff, and
-a step decided elsewhere (the status bar) loses its buttons (vscode_task_view.mjs works the browser)."""
+a step decided elsewhere (the status bar) loses its buttons; the task row in the AutoGPT view opens it again
+(vscode_task_view.mjs works the browser)."""
 
 from __future__ import annotations
 
@@ -83,3 +84,5 @@ def test_task_view_streams_shows_cards_and_approves(
     # finish, approved from the status bar: its card lost its buttons and the task reads finished.
     assert seen["finishButtonsBefore"] == 3 and seen["finishButtonsAfter"] == 0
     assert seen["header"].startswith(RUN["goal"]) and f"finished: {RUN['reason']}" in seen["header"]
+    # Opened again from the task's row in the AutoGPT view: the whole transcript, fetched from the server.
+    assert seen["reopenedCards"] == 3

@@ -57,4 +57,14 @@ await drive(async (ui, seen) => {
   seen.header = await header.innerText();
   await header.scrollIntoViewIfNeeded(); // the picture shows the task's outcome and cost on top
   await ui.shot('task-view-finished');
+
+  ui.stage = 'closed, then opened again from the task row in the AutoGPT view';
+  await ui.tab(`AutoGPT: ${run.goal}`).click();
+  await ui.palette('View: Close Editor', { exact: true });
+  await ui.tab(`AutoGPT: ${run.goal}`).waitFor({ state: 'detached' });
+  const row = await ui.taskRow(run.goal, 'finished');
+  await row.hover();
+  await row.locator('.action-label[aria-label="Show Task"]').click();
+  await ui.webview().locator('header', { hasText: `finished: ${run.reason}` }).waitFor();
+  seen.reopenedCards = await ui.webview().locator('.card.step').count();
 });

@@ -127,7 +127,9 @@ export class TaskPanels implements vscode.Disposable {
   private draw(taskId: string): void {
     const panel = this.panels.get(taskId);
     const task = this.s.tasks.snapshot(taskId);
-    if (!panel || !task) return;
+    if (!panel) return;
+    // the tasks view let go of its steps (the server restarted): fetched again, then drawn by its change event
+    if (!task) return void guarded(() => this.s.tasks.load(taskId))();
     for (const step of task.steps) if (step.status !== 'awaiting') this.sent.delete(step.id);
     if (task.summary.status !== 'running') this.replies.clear(taskId);
     panel.title = title(task.summary.goal);
