@@ -28,6 +28,22 @@ def test_a_held_repeat_is_in_the_step_output_and_rethink_is_an_input(server: Ser
     assert RETHINK_TEXT in str(fake.requests[3]["messages"][-1]["content"])
 
 
+def test_a_held_repeat_runs_anyway_on_an_empty_input(server: Server, fake: FakeOpenAI) -> None:
+    fake.script(READ, READ, READ, FINISH)
+    api = server.api
+    task_id = api.create("Read notes.txt")
+    assert api.upload(task_id, "notes.txt", b"the notes\n").status == 200
+    api.step(task_id)
+    held = api.step(task_id, "")
+    assert "Loop guard: repeating read_file notes.txt" in held["output"] and held["name"] == "read_file"
+    ran = api.step(task_id, "")  # run anyway: the held read runs, and the LLM sees what it read
+    assert "the notes" in ran["output"] and ran["name"] == "finish"
+    assert "Loop guard" not in ran["output"]
+    assert "the notes" in str(fake.requests[3]["messages"][-1]["content"])
+    steps = api.ok("GET", f"/agent/tasks/{task_id}/steps")["steps"]
+    assert len(steps) == 4
+
+
 def test_the_step_that_needed_a_compaction_reports_its_summary() -> None:
     summary = Summary(first=0, end=1, text="The agent read notes.txt: it says hello.", model="openai/m", at_step=1)
     task = Task(goal="g", workspace=".", config=TaskConfig(smart_llm="openai/m"))
