@@ -28,7 +28,7 @@ from autogpt_ls.agent.events import (
     Thinking,
     ThinkingDelta,
 )
-from autogpt_ls.agent.rules import Rule
+from autogpt_ls.agent.rules import Rule, listing
 from autogpt_ls.agent.undo import change_notes
 from autogpt_ls.changes import ChangeSet, FileChange, Preview
 from autogpt_ls.llm.providers.local import NOTICE
@@ -109,9 +109,8 @@ class Terminal:
 
     def say_rules(self, rules: tuple[Rule, ...]) -> None:
         """Which of the project's rules files the agent follows (RULES_FILES lists the candidates)."""
-        if rules:
-            shown = ", ".join(f"{r.path} ({r.size} characters{', cut' if r.cut else ''})" for r in rules)
-            self._say(f"Project rules the agent follows: {shown}", "dim")
+        if shown := listing(rules):
+            self._say(shown, "dim")
 
     def say_mcp(self, started: McpStart) -> None:
         """MCP servers that failed, the tools the others offer, and a workspace config not trusted yet."""

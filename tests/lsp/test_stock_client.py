@@ -169,3 +169,15 @@ async def test_a_step_the_loop_guard_holds_is_asked_with_its_reason_and_answers(
     assert str(fake.requests[3]["messages"][-1]["content"]).endswith(RETHINK_TEXT)
     steps = await editor.steps(started["taskId"])
     assert [s["status"] for s in steps] == ["done", "feedback", "feedback", "done"]
+
+
+async def test_the_rules_the_agent_follows_are_said_at_the_start(
+    editor: Editor, fake: FakeOpenAI, workspace: Path
+) -> None:
+    (workspace / "AGENTS.md").write_text("Answer in French.\n")
+    fake.script(FINISH)
+    started = await editor.command("autogpt.server.runGoal", goal="Say hello")
+    assert await editor.message() == "Project rules the agent follows: AGENTS.md (17 characters)"
+    _pick(await editor.prompt(), "Approve")
+    assert "Answer in French." in str(fake.requests[0]["messages"][0]["content"])
+    assert await editor.message() == f"AutoGPT task {started['taskId']} finished: all done"

@@ -59,6 +59,15 @@ def rules_section(rules: tuple[Rule, ...]) -> str:
     return "\n\n".join(parts)
 
 
+def listing(rules: tuple[Rule, ...]) -> str:
+    """Which of the project's rules files the agent follows, as each front end tells the user at the task's start
+    ("" when none is there)."""
+    if not rules:
+        return ""
+    shown = ", ".join(f"{r.path} ({r.size} characters{', cut' if r.cut else ''})" for r in rules)
+    return f"Project rules the agent follows: {shown}"
+
+
 def _folders(path: str) -> list[str]:
     """The folders from the root down to `path` (itself included: it may be a folder), the root left out."""
     parts = [p for p in PurePosixPath(path).parts if p not in (".", "/")]

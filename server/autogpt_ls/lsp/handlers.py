@@ -88,6 +88,7 @@ def _workspace(ls: AutogptLanguageServer, folder: str | None) -> Path:
 
 @request("agent/run", command="autogpt.server.runGoal")
 async def run_goal(ls: AutogptLanguageServer, raw: Any) -> TaskRef:
+    from autogpt_ls.agent.rules import listing
     from autogpt_ls.lsp import editor
     from autogpt_ls.lsp.payloads import TaskRef
     from autogpt_ls.lsp.protocol import RunParams
@@ -112,6 +113,8 @@ async def run_goal(ls: AutogptLanguageServer, raw: Any) -> TaskRef:
             types.ShowMessageParams(type=types.MessageType.Warning, message=task.config.staging_note)
         )
     await ls.jobs.start(task.id)
+    if rules := listing(ls.jobs.rules(task.id)):  # the user sees which rules the agent follows
+        ls.window_show_message(types.ShowMessageParams(type=types.MessageType.Info, message=rules))
     return TaskRef(task_id=task.id)
 
 

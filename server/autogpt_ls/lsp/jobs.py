@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from autogpt_ls.agent.driver import interact
 from autogpt_ls.agent.errors import NotFound, NotWaiting, TaskBusy
+from autogpt_ls.agent.rules import Rule
 from autogpt_ls.agent.runtime import Runtime
 from autogpt_ls.models import Decision, Step
 
@@ -24,6 +25,7 @@ class Job:
     runner: asyncio.Task[None] | None = None
     pending: Step | None = None
     decision: asyncio.Future[Decision] | None = field(default=None, repr=False)
+    rules: tuple[Rule, ...] = ()  # the project's rules files its driver read
 
     async def ask(self, step: Step) -> Decision:
         """Wait for the editor's decision on `step` (a request sets it through Jobs.decide)."""
@@ -53,12 +55,18 @@ class Jobs:
     async def _drive(self, job: Job, resume: bool, started: asyncio.Future[None]) -> None:
         try:
             async with self.runtime.driving(job.task_id, resume=resume) as driver:
+                job.rules = driver.agent.rules
                 started.set_result(None)
                 await interact(driver, job.ask)
         except Exception as e:
             if started.done():
                 raise
             started.set_exception(e)  # the request that started the job answers with the reason
+
+    def rules(self, task_id: str) -> tuple[Rule, ...]:
+        """The project's rules files the task follows, read when its job started here."""
+        job = self._jobs.get(task_id)
+        return job.rules if job else ()
 
     async def _running(self, task_id: str) -> Job:
         job = self._jobs.get(task_id)
