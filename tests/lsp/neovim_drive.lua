@@ -1,7 +1,8 @@
 -- A user of stock Neovim (its built-in LSP client, no plugin) driving autogpt-ls through one goal:
 -- run it with workspace/executeCommand, open the file the hint diagnostic marks and apply its code action
--- "AutoGPT: Approve edit", and pick "Approve" in every window/showMessageRequest prompt (Neovim's own handler
--- asks with inputlist, answered here as a user would type the number). What the editor was shown is written
+-- "AutoGPT: Approve edit", and pick "Approve" (or the first of $NVIM_PICK's answers it offers) in every
+-- window/showMessageRequest prompt (Neovim's own handler asks with inputlist, answered here as a user would type
+-- the number). What the editor was shown is written
 -- as JSON to $NVIM_REPORT; a goal that does not end in time exits with an error.
 local workspace = assert(os.getenv('AUTOGPT_WORKSPACE'))
 local report = assert(os.getenv('NVIM_REPORT'))
@@ -12,11 +13,13 @@ local function finish(code)
   vim.cmd((code == 0 and 'qall!') or 'cquit! ' .. code)
 end
 
+local picks = vim.split(os.getenv('NVIM_PICK') or 'Approve', ',', { plain = true }) -- the answers a user picks
+
 vim.fn.inputlist = function(options) -- options: the message, a heading, then "1. Approve", "2. ..."
   table.insert(seen.prompts, options[1])
   for _, option in ipairs(options) do
-    local number = option:match('^(%d+)%. Approve$')
-    if number then return tonumber(number) end
+    local number, title = option:match('^(%d+)%. (.*)$')
+    if number and vim.tbl_contains(picks, title) then return tonumber(number) end
   end
   return 0
 end
