@@ -2,7 +2,7 @@
 // warnings the user's other language servers report that the edited files did not have before it go to the server
 // as agent/diagnostics, once they have settled (a quiet period after the last change, capped); the server waits for
 // them (DIAGNOSTICS_WAIT_MS) before the next LLM call. "Before" is the files' diagnostics while the proposal waits
-// (its files are opened so the language servers check them), up to the approval. The pure parts:
+// (its files are opened so the language servers check them), up to the approval or its text changing. The pure parts:
 // common/diagnostics.ts.
 
 import * as vscode from 'vscode';
@@ -23,12 +23,21 @@ interface Before {
 
 export class DiagnosticsFeedback implements vscode.Disposable {
   private readonly before = new Map<string, Before>(); // by step id: a proposed edit's files before it
-  private readonly watch = vscode.languages.onDidChangeDiagnostics((e) => {
-    const changed = new Set(e.uris.map((u) => u.toString()));
-    for (const b of this.before.values()) {
-      if (!b.frozen && b.uris.some((uri) => changed.has(uri))) b.diagnostics = current(b.uris);
-    }
-  });
+  private readonly watch = [
+    vscode.languages.onDidChangeDiagnostics((e) => {
+      const changed = new Set(e.uris.map((u) => u.toString()));
+      for (const b of this.before.values()) {
+        if (!b.frozen && b.uris.some((uri) => changed.has(uri))) b.diagnostics = current(b.uris);
+      }
+    }),
+    // a file's text changing while its edit waits: the edit may be running (approved through the server's own
+    // code action, say), so what is reported from now on is no longer "before"
+    vscode.workspace.onDidChangeTextDocument((e) => {
+      if (!e.contentChanges.length) return; // only its dirty state changed
+      const uri = e.document.uri.toString();
+      for (const b of this.before.values()) if (b.uris.includes(uri)) b.frozen = true;
+    }),
+  ];
 
   constructor(private readonly send: (params: DiagnosticsParams) => Promise<DiagnosticsAck>) {}
 
@@ -47,7 +56,7 @@ export class DiagnosticsFeedback implements vscode.Disposable {
     if (b) b.frozen = true;
   }
 
-  /** The step ended: an edit that ran gets its report (an empty one when it introduced nothing). */
+  /** The step ended: an edit that ran gets its report (an empty one when it introduced nothing). Never throws. */
   async onStepCompleted(step: Step): Promise<void> {
     const before = this.before.get(step.id);
     this.before.delete(step.id);
@@ -63,10 +72,15 @@ export class DiagnosticsFeedback implements vscode.Disposable {
     const how = await settled;
     const diagnostics = introduced();
     const report = { taskId: step.taskId, stepId: step.id, diagnostics: diagnostics.slice(0, MAX_REPORTED) };
-    const { waited } = await this.send(report);
-    const late = waited ? '' : ', after the server stopped waiting for it (DIAGNOSTICS_WAIT_MS)';
-    const after = `settled (${how}) in ${Date.now() - start} ms${late}`;
-    log.info(`[${step.taskId.slice(0, 8)}] step ${step.index + 1}: ${diagnostics.length} new errors or warnings, ${after}`);
+    const what = `[${step.taskId.slice(0, 8)}] step ${step.index + 1}: ${diagnostics.length} new errors or warnings`;
+    try {
+      const { waited } = await this.send(report);
+      const late = waited ? '' : ', after the server stopped waiting for it (DIAGNOSTICS_WAIT_MS)';
+      log.info(`${what}, settled (${how}) in ${Date.now() - start} ms${late}`);
+    } catch (e) {
+      // the server went away meanwhile (a restart): the resumed task goes on without them, as after a timeout
+      log.warn(`${what}, not sent: ${e instanceof Error ? e.message : String(e)}`);
+    }
   }
 
   /** The server went away: its steps will not complete here. */
@@ -75,7 +89,7 @@ export class DiagnosticsFeedback implements vscode.Disposable {
   }
 
   dispose(): void {
-    this.watch.dispose();
+    this.watch.forEach((d) => d.dispose());
   }
 }
 

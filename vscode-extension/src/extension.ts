@@ -157,7 +157,7 @@ function listen(
     on(Notifications.stepCompleted, ({ taskId, step }) => {
       logThinking(taskId, thinking.flush(taskId)); // an unusable reply has no proposal
       void proposals.settle(step.id);
-      void guarded(() => diagnostics.onStepCompleted(step))();
+      void diagnostics.onStepCompleted(step);
       logStep(step);
       void guarded(() => tasks.reload(taskId))();
     }),

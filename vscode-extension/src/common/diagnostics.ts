@@ -29,9 +29,12 @@ export function toProtocol(uri: string, d: DiagnosticLike): EditorDiagnostic {
   };
 }
 
-/** Errors and warnings: what is worth the agent's attention (information and hints are not). */
+const OWN_SOURCE = 'autogpt'; // the server's own: a pending edit's hint, the loop guard's warning
+
+/** An error or warning from the user's other tools: what is worth the agent's attention (information, hints and
+ * the AutoGPT server's own marks are not). */
 export function isProblem(d: EditorDiagnostic): boolean {
-  return (d.severity ?? 1) <= 2;
+  return (d.severity ?? 1) <= 2 && d.source !== OWN_SOURCE;
 }
 
 const identity = (d: EditorDiagnostic) => JSON.stringify([d.uri, d.severity ?? 1, d.source ?? '', d.message]);

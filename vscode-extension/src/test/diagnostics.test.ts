@@ -34,6 +34,7 @@ test("a vscode diagnostic becomes the protocol's: LSP severity from 1, its sourc
   assert.equal('source' in hint, false);
   assert.equal(isProblem(diag('e', 0, 1)) && isProblem(diag('w', 0, 2)), true);
   assert.equal(isProblem(diag('i', 0, 3)) || isProblem(diag('h', 0, 4)), false);
+  assert.equal(isProblem({ ...diag('loop guard: the same read again', 0, 2), source: 'autogpt' }), false);
 });
 
 test('new diagnostics: those the file did not have before, whatever line the old ones moved to', () => {
