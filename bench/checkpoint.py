@@ -1,6 +1,8 @@
 """Checkpoints on a big workspace: the time a step's checkpoints add (before, after and the diff between them) on
 10,000 files with a few changed per step, the time of an undo of the last 10 steps, and the shadow repository's
 size after 100 steps. Real git, the real Checkpoints and undo code. Target: <= 50 ms per step after the first.
+Each figure is taken twice, with the file watch (the default) and with CHECKPOINT_WATCH=False (a full scan per
+checkpoint), in the same run: their ratio holds on a loaded machine where wall times do not.
 
     .venv/bin/python bench/checkpoint.py [--files 10000] [--steps 100] [--changed 3]
 """
@@ -12,6 +14,7 @@ import asyncio
 import json
 import resource
 import statistics
+import subprocess
 import tempfile
 import time
 from pathlib import Path
@@ -52,13 +55,25 @@ class GitCalls:
         return (used.ru_utime + used.ru_stime) * 1000
 
 
+def bare_git_process() -> tuple[float, float]:
+    """Median wall and CPU ms of `git --version`: what one git process costs on this machine now, whatever it
+    does (a step's checkpoints are a few of them)."""
+    walls, cpus = [], []
+    for _ in range(20):
+        started, cpu = time.perf_counter(), GitCalls.cpu_ms()
+        subprocess.run(["git", "--version"], stdout=subprocess.DEVNULL, check=True)
+        walls.append((time.perf_counter() - started) * 1000)
+        cpus.append(GitCalls.cpu_ms() - cpu)
+    return statistics.median(walls), statistics.median(cpus)
+
+
 def size_of(folder: Path) -> int:
     return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
 
 
-async def run(args: argparse.Namespace, root: Path) -> dict[str, Any]:
+async def run(args: argparse.Namespace, root: Path, watch: bool) -> dict[str, Any]:
     workspace = make_workspace(root, args.files)
-    cp = Checkpoints(workspace, root / "checkpoints", 5_000_000)
+    cp = Checkpoints(workspace, root / "checkpoints", 5_000_000, watch=watch)
     task = Task(goal="bench", workspace=str(workspace), config=TaskConfig(smart_llm="openai/gpt-4o-mini"))
     steps: list[Step] = []
     times: list[float] = []
@@ -82,6 +97,8 @@ async def run(args: argparse.Namespace, root: Path) -> dict[str, Any]:
     undone = await undo(cp, task, steps, Decision(kind=DecisionKind.UNDO, step_index=len(steps) - 10))
     undo_ms = (time.perf_counter() - started) * 1000
     assert len(undone) == 10
+    assert cp.watching == watch
+    cp.close()
     return {
         "first_step_ms": round(first, 1),
         "step_median_ms": round(statistics.median(rest), 1),
@@ -101,7 +118,10 @@ def main() -> None:
     parser.add_argument("--changed", type=int, default=3)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        figures = asyncio.run(run(args, Path(tmp)))
+        scanned = asyncio.run(run(args, Path(tmp), watch=False))
+    with tempfile.TemporaryDirectory() as tmp:
+        figures = asyncio.run(run(args, Path(tmp), watch=True))
+    bare_wall, bare_cpu = bare_git_process()
     print(f"workspace: {args.files} files ({figures['workspace_mb']} MB), {args.changed} changed per step")
     print(f"first step's checkpoints: {figures['first_step_ms']} ms (the shadow repository is created and filled)")
     print(f"per step after the first: median {figures['step_median_ms']} ms, p95 {figures['step_p95_ms']} ms")
@@ -109,9 +129,26 @@ def main() -> None:
     print(f"git CPU per step (user + system, git's threads included): median {figures['step_git_cpu_median_ms']} ms")
     listed = ", ".join(f"{name} x{n:g}" for name, n in figures["git_calls_per_step"].items())
     print(f"git processes per step: {sum(figures['git_calls_per_step'].values()):g} ({listed})")
+    print(f"one bare git process (git --version) here now: {bare_wall:.1f} ms wall, {bare_cpu:.1f} ms CPU")
     print(f"undo of the last 10 steps: {figures['undo_10_steps_ms']} ms")
     print(f"shadow repository after {args.steps + 1} steps: {figures['shadow_repo_mb']} MB")
-    print(json.dumps({"bench": "checkpoint", "files": args.files, **figures}))
+    print(
+        f"without the file watch (a full scan per checkpoint): median {scanned['step_median_ms']} ms, git CPU "
+        f"{scanned['step_git_cpu_median_ms']} ms; with it / without: wall "
+        f"{figures['step_median_ms'] / scanned['step_median_ms']:.2f}, git CPU "
+        f"{figures['step_git_cpu_median_ms'] / scanned['step_git_cpu_median_ms']:.2f}"
+    )
+    print(
+        json.dumps(
+            {
+                "bench": "checkpoint",
+                "files": args.files,
+                **figures,
+                "without_watch": scanned,
+                "bare_git_ms": [round(bare_wall, 1), round(bare_cpu, 1)],
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

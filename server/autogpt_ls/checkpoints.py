@@ -5,7 +5,8 @@ work tree and an index of its own. Every git call runs with a clean environment 
 user's global and system config ignored, hooks off and literal pathspecs, so nothing of the user's `.git` (index,
 stash, branches, config, hooks) is read or written: git never descends into a `.git` of the work tree.
 A checkpoint is a tree (`ls-files` finds what changed, `update-index` records just that, `write-tree`); trees
-are kept because the shadow repository never runs gc.
+are kept because the shadow repository never runs gc. A file watch (checkpoint_watch.py) names the paths changed
+since the last checkpoint, so `ls-files` looks at those only; whenever it cannot vouch, the whole workspace.
 
 What is not covered is skipped and reported: `.gitignore`d files, dependency trees (`node_modules`, `.venv`...),
 nested repositories and files over the size cap. git runs as a child process, not through GitPython (gitcli.py
@@ -18,13 +19,21 @@ import asyncio
 import contextlib
 import fcntl
 import hashlib
+import logging
 import os
 import re
+import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from autogpt_ls.gitcli import GitFailed, clean_env, run_git
+
+if TYPE_CHECKING:
+    from autogpt_ls.checkpoint_watch import Watch
+
+log = logging.getLogger(__name__)
 
 DEPENDENCY_TREES = ("node_modules", ".venv", "venv", "__pycache__", ".tox", ".mypy_cache", ".pytest_cache")
 _CONFIG = {
@@ -51,6 +60,7 @@ class CheckpointError(RuntimeError):
 class Snapshot:
     tree: str
     not_covered: tuple[str, ...]
+    scanned: bool = False  # the whole workspace was scanned (the file watch could not name the changed paths)
 
 
 def _clean_env(git_dir: Path, work_tree: Path) -> dict[str, str]:
@@ -70,7 +80,7 @@ def _exclude_line(path: str) -> str:
 class Checkpoints:
     """The shadow repository of one workspace; every use goes through `session()`, which holds its lock."""
 
-    def __init__(self, workspace: Path, root: Path, max_file_bytes: int) -> None:
+    def __init__(self, workspace: Path, root: Path, max_file_bytes: int, watch: bool = True) -> None:
         self.workspace = workspace.resolve()
         key = hashlib.sha256(str(self.workspace).encode()).hexdigest()[:16]
         self.git_dir = root / f"{key}.git"
@@ -78,6 +88,40 @@ class Checkpoints:
         self._max_file_bytes = max_file_bytes
         self._env = _clean_env(self.git_dir, self.workspace)
         self._tree: tuple[tuple[int, int, int] | None, str] = (None, "")
+        self._watch: Watch | None = None
+        self._watching = watch and sys.platform == "linux"
+        self._known_index: tuple[int, int, int] | None = None  # the index as this object last wrote it
+
+    @property
+    def watching(self) -> bool:
+        """Whether a file watch names the paths changed between checkpoints (else each scans the workspace)."""
+        return self._watch is not None
+
+    def close(self) -> None:
+        """Stop the file watch (its inotify instance and watches)."""
+        if self._watch is not None:
+            self._watch.close()
+            self._watch = None
+        self._watching = False
+
+    def _changed_paths(self) -> list[str] | None:
+        """The paths changed since this object last wrote the index, or None: scan the whole workspace (no watch,
+        the watch cannot vouch, or another process wrote the index since)."""
+        if self._watch is None and self._watching:
+            from autogpt_ls.checkpoint_watch import Watch
+
+            try:
+                self._watch = Watch(self.workspace, frozenset(DEPENDENCY_TREES))
+            except OSError as e:
+                log.warning("no file watch on %s (%s): checkpoints scan the whole workspace", self.workspace, e)
+                self._watching = False
+        if self._watch is None:
+            return None
+        paths = self._watch.take()  # read even when unused: what it names is covered by the scan that follows
+        if self._watch.failed:
+            self.close()
+        known, self._known_index = self._known_index, None  # until the index is written again
+        return paths if known is not None and known == self._index_key() else None
 
     def _index_key(self) -> tuple[int, int, int] | None:
         try:
@@ -87,7 +131,8 @@ class Checkpoints:
         return st.st_ino, st.st_size, st.st_mtime_ns
 
     def _remember_tree(self, tree: str) -> None:
-        self._tree = (self._index_key(), tree)
+        self._known_index = self._index_key()
+        self._tree = (self._known_index, tree)
 
     def _cached_tree(self) -> str | None:
         """The last tree written, while the index is still the one it was written from (no other process's)."""
@@ -111,6 +156,25 @@ class Checkpoints:
             yield session
         finally:
             os.close(fd)  # releases the flock
+
+
+class CheckpointRepos:
+    """One Checkpoints per workspace, kept (its file watch knows what changed since its last checkpoint); past
+    `keep` workspaces the least recently used is closed, so a server of many tasks holds few watches."""
+
+    def __init__(self, root: Path, max_file_bytes: int, watch: bool, keep: int = 8) -> None:
+        self._args = (root, max_file_bytes, watch)
+        self._keep = keep
+        self._repos: dict[Path, Checkpoints] = {}
+
+    def get(self, workspace: Path) -> Checkpoints:
+        workspace = workspace.resolve()
+        root, max_file_bytes, watch = self._args
+        repo = self._repos.pop(workspace, None) or Checkpoints(workspace, root, max_file_bytes, watch)
+        self._repos[workspace] = repo  # the most recently used last
+        while len(self._repos) > self._keep:
+            self._repos.pop(next(iter(self._repos))).close()
+        return repo
 
 
 class Session:
@@ -159,13 +223,22 @@ class Session:
     async def snapshot(self) -> Snapshot:
         """Record the workspace as it is now, as a tree; new nested repositories and large files are skipped.
 
-        One git call when nothing changed since the last snapshot (the usual case before a step)."""
-        listed = await self.git("ls-files", "-z", "--others", "--modified", "--deleted", "--exclude-standard")
+        No git call when the watch saw no change since the last snapshot (the usual case before a step); one when
+        a full scan finds none."""
+        dirty = self._cp._changed_paths()
+        if dirty is None:
+            listed = await self.git("ls-files", "-z", "--others", "--modified", "--deleted", "--exclude-standard")
+        elif dirty:  # `ls-files --modified` would lstat every tracked file before it matches the pathspecs
+            listed = await self.git("ls-files", "-z", "--others", "--exclude-standard", "--", *dirty)
+            listed += await self.git("diff-files", "-z", "--name-only", "--", *dirty)
+        else:
+            listed = ""
         known = self._skipped()
         skip = set(known)
         paths = [p for p in dict.fromkeys(listed.split("\0")) if p]
         if not paths and (tree := self._cp._cached_tree()):
-            return Snapshot(tree, self._not_covered(known))
+            self._cp._remember_tree(tree)  # the index is still the one this object wrote
+            return Snapshot(tree, self._not_covered(known), dirty is None)
         new = [p for p in paths if p not in skip and self._too_big_or_repo(p)]
         if new:
             known = [*known, *new]
@@ -179,7 +252,7 @@ class Session:
             await self.git("update-index", "--add", "--remove", "--replace", "-z", "--stdin", paths=changed)
         tree = (await self.git("write-tree")).strip()
         self._cp._remember_tree(tree)
-        return Snapshot(tree, self._not_covered(known))
+        return Snapshot(tree, self._not_covered(known), dirty is None)
 
     def _too_big_or_repo(self, path: str) -> bool:
         if path.endswith("/"):
@@ -219,6 +292,8 @@ class Session:
         if not paths:
             return
         await self.git("restore", f"--source={tree}", "--staged", "--worktree", "--", *paths)
+        if self._cp._known_index is not None:  # the watch sees the files restored: the index is still known
+            self._cp._known_index = self._cp._index_key()
         for path in paths:
             self._remove_empty_parents(path)
 

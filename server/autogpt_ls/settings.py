@@ -165,6 +165,9 @@ class Settings(BaseSettings):
     # the data folder (the user's .git is never touched), so any step can be undone. Files over the cap are skipped.
     checkpoints: bool = True
     checkpoint_max_file_mb: float = Field(default=5.0, gt=0)
+    # A file watch (Linux's inotify) tells a checkpoint which paths changed, so it need not scan every file. Off
+    # for a workspace that others write to without the kernel seeing it (a network file system's other clients).
+    checkpoint_watch: bool = True
     # One commit per approved step that changed files (and per undo/redo) on the branch autogpt/<task id> of the
     # workspace's repository, through a temporary index: the user's index, HEAD and current branch are untouched.
     git_auto_commit: bool = False

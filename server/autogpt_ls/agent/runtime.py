@@ -20,7 +20,7 @@ from autogpt_ls.agent.errors import InvalidInput, NotFound, TaskBusy, TaskOver
 from autogpt_ls.agent.events import Event, EventSink, log_event
 from autogpt_ls.agent.loop import Agent
 from autogpt_ls.agent.rules import read_rules
-from autogpt_ls.checkpoints import Checkpoints
+from autogpt_ls.checkpoints import CheckpointRepos, Checkpoints
 from autogpt_ls.executors.base import Executor
 from autogpt_ls.llm.base import ChatProvider
 from autogpt_ls.llm.context import context_window
@@ -95,6 +95,9 @@ class Runtime:
         self._driving: set[str] = set()  # tasks this process drives now (at most one driver each)
         self._executors: dict[str, Executor] = {}  # outlive a step-driven Agent: a sandbox stays warm between steps
         self._engine: bool | None = None  # whether a Docker engine answers, asked once per process
+        self._checkpoint_repos = CheckpointRepos(
+            settings.data_dir / "checkpoints", int(settings.checkpoint_max_file_mb * 1e6), settings.checkpoint_watch
+        )
         self._listeners: list[EventSink] = [log_event]
         self.buffers: Buffers = no_buffers  # an editor front end shows agents its open buffers
         self._mcp: list[McpHub] = []  # every hub started; a task keeps the tools it began with until it ends
@@ -212,8 +215,7 @@ class Runtime:
             return None
         if not _git_installed():
             return None
-        max_bytes = int(self.settings.checkpoint_max_file_mb * 1e6)
-        return Checkpoints(Path(task.workspace), self.settings.data_dir / "checkpoints", max_bytes)
+        return self._checkpoint_repos.get(Path(task.workspace))
 
     async def checkpoint_file(self, task_id: str, step_id: str, path: str, side: str) -> bytes | None:
         """A file a step changed, as it was before or after that step (for a diff against the checkpoint)."""

@@ -1,0 +1,130 @@
+"""The file watch that lets a checkpoint look only at the paths changed since the last one: what it names after
+real shell commands (creates, deletes, renames, new and renamed folders), when it cannot vouch, and checkpoints
+taken through it against the same checkpoints taken by scanning the whole workspace."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+from autogpt_ls.checkpoint_watch import Watch
+from autogpt_ls.checkpoints import Checkpoints, Snapshot
+
+
+def _sh(workspace: Path, script: str) -> None:
+    subprocess.run(["sh", "-ec", script], cwd=workspace, check=True)
+
+
+def _files(workspace: Path, *names: str) -> None:
+    for name in names:
+        (workspace / name).parent.mkdir(parents=True, exist_ok=True)
+        (workspace / name).write_text(f"{name}\n")
+
+
+def test_the_watch_names_what_shell_commands_created_deleted_and_renamed(workspace: Path) -> None:
+    _files(workspace, "a.txt", "b.txt", "dir/one.txt", "dir/sub/two.txt")
+    watch = Watch(workspace, frozenset({"node_modules"}))
+    try:
+        assert watch.take() is None  # at its start it has seen nothing: scan everything
+        _sh(
+            workspace,
+            "echo new > new.txt; rm a.txt; mv b.txt c.txt; mv dir moved; echo more >> moved/sub/two.txt;"
+            "mkdir -p fresh/deep; echo f > fresh/deep/f.txt; mkdir -p node_modules/x; echo d > node_modules/x/i.js",
+        )
+        # a new or renamed folder is named whole: what was written in it before its watch was added is in it
+        assert watch.take() == ["a.txt", "b.txt", "c.txt", "dir", "fresh", "moved", "new.txt", "node_modules"]
+        _sh(workspace, "echo again > moved/sub/two.txt; echo g > fresh/deep/g.txt; echo e > node_modules/x/e.js")
+        # the renamed folder's files under their new names, the new folder watched, a dependency tree not entered
+        assert watch.take() == ["fresh/deep/g.txt", "moved/sub/two.txt"]
+        _sh(workspace, "chmod +x c.txt; touch new.txt; rm -r moved")
+        assert watch.take() == ["c.txt", "moved", "new.txt"]  # what was in a removed folder: the folder
+        assert watch.take() == []
+    finally:
+        watch.close()
+
+
+def test_the_watch_cannot_vouch_after_a_gitignore_change_or_a_queue_overflow(workspace: Path) -> None:
+    _files(workspace, "a.txt")
+    watch = Watch(workspace, frozenset())
+    try:
+        watch.take()
+        _sh(workspace, "echo '*.log' > .gitignore; echo b > b.txt")
+        assert watch.take() is None  # what is ignored changed for paths no event names
+        queued = int(Path("/proc/sys/fs/inotify/max_queued_events").read_text())
+        many = workspace / "many"
+        many.mkdir()
+        assert watch.take() == ["many"]
+        for i in range(queued + 10):  # more events than the kernel queues: it drops the rest and says so
+            (many / f"f{i}").touch()
+        assert watch.take() is None
+        (workspace / "a.txt").write_text("changed")
+        assert watch.take() == ["a.txt"]  # and it goes on from there
+    finally:
+        watch.close()
+
+
+async def _both(watched: Checkpoints, scanned: Checkpoints) -> tuple[Snapshot, Snapshot]:
+    """A checkpoint through the watch (which must not scan) and one by a full scan, as (tree, not covered)."""
+    async with watched.session() as git:
+        fast = await git.snapshot()
+    async with scanned.session() as git:
+        full = await git.snapshot()
+    assert full.scanned and not fast.scanned
+    return fast, full
+
+
+async def test_checkpoints_through_the_watch_equal_full_scans(workspace: Path, data_dir: Path) -> None:
+    _files(workspace, ".gitignore", "keep.txt", "gone.txt", "old.txt", "src/a.py", "src/deep/b.py")
+    (workspace / ".gitignore").write_text("*.log\n")
+    (workspace / "empty").mkdir()  # becomes a nested repository in place: its `.git` must make git look at it
+    watched = Checkpoints(workspace, data_dir / "watched", 1000)
+    scanned = Checkpoints(workspace, data_dir / "scanned", 1000, watch=False)
+    try:
+        async with watched.session() as git:
+            first = await git.snapshot()
+        assert first.scanned and watched.watching and not scanned.watching  # a new watch has seen nothing yet
+        fast, full = await _both(watched, scanned)  # nothing changed: the last tree
+        assert fast.tree == first.tree == full.tree
+        _sh(
+            workspace,
+            "rm gone.txt; mv old.txt new.txt; mv src lib; echo edit >> lib/deep/b.py; echo log > run.log;"
+            "mkdir -p out/x; echo o > out/x/o.txt; head -c 5000 /dev/zero > big.bin; mkdir -p vendor/lib;"
+            "git init -q vendor/lib; echo n > vendor/lib/code.py; git init -q empty; echo e > empty/e.py",
+        )
+        fast, full = await _both(watched, scanned)
+        assert (fast.tree, fast.not_covered) == (full.tree, full.not_covered)
+        async with watched.session() as git:
+            names = (await git.git("ls-tree", "-r", "--name-only", fast.tree)).split()
+        assert names == [".gitignore", "keep.txt", "lib/a.py", "lib/deep/b.py", "new.txt", "out/x/o.txt"]
+        assert fast.not_covered == (
+            "big.bin (over 0.001 MB)",
+            "empty/ (nested repository)",
+            "vendor/lib/ (nested repository)",
+        )
+        _sh(workspace, "echo edit >> out/x/o.txt; rm -r lib")
+        fast, full = await _both(watched, scanned)
+        assert (fast.tree, fast.not_covered) == (full.tree, full.not_covered)
+    finally:
+        watched.close()
+
+
+async def test_an_index_written_by_another_process_means_a_full_scan(workspace: Path, data_dir: Path) -> None:
+    """Two servers on one workspace share its shadow repository: the index one wrote is not what the other's watch
+    accounted for, so the other scans everything once."""
+    _files(workspace, "a.txt", "b.txt")
+    first = Checkpoints(workspace, data_dir / "checkpoints", 1000)
+    other = Checkpoints(workspace, data_dir / "checkpoints", 1000, watch=False)
+    try:
+        async with first.session() as git:
+            await git.snapshot()
+        (workspace / "a.txt").write_text("seen by both")
+        async with other.session() as git:
+            await git.snapshot()
+        (workspace / "b.txt").write_text("after the other's checkpoint")
+        async with first.session() as git:
+            snap = await git.snapshot()
+            assert snap.scanned
+            assert await git.file_at(snap.tree, "a.txt") == b"seen by both"
+            assert await git.file_at(snap.tree, "b.txt") == b"after the other's checkpoint"
+    finally:
+        first.close()
