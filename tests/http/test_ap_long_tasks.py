@@ -73,3 +73,14 @@ def test_the_plan_is_in_the_step_output(server: Server, fake: FakeOpenAI) -> Non
     plan = [{"text": "read notes.txt", "done": False}, {"text": "finish", "done": False}]
     assert step["additional_output"]["plan"] == plan
     assert "Your plan (0 of 2 done):\n1. [ ] read notes.txt\n2. [ ] finish" in step["output"]
+
+
+def test_the_first_step_says_which_project_rules_the_agent_follows(server: Server, fake: FakeOpenAI) -> None:
+    fake.script(READ, FINISH)
+    api = server.api
+    task_id = api.create("Read notes.txt")
+    assert api.upload(task_id, "AGENTS.md", b"Answer in French.\n").status == 200
+    first = api.step(task_id)
+    assert first["output"].startswith("Project rules the agent follows: AGENTS.md (17 characters)\n\n")
+    assert "Answer in French." in str(fake.requests[0]["messages"][0]["content"])
+    assert "Project rules" not in api.step(task_id, "")["output"]  # said once, at the start

@@ -13,6 +13,7 @@ from typing import Any, get_args
 from autogpt_ls.agent.decisions import from_step_input, from_step_options
 from autogpt_ls.agent.driver import Pending
 from autogpt_ls.agent.errors import Forbidden, InvalidInput, NotFound, TaskOver
+from autogpt_ls.agent.rules import listing
 from autogpt_ls.agent.runtime import Runtime
 from autogpt_ls.changes import CommandPreview
 from autogpt_ls.http.reports import Page, StepReport, TaskReport, reports
@@ -97,10 +98,13 @@ class Service:
             kind = driver.agent.tool_of(pending).kind if pending else None
             decision = rewind or (from_step_input(text, kind) if pending and kind else None)
             since = pending.index if pending else len(driver.agent.steps())
+            rules = listing(driver.agent.rules) if since == 0 and not pending else ""  # said at the task's start
             outcome = await driver.advance(decision)
             steps = driver.agent.steps()
             artifacts = await self.store.list_artifacts(task_id)
             report = reports(driver.task, steps, [len(steps) - 1], self.runtime.tools, artifacts, since)[0]
+        if rules:
+            report = report.model_copy(update={"output": f"{rules}\n\n{report.output}"})
         if isinstance(outcome, Pending) and isinstance(outcome.preview, CommandPreview):
             # as every proposal says, before it is approved: where the command runs (a first start in full)
             return report.model_copy(update={"output": f"{report.output}\n\nThe command runs {outcome.preview.where}"})
