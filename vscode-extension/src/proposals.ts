@@ -154,9 +154,10 @@ function tabUris(tab: vscode.Tab): vscode.Uri[] {
   return [];
 }
 
-/** The file's text now: its open buffer (unsaved changes included, as the server sees it), else the disk. */
+/** The file's text now: its open buffer (unsaved changes included, as the server sees it), else the disk. An
+ * earlier proposal's document for the same path is not the file (a revised proposal of a new file came after one). */
 async function currentText(file: vscode.Uri): Promise<string | undefined> {
-  const open = vscode.workspace.textDocuments.find((d) => d.uri.fsPath === file.fsPath);
+  const open = vscode.workspace.textDocuments.find((d) => d.uri.scheme === file.scheme && d.uri.fsPath === file.fsPath);
   if (open) return open.getText();
   try {
     return new TextDecoder().decode(await vscode.workspace.fs.readFile(file));
