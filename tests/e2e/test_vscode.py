@@ -86,3 +86,8 @@ def test_run_approve_reject_with_feedback_then_approve_a_command(
     assert seen["ranBeforeApproval"] is False
     assert (workspace / "shell.txt").read_text() == "ran-by-autogpt\n"
     assert RUNS["command"]["output"] in "\n".join(seen["commandRows"])
+    # the file the command wrote is listed on its step; its row opened the diff against the checkpoint before the
+    # step (the file did not exist then) and the file now
+    assert any(row.startswith("shell.txt") for row in seen["commandRows"])
+    diff = seen["commandDiff"]
+    assert (diff["tabs"], diff["before"].strip(), diff["after"].strip()) == (1, "", "ran-by-autogpt")

@@ -61,5 +61,21 @@ await drive(async (ui, seen) => {
   await ui.approveWaiting('finish', command.reason);
   seen.commandRows = await ui.taskRows(command.goal, 'finished', /execute_shell\s*approve/, command.output);
   await ui.shot('07-tasks-view-after-command');
+  ui.stage = "the command's changed file, listed on its step, opens its diff against the checkpoint before it";
+  const fileRow = ui.tree().locator('.monaco-list-row[aria-level="3"]', { hasText: 'diff with the checkpoint' })
+    .filter({ hasText: command.file });
+  await fileRow.click();
+  const diffTab = ui.tab(`AutoGPT: ${command.file} (before step 1 ↔ now)`);
+  await diffTab.waitFor();
+  const fileDiff = page.locator('.monaco-diff-editor', {
+    has: page.locator('.modified-in-monaco-diff-editor', { hasText: command.output }),
+  });
+  await fileDiff.waitFor();
+  seen.commandDiff = {
+    tabs: await diffTab.count(),
+    before: await fileDiff.locator('.original-in-monaco-diff-editor .view-lines').innerText(),
+    after: await fileDiff.locator('.modified-in-monaco-diff-editor .view-lines').innerText(),
+  };
+  await ui.shot('08-command-file-diff');
   seen.statusBar = await page.locator('.statusbar-item', { hasText: 'AutoGPT' }).first().innerText();
 });
