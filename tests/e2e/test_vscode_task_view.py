@@ -1,7 +1,8 @@
 """The task view in a real VS Code (code-server in headless Chromium, the packaged extension, the real language
 server, the loopback fake LLM): "AutoGPT: Show Task" opens the webview, the reply streams into it, the plan and
-a step card with its tool and cost show, Approve in the webview runs the edit, its diff link opens the diff, and
-a step decided elsewhere (the status bar) loses its buttons; the task row in the AutoGPT view opens it again
+a step card with its tool and cost show, Approve in the webview runs the edit, its diff link opens the diff, a
+command approved from its document streams its output into its card, and a step decided elsewhere (the status
+bar) loses its buttons; the task row in the AutoGPT view opens it again
 (vscode_task_view.mjs works the browser)."""
 
 from __future__ import annotations
@@ -28,12 +29,15 @@ RUN = {
     "text": "Hello from the task view",
     "cost": "$0.0036",  # 20000 prompt + 1000 completion tokens of gpt-4o-mini
     "reason": "hello.txt greets the world",
+    # waits (at most a minute) for the driver to see its first line in the view before it prints the second
+    "command": "echo started; for i in $(seq 600); do [ -f release.flag ] && break; sleep 0.1; done; echo finished",
 }
 
 
 @pytest.fixture
 def code_server_url(tmp_path: Path, agent_env: dict[str, str], workspace: Path) -> Iterator[str]:
-    with code_server(tmp_path / "code-server", agent_env, workspace, {"autogpt.interpreter": sys.executable}) as url:
+    env = agent_env | {"EXECUTE_LOCAL_COMMANDS": "True"}  # the command runs on this machine, in the workspace
+    with code_server(tmp_path / "code-server", env, workspace, {"autogpt.interpreter": sys.executable}) as url:
         yield url
 
 
@@ -58,6 +62,7 @@ def test_task_view_streams_shows_cards_and_approves(
             thoughts="Now the greeting.",
             usage=(20000, 1000),
         ),
+        tool_call("execute_shell", {"command_line": RUN["command"]}, thoughts="Check it."),
         tool_call("finish", {"reason": RUN["reason"]}),
     )
     signal = tmp_path / "saw-thinking"
@@ -81,8 +86,12 @@ def test_task_view_streams_shows_cards_and_approves(
     assert (workspace / RUN["file"]).read_text() == RUN["text"] + "\n"
     assert "approve" in seen["doneCard"] and f"{RUN['file']} (diff)" in seen["doneCard"]
     assert seen["diffTab"] == 1
+    # The command, approved from its document: its output streamed into its card, which had no buttons left.
+    assert "running" in seen["runningCard"] and seen["runningOutput"].strip() == "started"
+    assert seen["runningButtons"] == 0
+    assert seen["commandResult"].startswith("ok (exit 0)") and "finished" in seen["commandResult"]
     # finish, approved from the status bar: its card lost its buttons and the task reads finished.
     assert seen["finishButtonsBefore"] == 3 and seen["finishButtonsAfter"] == 0
     assert seen["header"].startswith(RUN["goal"]) and f"finished: {RUN['reason']}" in seen["header"]
     # Opened again from the task's row in the AutoGPT view: the whole transcript, fetched from the server.
-    assert seen["reopenedCards"] == 3
+    assert seen["reopenedCards"] == 4

@@ -3,6 +3,7 @@
 // from the status bar and see its card lose its buttons. Helpers and the JSON it prints: vscode_ui.mjs.
 // Usage: node vscode_task_view.mjs '<json: {url, shots, extensionDir, chromium, run: {...}, workspace, signal}>'
 import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { config, drive } from './vscode_ui.mjs';
 
 const { run } = config;
@@ -46,10 +47,25 @@ await drive(async (ui, seen) => {
   seen.diffTab = await ui.tab(`AutoGPT: ${run.file} (before step 2`).count();
   await ui.tab(`AutoGPT: ${run.goal}`).click(); // back to the task view
 
+  ui.stage = 'a command approved from its document streams into its card';
+  await ui.tab('AutoGPT command, step 3').waitFor();
+  const editor = page.locator('.editor-instance', { has: page.locator('.view-line', { hasText: 'echo started' }) });
+  await editor.locator('.codelens-decoration a', { hasText: 'Approve' }).click();
+  const running = view.locator('.card.step', { hasText: 'execute_shell' });
+  await running.locator('pre.output', { hasText: 'started' }).waitFor();
+  seen.runningCard = await running.innerText();
+  seen.runningOutput = await running.locator('pre.output').innerText();
+  seen.runningButtons = await running.locator('.actions button').count();
+  writeFileSync(path.join(config.workspace, 'release.flag'), ''); // the command prints its second line and ends
+  const result = running.locator('pre.ok', { hasText: 'finished' });
+  await result.waitFor();
+  seen.commandResult = await result.innerText();
+
   ui.stage = 'finish waits in the view, decided in the status bar';
   const finish = view.locator('.card.step', { hasText: 'finish' }).filter({ hasText: run.reason });
   await finish.locator('.actions button').first().waitFor();
   seen.finishButtonsBefore = await finish.locator('.actions button').count();
+  await ui.tab(`AutoGPT: ${run.goal}`).click();
   await ui.approveWaiting('finish', 'AutoGPT proposes finish');
   const header = view.locator('header', { hasText: `finished: ${run.reason}` });
   await header.waitFor();

@@ -65,6 +65,7 @@
     box.append(section(c.command ? 'command' : 'arguments', el('pre', '', c.command || c.arguments)));
     if (c.proposedFile) box.append(el('p', '', link(`Show the proposed change to ${c.proposedFile}`, { type: 'proposed', stepId: c.stepId })));
     if (c.decision) box.append(section('decision', el('p', '', c.decision)));
+    if (c.output) box.append(section('output so far', el('pre', 'output', c.output)));
     if (c.result) box.append(section('result', el('pre', c.result.ok ? 'ok' : 'error', c.result.text)));
     if (c.files.length) {
       const files = el('ul', 'files');

@@ -151,6 +151,7 @@ function listen(
     }),
     on(Notifications.question, (q) => void commands.ask(q)),
     on(Notifications.commandOutput, (o) => {
+      panels.onCommandOutput(o);
       const command = proposals.get(o.stepId)?.command;
       void output.write(o.stepId, command ? `$ ${command.command}   (${command.where})` : '$', o.text);
     }),

@@ -8,9 +8,9 @@ import { randomBytes } from 'crypto';
 import * as vscode from 'vscode';
 import type { StepFile } from './common/checkpoints';
 import { log } from './common/log';
-import type { StepRef, ThinkingParams } from './common/protocol';
+import type { CommandOutputParams, StepRef, ThinkingParams } from './common/protocol';
 import { pageHtml, parseViewMessage, TASK_VIEW } from './common/taskPage';
-import { StreamedReplies, transcript } from './common/transcript';
+import { appendOutput, StreamedReplies, transcript } from './common/transcript';
 import { guarded } from './commands';
 import type { Choice, Proposals } from './proposals';
 import type { TasksView } from './tasksView';
@@ -31,6 +31,7 @@ export class TaskPanels implements vscode.Disposable {
   private readonly panels = new Map<string, vscode.WebviewPanel>(); // by task id
   private readonly replies = new StreamedReplies();
   private readonly sent = new Map<string, string>(); // step id -> the decision sent from a panel
+  private readonly output = new Map<string, string>(); // step id -> its running command's output so far
   private readonly due = new Set<string>(); // task ids to redraw
   private timer: ReturnType<typeof setTimeout> | undefined;
   private readonly subscriptions: vscode.Disposable[];
@@ -50,6 +51,12 @@ export class TaskPanels implements vscode.Disposable {
   onThinking(t: ThinkingParams): void {
     this.replies.add(t);
     if (this.panels.has(t.taskId)) this.redraw(t.taskId);
+  }
+
+  onCommandOutput(o: CommandOutputParams): void {
+    if (!this.panels.has(o.taskId)) return;
+    appendOutput(this.output, o.stepId, o.text);
+    this.redraw(o.taskId);
   }
 
   /** The task's panel (opened, or brought to the front); without a task id, the user picks one. */
@@ -131,11 +138,13 @@ export class TaskPanels implements vscode.Disposable {
     // the tasks view let go of its steps (the server restarted): fetched again, then drawn by its change event
     if (!task) return void guarded(() => this.s.tasks.load(taskId))();
     for (const step of task.steps) if (step.status !== 'awaiting') this.sent.delete(step.id);
+    for (const step of task.steps) if (step.result) this.output.delete(step.id);
     if (task.summary.status !== 'running') this.replies.clear(taskId);
     panel.title = title(task.summary.goal);
     const view = transcript(task.summary, task.steps, {
       proposal: (stepId) => this.s.proposals.get(stepId),
       sent: this.sent,
+      output: this.output,
       thinking: this.replies.get(taskId),
     });
     void panel.webview.postMessage({ type: 'render', view });

@@ -16,9 +16,9 @@ export interface Card {
   /** The user can decide it here: Approve / Reject / Feedback (Answer / Reject for a question). */
   pending: boolean;
   question: boolean; // ask_user: approving it is answering it
-  sent: string; // the decision sent from the task view while the step runs ('' for none)
   decision: string;
   result: { ok: boolean; text: string } | null;
+  output: string; // a running command's output so far ('' once its result is in)
   files: string[]; // the files the step changed, each a link to its diff against the checkpoint before it
   proposedFile: string; // a pending edit's file: a link that shows its proposed diff again
   diagnostics: string[];
@@ -44,6 +44,7 @@ export interface TranscriptView {
 export interface Live {
   proposal: (stepId: string) => ProposalParams | undefined;
   sent: ReadonlyMap<string, string>; // step id -> the decision sent from the view
+  output: ReadonlyMap<string, string>; // step id -> its command's output so far (agent/commandOutput)
   thinking: { index: number; text: string } | undefined;
 }
 
@@ -51,6 +52,7 @@ function card(step: Step, live: Live): Card {
   const call = step.proposal?.toolCall;
   const proposal = step.status === 'awaiting' ? live.proposal(step.id) : undefined;
   const sent = step.status === 'awaiting' ? (live.sent.get(step.id) ?? '') : '';
+  const output = step.result ? '' : (live.output.get(step.id) ?? ''); // output: it was decided, it runs
   const decision = step.decision;
   const by = decision && decision.source !== 'human' ? ` (auto: ${approvedBy(decision)})` : '';
   const code = step.result?.exitCode === null || !step.result ? '' : ` (exit ${step.result.exitCode})`;
@@ -62,12 +64,12 @@ function card(step: Step, live: Live): Card {
     arguments: call ? JSON.stringify(call.arguments, null, 2) : step.rawReply,
     command: command ? `${command.command}\n(${command.language}, ${command.where})` : '',
     thoughts: step.proposal?.thoughts ?? '',
-    status: sent ? `${sent} sent: running` : stepDescription(step),
-    pending: proposal !== undefined && !sent,
+    status: output ? 'running' : sent ? `${sent} sent` : stepDescription(step),
+    pending: proposal !== undefined && !sent && !output,
     question: call?.name === 'ask_user',
-    sent,
     decision: decision ? `${decision.kind}${by}${decision.text ? `: ${decision.text}` : ''}` : '',
     result: step.result ? { ok: step.result.ok, text: `${step.result.ok ? 'ok' : 'error'}${code}\n${step.result.output}` } : null,
+    output,
     files: step.changes?.after ? step.changes.files : [],
     proposedFile: proposal?.kind === 'file_change' && proposal.uri ? proposal.uri.split('/').pop()! : '',
     diagnostics: step.diagnostics.map((d) => `${d.path}:${d.line}:${d.column} ${d.severity}: ${d.message} (${d.source})`),
@@ -113,4 +115,11 @@ export class StreamedReplies {
   clear(taskId: string): void {
     this.replies.delete(taskId);
   }
+}
+
+const OUTPUT_KEPT = 20_000; // characters of a running command's output the view keeps: its tail
+
+/** A running command's output as it streams (agent/commandOutput), per step, its tail only. */
+export function appendOutput(outputs: Map<string, string>, stepId: string, text: string): void {
+  outputs.set(stepId, ((outputs.get(stepId) ?? '') + text).slice(-OUTPUT_KEPT));
 }

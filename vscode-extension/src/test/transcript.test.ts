@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { stepFromProposal } from '../common/messages';
 import type { ProposalParams, Step, TaskSummary } from '../common/protocol';
 import { pageHtml, parseViewMessage } from '../common/taskPage';
-import { StreamedReplies, transcript } from '../common/transcript';
+import { appendOutput, StreamedReplies, transcript } from '../common/transcript';
 
 const usage = (costUsd: number | null, promptTokens = 0) => ({
   promptTokens,
@@ -57,7 +57,7 @@ const done: Step = {
   diagnostics: [{ path: 'hello.txt', line: 1, column: 2, severity: 'error', message: 'bad', source: 'ts' }],
 };
 
-const noLive = { proposal: () => undefined, sent: new Map<string, string>(), thinking: undefined };
+const noLive = { proposal: () => undefined, sent: new Map<string, string>(), output: new Map<string, string>(), thinking: undefined };
 
 test('a done step is a card with its tool, arguments, decision, result, diff links, tokens and cost', () => {
   const view = transcript(summary(), [done], noLive);
@@ -83,9 +83,19 @@ test('an awaiting step has buttons only while its proposal is on show and no dec
   assert.equal(card.command, 'pytest -q\n(shell, in the sandbox)');
   const sent = transcript(summary(), [awaiting], { ...shown, sent: new Map([['s2', 'approve']]) }).cards[0];
   assert.equal(sent.pending, false);
-  assert.equal(sent.status, 'approve sent: running');
+  assert.equal(sent.status, 'approve sent');
   // decided elsewhere: the proposal is withdrawn, so are the buttons
   assert.equal(transcript(summary(), [awaiting], noLive).cards[0].pending, false);
+  // its command's output streams in: it was decided (wherever), it runs, no buttons; gone once the result is in
+  const output = new Map<string, string>();
+  appendOutput(output, 's2', '3 passed');
+  appendOutput(output, 's2', ' in 0.1s\n');
+  const running = transcript(summary(), [awaiting], { ...shown, output }).cards[0];
+  assert.deepEqual([running.pending, running.status, running.output], [false, 'running', '3 passed in 0.1s\n']);
+  const finished = { ...awaiting, status: 'done' as const, result: done.result };
+  assert.equal(transcript(summary(), [finished], { ...shown, output }).cards[0].output, '');
+  appendOutput(output, 's2', 'x'.repeat(30_000));
+  assert.equal(output.get('s2')!.length, 20_000); // the tail only
   // completed: no buttons even if a stale proposal were still known
   assert.equal(transcript(summary(), [{ ...awaiting, status: 'done' }], shown).cards[0].pending, false);
 });
