@@ -23,6 +23,7 @@ EDGES = "; ".join(
         "echo sep > 'a,b:c.txt'",
         "echo nl > \"$(printf 'two\\nlines')\"",
         "echo bad > \"$(printf 'bad\\377name')\"",
+        "rm -r dir2file && echo now-a-file > dir2file && rm file2dir && mkdir file2dir && echo in > file2dir/x",
     ]
 )
 
@@ -35,6 +36,9 @@ def odd(tmp_path: Path) -> Path:
     (folder / "run.sh").write_text("echo run\n")
     (folder / "gone").mkdir()
     (folder / "gone2" / "sub").mkdir(parents=True)
+    (folder / "dir2file").mkdir()
+    (folder / "dir2file" / "old.txt").write_text("old\n")
+    (folder / "file2dir").write_text("a file\n")
     for path in [folder, *folder.rglob("*")]:
         os.chown(path, *OWNER)
     return folder
@@ -52,6 +56,10 @@ async def test_edges_are_staged_applied_or_left_out_with_a_reason(
         assert "Exit code: 0" in output and "and 4 empty folder(s)" in output
         assert listed(review) == [
             ("a,b:c.txt", "created"),
+            ("dir2file", "created"),
+            ("dir2file/old.txt", "deleted"),
+            ("file2dir", "deleted"),
+            ("file2dir/x", "created"),
             ("inside-link", "created"),
             ("run.sh", "modified"),
             ("two\nlines", "created"),
@@ -71,10 +79,21 @@ async def test_edges_are_staged_applied_or_left_out_with_a_reason(
     assert os.readlink(odd / "inside-link") == "run.sh"
     assert (odd / "a,b:c.txt").read_text() == "sep\n" and (odd / "two\nlines").read_text() == "nl\n"
     assert (odd / "made/empty/deep").is_dir() and not any((odd / "made/empty/deep").iterdir())
-    for name in ("made", "made/empty", "made/empty/deep", "a,b:c.txt", "two\nlines", "run.sh"):
+    for name in (
+        "made",
+        "made/empty",
+        "made/empty/deep",
+        "a,b:c.txt",
+        "two\nlines",
+        "run.sh",
+        "dir2file",
+        "file2dir/x",
+    ):
         st = (odd / name).lstat()
         assert (st.st_uid, st.st_gid) == OWNER, name
     assert (odd / "inside-link").lstat().st_uid == OWNER[0]
     assert not (odd / "gone").exists() and not (odd / "gone2").exists()
+    assert (odd / "dir2file").read_text() == "now-a-file\n" and (odd / "file2dir/x").read_text() == "in\n"
     names = sorted(os.listdir(odd))
-    assert names == ["a,b:c.txt", "inside-link", "made", "run.sh", "two\nlines"]  # no outside link, no bad name
+    expected = ["a,b:c.txt", "dir2file", "file2dir", "inside-link", "made", "run.sh", "two\nlines"]
+    assert names == expected  # no outside link, no bad name

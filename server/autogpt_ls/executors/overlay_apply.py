@@ -40,7 +40,7 @@ def conflicts(entries: list[Entry], workspace: Path) -> list[str]:
 
 def _save(workspace: Workspace, entry: Entry) -> _Saved:
     path = workspace.root / entry.path
-    if entry.before == ABSENT:
+    if entry.before in (ABSENT, "dir"):  # nothing to put back: none, or a folder (its files are entries of their own)
         return _Saved(entry.path, None)
     st = os.lstat(path)
     if stat.S_ISLNK(st.st_mode):
@@ -180,19 +180,20 @@ def apply(scan: Scan, upper: Path, workspace: Workspace) -> None:
     if clashing:
         raise StageConflict(clashing)
     owner = _owner(workspace)
+    deleted = [e for e in entries if e.change == "deleted"]
     done: list[_Saved] = []
-    try:
+    try:  # deletions first: a folder the command replaced by a file must be gone before the file is written
+        for entry in deleted:
+            done.append(_save(workspace, entry))
+            _remove(workspace, entry.path)
+        _prune(workspace, upper, [e.path for e in deleted])
         for entry in entries:
-            saved = _save(workspace, entry)
-            done.append(saved)
-            if entry.change == "deleted":
-                _remove(workspace, entry.path)
-            else:
+            if entry.change != "deleted":
+                done.append(_save(workspace, entry))
                 _put(workspace, entry.path, upper / entry.path, owner)
     except BaseException:
         for saved in reversed(done):
             with contextlib.suppress(OSError):
                 _restore(workspace, saved, owner)
         raise
-    _prune(workspace, upper, [e.path for e in entries if e.change == "deleted"])
     _folders(workspace, scan.folders, owner)
