@@ -36,6 +36,7 @@ RUNS = {
         "text": "echo ran-by-autogpt > shell.txt && cat shell.txt",
         "output": "ran-by-autogpt",
         "reason": "the command wrote shell.txt",
+        "afterUndo": "the user took the command back",
     },
 }
 
@@ -59,7 +60,8 @@ def test_run_approve_reject_with_feedback_then_approve_a_command(
         tool_call("write_file", {"filename": "city.txt", "contents": "Paris\n"}, thoughts="Write the city."),
         tool_call("finish", {"reason": "the user wants something else"}),
         tool_call("execute_shell", {"command_line": RUNS["command"]["text"]}, thoughts="Run it."),
-        tool_call("finish", {"reason": RUNS["command"]["reason"]}),
+        tool_call("finish", {"reason": RUNS["command"]["reason"]}),  # discarded by the undo
+        tool_call("finish", {"reason": RUNS["command"]["afterUndo"]}),
     )
     config = {"url": code_server_url, "runs": RUNS, "workspace": str(workspace)}
     seen = drive("vscode_driver.mjs", config, SHOTS, timeout=280)
@@ -84,10 +86,12 @@ def test_run_approve_reject_with_feedback_then_approve_a_command(
     shown = seen["commandText"].replace("\u00a0", " ")
     assert RUNS["command"]["text"] in shown and "on this machine" in shown
     assert seen["ranBeforeApproval"] is False
-    assert (workspace / "shell.txt").read_text() == "ran-by-autogpt\n"
+    # undone from its step's row: the file it wrote is gone, the LLM was told and proposed again
+    assert seen["fileAfterUndo"] is False and not (workspace / "shell.txt").exists()
+    assert "undid step 1" in json.dumps(fake.requests[-1]["messages"])
     assert RUNS["command"]["output"] in "\n".join(seen["commandRows"])
     # the file the command wrote is listed on its step; its row opened the diff against the checkpoint before the
-    # step (the file did not exist then) and the file now
+    # step (the file did not exist then) and the one after it (the file is gone now)
     assert any(row.startswith("shell.txt") for row in seen["commandRows"])
     diff = seen["commandDiff"]
     assert (diff["tabs"], diff["before"].strip(), diff["after"].strip()) == (1, "", "ran-by-autogpt")

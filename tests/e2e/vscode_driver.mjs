@@ -58,14 +58,22 @@ await drive(async (ui, seen) => {
   ui.stage = 'click Approve on the command (CodeLens)';
   await approve.click();
   await ui.tab('AutoGPT command, step 1').waitFor({ state: 'detached' });
-  await ui.approveWaiting('finish', command.reason);
-  seen.commandRows = await ui.taskRows(command.goal, 'finished', /execute_shell\s*approve/, command.output);
+  await ui.toast(command.reason).waitFor(); // `finish` waits: undo the command from its step's row instead
+  ui.stage = "Undo Step on the command's row in the tasks view";
+  await ui.taskRows(command.goal, 'running', /execute_shell\s*approve → done/, command.output);
+  const stepRow = ui.tree().locator('.monaco-list-row[aria-level="2"]', { hasText: 'execute_shell' });
+  await stepRow.hover();
+  await stepRow.locator('.action-label[aria-label="Undo Step"]').click();
+  await ui.tree().locator('.monaco-list-row[aria-level="2"]', { hasText: /execute_shell\s*approve → undone/ }).waitFor();
+  seen.fileAfterUndo = existsSync(path.join(config.workspace, command.file));
+  await ui.approveWaiting('finish', command.afterUndo);
+  seen.commandRows = await ui.taskRows(command.goal, 'finished', /execute_shell\s*approve → undone/, command.output);
   await ui.shot('07-tasks-view-after-command');
   ui.stage = "the command's changed file, listed on its step, opens its diff against the checkpoint before it";
   const fileRow = ui.tree().locator('.monaco-list-row[aria-level="3"]', { hasText: 'diff with the checkpoint' })
     .filter({ hasText: command.file });
   await fileRow.click();
-  const diffTab = ui.tab(`AutoGPT: ${command.file} (before step 1 ↔ now)`);
+  const diffTab = ui.tab(`AutoGPT: ${command.file} (before step 1 ↔ after it)`); // undone: gone now
   await diffTab.waitFor();
   const fileDiff = page.locator('.monaco-diff-editor', {
     has: page.locator('.modified-in-monaco-diff-editor', { hasText: command.output }),

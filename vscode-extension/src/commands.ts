@@ -89,6 +89,11 @@ export class Commands {
 
   /** Undo every step from the one picked on (its file changes go back), in place of the pending proposal. */
   readonly undoStep = guarded(async (arg?: unknown) => {
+    const row = arg as { kind?: string; taskId?: string; stepId?: string } | undefined;
+    if (row?.kind === 'step' && row.taskId && row.stepId) {
+      // a step's row in the tasks view: back to before that step
+      return void (await this.s.request(Requests.rollback, { taskId: row.taskId, stepId: row.stepId }));
+    }
     const p = await this.s.proposals.target(arg);
     if (!p) return void vscode.window.showInformationMessage(NOTHING_PENDING);
     const { stepList } = await this.s.request(Requests.getTask, { taskId: p.taskId });

@@ -146,8 +146,15 @@ export class TasksView implements vscode.TreeDataProvider<Node> {
     item.id = step.id;
     item.description = stepDescription(step);
     item.tooltip = step.proposal?.thoughts || undefined;
-    item.contextValue = step.status === 'awaiting' ? 'pendingStep' : 'step';
+    const undoable = this.undoable(node.taskId, step);
+    item.contextValue = step.status === 'awaiting' ? 'pendingStep' : undoable ? 'undoableStep' : 'step';
     return item;
+  }
+
+  /** A step that changed files can be undone (back to before it) while its task waits on a proposal. */
+  private undoable(taskId: string, step: Step): boolean {
+    const steps = [...(this.tasks.get(taskId)?.steps?.values() ?? [])];
+    return step.status === 'done' && !!step.changes?.after && steps.some((s) => s.status === 'awaiting');
   }
 
   /** A row per file the step changed, each opening its diff against the checkpoint before the step. */
