@@ -12,7 +12,7 @@ export interface PageParts {
 }
 
 export function pageHtml({ cspSource, script, style, nonce }: PageParts): string {
-  const csp = [`default-src 'none'`, `style-src ${cspSource}`, `img-src ${cspSource}`, `script-src 'nonce-${nonce}'`];
+  const csp = [`default-src 'none'`, `style-src ${cspSource}`, `script-src 'nonce-${nonce}'`]; // nothing else loads
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
