@@ -9,6 +9,7 @@ import { managedServer } from './managedServer';
 import { Settings, serverLaunch, usesOwnServer } from './settings';
 
 export const API_KEY_SECRET = 'autogpt.openaiApiKey';
+const IMAGE = /\.(png|jpe?g|gif|webp)$/i;
 
 /** The client over the server the settings name, else over the extension's own install (undefined, after
  * telling the user why, when that cannot be made). */
@@ -33,6 +34,20 @@ export async function createServer(
     // This client renders agent/* itself (without it the server asks with standard LSP prompts instead), and
     // reports the diagnostics an approved edit introduced (diagnosticsFeedback.ts).
     initializationOptions: { agentNotifications: true, diagnosticsFeedback: true },
+    middleware: {
+      window: {
+        // A generated image opens in VS Code's image preview: showTextDocument cannot open a binary file.
+        showDocument: async (params, next) => {
+          const uri = vscode.Uri.parse(params.uri);
+          if (IMAGE.test(uri.path)) {
+            await vscode.commands.executeCommand('vscode.open', uri, { preserveFocus: !params.takeFocus, preview: true });
+            return { success: true };
+          }
+          const shown = await next(params, new vscode.CancellationTokenSource().token);
+          return 'success' in shown ? shown : { success: false };
+        },
+      },
+    },
   };
   const client = new LanguageClient('autogpt', 'AutoGPT', serverOptions, clientOptions);
   client.registerFeature(new NotificationProgress(client));
