@@ -294,6 +294,18 @@ class UndoRecord(Record):
     restored_to: str
 
 
+class Rule(Record):
+    """A project rules file (AGENTS.md, ...) as the task read it at its start (agent/rules.py)."""
+
+    path: str
+    text: str
+    size: int  # characters in the file; more than len(text) when it was cut
+
+    @property
+    def cut(self) -> bool:
+        return self.size > len(self.text)
+
+
 class TaskState(Record):
     """Counters the loop keeps between steps and across restarts."""
 
@@ -308,6 +320,7 @@ class TaskState(Record):
     memory: Memory = Field(default_factory=Memory)
     plan: list[PlanItem] = Field(default_factory=list)  # the agent's todo list, as its last `todo` step left it
     nested_rules: list[str] = Field(default_factory=list)  # the nested AGENTS.md files already shown to the LLM
+    rules: list[Rule] | None = None  # the project's rules files, read once at the task's start (None: not yet)
 
 
 class Task(Record):

@@ -74,8 +74,8 @@ def from_step_input(text: str, tool_kind: ToolKind) -> Decision:
 
 def from_step_options(options: dict[str, Any]) -> Decision | None:
     """A step's additional_input that undoes or redoes (Agent Protocol): `{"rollback_to": "<step id>",
-    "force": false}` or `{"redo": true}`, or asks for self-feedback: `{"self_feedback": true}`. None: the step's
-    input decides."""
+    "force": false}` or `{"redo": true}`, asks for self-feedback: `{"self_feedback": true}`, or stops the task as
+    the terminal's `n` does: `{"stop": true}`. None: the step's input decides."""
     force = options.get("force", False)
     if not isinstance(force, bool):
         raise InvalidInput("additional_input.force: true or false")
@@ -88,6 +88,8 @@ def from_step_options(options: dict[str, Any]) -> Decision | None:
         return rewind(DecisionKind.REDO, force=force)
     if options.get("self_feedback") is True:
         return Decision(kind=DecisionKind.SELF_FEEDBACK)
+    if options.get("stop") is True:
+        return Decision(kind=DecisionKind.REJECT)
     return None
 
 

@@ -33,7 +33,7 @@ from autogpt_ls.agent.events import (
 from autogpt_ls.agent.fast_llm import FastLLM
 from autogpt_ls.agent.parsing import UnusableReply, parse_reply
 from autogpt_ls.agent.prompt import History
-from autogpt_ls.agent.rules import Rule, nested_rules
+from autogpt_ls.agent.rules import nested_rules
 from autogpt_ls.agent.undo import checkpointed
 from autogpt_ls.changes import Preview
 from autogpt_ls.checkpoints import Checkpoints
@@ -42,7 +42,7 @@ from autogpt_ls.llm.base import BadReply, ChatMessage, ChatProvider, ChatReply, 
 from autogpt_ls.llm.context import DEFAULT_WINDOW
 from autogpt_ls.llm.pricing import usage_of
 from autogpt_ls.llm.registry import split_model
-from autogpt_ls.models import Decision, DecisionKind, Result, Step, StepStatus, Task, TaskStatus, Usage
+from autogpt_ls.models import Decision, DecisionKind, Result, Rule, Step, StepStatus, Task, TaskStatus, Usage
 from autogpt_ls.secrets_mask import NO_SECRETS, SecretMask
 from autogpt_ls.store import Store
 from autogpt_ls.tools.base import Buffers, ShellPolicy, Tool, ToolContext, ToolRefused, no_buffers

@@ -7,9 +7,9 @@ from typing import Any
 
 from autogpt_ls.agent.editor import context_section, introduced
 from autogpt_ls.agent.parsing import JSON_FORMAT
-from autogpt_ls.agent.rules import Rule, rules_section
+from autogpt_ls.agent.rules import rules_section
 from autogpt_ls.llm.base import ChatMessage, PastStep, WireToolCall
-from autogpt_ls.models import DecisionKind, DecisionSource, Memory, Step, StepStatus, Task
+from autogpt_ls.models import DecisionKind, DecisionSource, Memory, Rule, Step, StepStatus, Task
 from autogpt_ls.tools import staging
 
 NO_BACKGROUND_JOBS = (

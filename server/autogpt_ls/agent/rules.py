@@ -6,11 +6,10 @@ setting, key, URL or approval is ever read from them."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
 
-from autogpt_ls.models import Result
+from autogpt_ls.models import Result, Rule
 from autogpt_ls.tools.base import ToolContext
 from autogpt_ls.workspace import Workspace
 
@@ -19,17 +18,6 @@ PATH_ARGUMENTS = ("filename", "folder", "path")  # the file tools' arguments tha
 
 MAX_CHARS = 8_000  # per file
 MAX_TOTAL = 20_000
-
-
-@dataclass(frozen=True)
-class Rule:
-    path: str
-    text: str
-    size: int  # characters in the file; more than len(text) when it was cut
-
-    @property
-    def cut(self) -> bool:
-        return self.size > len(self.text)
 
 
 def read_rules(workspace: Workspace, names: list[str]) -> tuple[Rule, ...]:
@@ -42,7 +30,7 @@ def read_rules(workspace: Workspace, names: list[str]) -> tuple[Rule, ...]:
         except (OSError, ValueError):  # absent, a folder, or outside the workspace: not a rules file
             continue
         if text and room > 0:
-            rules.append(Rule(name, text[: min(MAX_CHARS, room)], len(text)))
+            rules.append(Rule(path=name, text=text[: min(MAX_CHARS, room)], size=len(text)))
             room -= len(rules[-1].text)
     return tuple(rules)
 

@@ -32,6 +32,7 @@ from autogpt_ls.models import (
     ExecutorName,
     Limits,
     PromptSettings,
+    Rule,
     Task,
     TaskConfig,
     TaskStatus,
@@ -205,10 +206,17 @@ class Runtime:
             checkpoints=self._checkpoints(task),
             summarizers=self._summarizers(task),
             window=context_window(task.config.smart_llm, s.context_window, s.local_model_context),
-            rules=read_rules(self.workspace(task), s.rules_files),
+            rules=self._rules(task),
             auto_commit=s.git_auto_commit,
             approval=self.approval,
         )
+
+    def _rules(self, task: Task) -> tuple[Rule, ...]:
+        """The project's rules as the task read them at its start, kept with it: a restart, or an HTTP step (a new
+        driver each), sends the same fixed prefix even if AGENTS.md was edited meanwhile."""
+        if task.state.rules is None:
+            task.state.rules = list(read_rules(self.workspace(task), self.settings.rules_files))
+        return tuple(task.state.rules)
 
     def _checkpoints(self, task: Task) -> Checkpoints | None:
         if not self.settings.checkpoints:
