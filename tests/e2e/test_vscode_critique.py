@@ -1,6 +1,7 @@
 """Self-feedback from VS Code, end to end in code-server: the CodeLens "Ask the agent to critique this" on a
 proposed edit sends agent/selfFeedback; the LLM critiques the proposal, the revised one replaces it on screen, and
-only the revised edit runs once approved (vscode_critique.mjs works the workbench)."""
+only the revised edit runs once approved; the same answer in the status bar's QuickPick revises a waiting `finish`
+(vscode_critique.mjs works the workbench)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from fakes.openai_server import FakeOpenAI, content, tool_call
 SHOTS = ROOT / "test-output" / "vscode-critique"
 pytestmark = needs_vscode
 CRITIQUE = "Boston is not the capital asked for: write Washington."
+FINISH_CRITIQUE = "Say in the reason that the file was checked."
 
 
 @pytest.mark.timeout(300)
@@ -27,6 +29,8 @@ def test_the_critique_codelens_revises_the_pending_edit(
         content(CRITIQUE),
         tool_call("write_file", {"filename": "capital.txt", "contents": "Washington\n"}, thoughts="Revised."),
         tool_call("finish", {"reason": "capital.txt holds the capital"}),
+        content(FINISH_CRITIQUE),
+        tool_call("finish", {"reason": "capital.txt holds Washington, checked"}),
     )
     config = {
         "goal": "Write the capital of the United States to capital.txt",
@@ -34,6 +38,7 @@ def test_the_critique_codelens_revises_the_pending_edit(
         "first": "Boston",
         "revised": "Washington",
         "reason": "capital.txt holds the capital",
+        "revisedReason": "capital.txt holds Washington, checked",
     }
     env = agent_env | {"EXECUTE_LOCAL_COMMANDS": "True"}
     with code_server(tmp_path / "code-server", env, workspace, {"autogpt.interpreter": sys.executable}) as url:
@@ -44,3 +49,6 @@ def test_the_critique_codelens_revises_the_pending_edit(
     review = fake.requests[1]["messages"][-1]["content"]  # the review request named the pending proposal
     assert review.startswith("Before it runs, review your proposed next action critically") and "Boston" in review
     assert CRITIQUE in json.dumps(fake.requests[2]["messages"])  # and the revision read the critique
+    # finish, critiqued from the status bar: the review named it, and the revised finish ended the task
+    assert "capital.txt holds the capital" in fake.requests[4]["messages"][-1]["content"]
+    assert FINISH_CRITIQUE in json.dumps(fake.requests[5]["messages"]) and len(fake.requests) == 6

@@ -121,7 +121,7 @@ export class Commands {
 
   /** A button (status bar QuickPick, task view), routed by its id; what was sent, if anything. */
   decide(choice: Choice, ref: StepRef): Promise<DecisionResult | undefined> {
-    return { approve: this.approve, reject: this.reject, feedback: this.feedback }[choice](ref);
+    return { approve: this.approve, reject: this.reject, feedback: this.feedback, critique: this.critique }[choice](ref);
   }
 
   /** Ask in an InputBox that is withdrawn if the step is decided elsewhere meanwhile (questions.ts). */

@@ -1,20 +1,22 @@
 // A proposal that is neither a file edit nor a command (finish, ...) waits where it can be withdrawn once its step
-// is decided anywhere: a status bar item that opens a QuickPick (Approve / Reject / Feedback…), both hidden when the
-// step settles. The one notification only says that a proposal waits, and it is a progress notification, which
-// closes itself when the step settles: VS Code cannot take back an information message and its buttons.
+// is decided anywhere: a status bar item that opens a QuickPick (Approve / Reject / Feedback… / critique), both
+// hidden when the step settles. The one notification only says that a proposal waits, and it is a progress
+// notification, which closes itself when the step settles: VS Code cannot take back an information message and its
+// buttons.
 
 import * as vscode from 'vscode';
 import { describeProposal } from './common/messages';
 import { ProposalParams, StepRef } from './common/protocol';
 
 /** A decision the user can take, told apart by this id, not by its label. */
-export type Choice = 'approve' | 'reject' | 'feedback';
+export type Choice = 'approve' | 'reject' | 'feedback' | 'critique';
 type Decide = (choice: Choice, ref: StepRef) => void;
 type Answer = vscode.QuickPickItem & { id: Choice };
 const ANSWERS: Answer[] = [
   { label: '$(check) Approve', id: 'approve' },
   { label: '$(close) Reject', id: 'reject' },
   { label: '$(comment) Feedback…', id: 'feedback' },
+  { label: '$(lightbulb) Ask the agent to critique this', id: 'critique' },
 ];
 export const REVIEW_COMMAND = 'autogpt.reviewProposal';
 
