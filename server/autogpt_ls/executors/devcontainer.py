@@ -2,14 +2,15 @@
 
 The Dev Containers CLI's `up` builds or reuses the container on the first command of a task (the one VS Code's
 "Reopen in Container" uses too: the CLI labels it by the workspace folder) and reports its user and folder; each
-command is then an exec through the Docker SDK, as that user, in that folder, with the user's shell environment
-(userEnvProbe) and the config's remoteEnv on top, as the CLI's own exec would (devcontainer_env.py). The
-container is shared with other tasks and the user's editor, so it is never removed or stopped here: a timeout
-kills the command's processes only (its process group, and every process that carries its token in its
-environment, which also finds those that moved to a session of their own). Unless background jobs are allowed,
-the same happens when a command returns; what a killed server left running is ended at the next start
-(devcontainer_procs.py). DEVCONTAINER_NETWORK=none creates the container without a network. The file tools stay
-on the host, confined to the workspace.
+command is then a line for the task's persistent shell there (devcontainer_shell: `cd` and exports carry over),
+an exec through the Docker SDK as that user, in that folder, with the user's shell environment (userEnvProbe)
+and the config's remoteEnv on top, as the CLI's own exec would (devcontainer_env.py); an image without bash gets
+an exec per command. The container is shared with other tasks and the user's editor, so it is never removed or
+stopped here: a timeout interrupts the command, then kills its processes only (its process group, and every
+process that carries its token in its environment, which also finds those that moved to a session of their own).
+Unless background jobs are allowed, the same happens when a command returns; what a killed server left running
+is ended at the next start (devcontainer_procs.py). DEVCONTAINER_NETWORK=none creates the container without a
+network. The file tools stay on the host, confined to the workspace.
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ from autogpt_ls.executors.devcontainer_config import (
 )
 from autogpt_ls.executors.devcontainer_env import PROBE_SECONDS, run_probe, substitute
 from autogpt_ls.executors.devcontainer_procs import OWNER, OWNER_ID, TOKEN, command, kill, sweep_dead_owners
+from autogpt_ls.executors.devcontainer_shell import DevcontainerShell
 from autogpt_ls.workspace import Workspace
 
 if TYPE_CHECKING:
@@ -84,6 +86,7 @@ class DevcontainerExecutor(WorkspaceFiles):
         self._container: Container | None = None
         self._network_mode = ""  # the container's, once it is up
         self._client: DockerClient | None = None
+        self.shell = DevcontainerShell(self)  # the task's persistent shell in it, once it is up
 
     def where(self) -> str:
         if self._container is not None:
@@ -273,6 +276,10 @@ class DevcontainerExecutor(WorkspaceFiles):
     ) -> CommandResult:
         import docker.errors
 
+        if self.shell.available:
+            result = await self.shell.execute(argv, timeout, on_output, on_progress)
+            if result is not None:
+                return result
         token = secrets.token_hex(12)
         try:  # outside the timeout: a first build may take minutes
             exec_id, before = await self._prepare(argv, token, on_progress)
@@ -302,7 +309,10 @@ class DevcontainerExecutor(WorkspaceFiles):
         return buffer.result(exit_code, timed_out, before, after)
 
     async def close(self) -> None:
-        """The container stays: it is the workspace's, shared with other tasks and the user's editor."""
+        """The task's shell goes; the container stays: it is the workspace's, shared with other tasks and the
+        user's editor."""
+        with contextlib.suppress(Exception):
+            await asyncio.to_thread(self.shell.close)
         if self._client is not None:
             self._client.close()
             self._client = None

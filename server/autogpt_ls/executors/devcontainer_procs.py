@@ -18,10 +18,10 @@ TOKEN = "AUTOGPT_COMMAND"  # noqa: S105 (a name, not a secret)
 OWNER = "AUTOGPT_OWNER"
 OWNER_ID = lease_owner_id()  # this server process, in every command it starts
 # Kills the processes of the command whose token is $1 (and its process group $2, if known), until none is left.
-SWEEP = r"""
-sweep() {
+# (dash's kill takes no `--` before a negative pid.)
+_SWEEP_BODY = r"""
   n=0
-  [ -z "$2" ] || kill -9 -- "-$2" 2>/dev/null
+  [ -z "$2" ] || kill -9 "-$2" 2>/dev/null
   while [ $n -lt 10 ]; do
     found=
     for p in /proc/[0-9]*; do
@@ -31,8 +31,17 @@ sweep() {
     [ -n "$found" ] || break
     n=$((n + 1))
   done
-}
 """
+SWEEP = "\nsweep() {" + _SWEEP_BODY + "}\n"
+# The same after each line of the persistent shell (devcontainer_shell), with its variables local to it.
+SHELL_AFTER = (
+    "\n__agls_sweep() {\n  local n found p"
+    + _SWEEP_BODY
+    + "}\n"
+    + "__agls_shell=$AUTOGPT_COMMAND  # the shell's own token, back in place after each line\n"
+    + "__agls_after() {  # $1 the line's token, $2 1: what it started keeps running\n"
+    + '  AUTOGPT_COMMAND=$__agls_shell\n  [ "$2" = 1 ] || __agls_sweep "$1" ""\n  return 0\n}\n'
+)
 # The command in a session of its own (setsid, where the image has it), its stderr into its stdout so the output
 # keeps its order; the wrapper's stderr says the process group, for a kill from another exec.
 WRAPPER = (

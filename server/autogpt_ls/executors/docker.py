@@ -1,6 +1,7 @@
 """Runs approved commands in one long-lived sandbox container per task, through the Docker engine.
 
-A command costs an `exec` in a warm container, not a container start. The container sees the workspace (bind-
+A command is a line sent to the task's persistent shell in its warm container (sandbox_shell: `cd`, exports and
+a venv carry over), not a container start. The container sees the workspace (bind-
 mounted at the same path, so paths mean the same inside and out) and nothing else of the host: no network unless
 the task asked for it, no docker.sock, a read-only root with a tmpfs /tmp, no capabilities, the workspace owner's
 uid:gid, and CPU, memory and pids limits. Every process a command started ends when it returns, unless the task
@@ -20,13 +21,13 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from autogpt_ls.executors import sandbox_ends
 from autogpt_ls.executors.base import (
     CommandResult,
     OutputBuffer,
     OutputCallback,
     ProgressCallback,
     WorkspaceFiles,
-    still_running,
     threadsafe_sink,
 )
 from autogpt_ls.executors.sandbox_container import LABEL as LABEL
@@ -34,7 +35,9 @@ from autogpt_ls.executors.sandbox_container import SANDBOX_ENV, remove_orphans, 
 from autogpt_ls.executors.sandbox_container import TASK_LABEL as TASK_LABEL
 from autogpt_ls.executors.sandbox_container import SandboxLimits as SandboxLimits
 from autogpt_ls.executors.sandbox_container import engine_answers as engine_answers
-from autogpt_ls.executors.sandbox_jobs import Report, keeper_user, parse_report, wrapped
+from autogpt_ls.executors.sandbox_jobs import keeper_user, parse_report, wrapped
+from autogpt_ls.executors.sandbox_shell import SandboxShell
+from autogpt_ls.executors.shell_state import ShellState
 from autogpt_ls.workspace import Workspace
 
 if TYPE_CHECKING:
@@ -61,6 +64,7 @@ class DockerExecutor(WorkspaceFiles):
         max_output: int = 64_000,
         idle_seconds: float = 900.0,
         background_jobs: bool = False,
+        persistent_shell: bool = True,  # False: an exec per command (bench/sandbox_exec.py compares both)
     ) -> None:
         self.workspace = workspace
         self.task_id = task_id
@@ -79,13 +83,15 @@ class DockerExecutor(WorkspaceFiles):
         self.background_jobs = background_jobs  # else every process a command started ends when it returns
         self._pids_max = 0  # the container's count of forks refused at its pids limit, after the last command
         self.stager: Stager | None = None  # the task stages its commands' changes for review (executors/staging)
+        self.state = ShellState()  # the shell's folder and exported variables after the last command
+        self.shell = SandboxShell(self) if persistent_shell else None
 
     def where(self) -> str:
         net = "network on" if self.network else "no network"
         staged = ", on a staged copy: its file changes come back for review" if self.stager else ""
         return (
             f"in a Docker sandbox ({self.image}, {net}, uid:gid {self.user}, {self.limits.memory} memory{staged}), "
-            f"in {self.workspace.root}"
+            f"in {self.state.cwd or self.workspace.root}"  # the folder the shell is in
         )
 
     def _docker(self) -> DockerClient:
@@ -127,38 +133,20 @@ class DockerExecutor(WorkspaceFiles):
             user=keeper_user(self.user),  # not the commands' uid: their `kill -9 -1` spares it
         )
 
+    def _ensure_container(self) -> None:
+        if self._container is None:
+            self._container = self._start()
+            self._pids_max = 0
+
     def _discard(self) -> None:
+        if self.shell is not None:
+            self.shell.forget()
         container, self._container = self._container, None
         if container is not None:
             import docker.errors
 
             with contextlib.suppress(docker.errors.NotFound, docker.errors.APIError):
                 container.remove(force=True)
-
-    def _death(self, exit_code: int | None, since: float) -> str:
-        """Why a command ended by a signal: out of memory, or its container died (then it is replaced); '' if not."""
-        container = self._container
-        if container is None or (exit_code is not None and exit_code < 128):
-            return ""
-        import docker.errors
-        import requests
-
-        # The engine sends an `oom` event when the kernel kills any process of the container for memory.
-        events = self._docker().events(
-            since=int(since), until=int(time.time()) + 1, filters={"container": container.id, "event": "oom"}
-        )
-        why = f"out of memory (limit {self.limits.memory})" if any(True for _ in events) else "killed"
-        try:  # a container killed from outside may still look running for a moment: wait for it briefly
-            code: int | None = container.wait(timeout=1)["StatusCode"]
-        except docker.errors.NotFound:
-            code = None
-        except requests.exceptions.ConnectionError:  # still running after a second: only the command was killed
-            return f"\n[sandbox] the command was {why}." if exit_code in (None, 137) else ""
-        self._discard()
-        return (
-            f"\n[sandbox] the sandbox container died during the command ({why}, exit code {code}); "
-            "a new one starts with the next command (only the workspace is kept)."
-        )
 
     # -- idleness
     def _arm_idle(self) -> None:
@@ -181,7 +169,8 @@ class DockerExecutor(WorkspaceFiles):
             await retiring
         return (
             f"[sandbox] the container was removed after {self._idle_seconds:g} s without commands; a new one was "
-            "started, so background processes and files outside the workspace are gone.\n"
+            "started, so background processes and files outside the workspace are gone (the shell's folder and "
+            "exported variables were kept).\n"
         )
 
     # -- commands
@@ -191,9 +180,7 @@ class DockerExecutor(WorkspaceFiles):
 
         note = ""
         for attempt in (1, 2):
-            if self._container is None:
-                self._container = self._start()
-                self._pids_max = 0
+            self._ensure_container()
             try:
                 return self._create(wrapped(argv, keep=self.background_jobs)), note
             except docker.errors.APIError as e:  # 404: removed, 409: not running
@@ -224,38 +211,8 @@ class DockerExecutor(WorkspaceFiles):
             if err:  # only the wrapper writes there
                 report += err
         exit_code = api.exec_inspect(exec_id).get("ExitCode")
-        death = self._death(exit_code, since)
-        return exit_code, death + self._settle(parse_report(report.decode(errors="replace")))
-
-    def _settle(self, report: Report) -> str:
-        """After a command: what it left running, or a new container if its pids limit was hit or it left a mess."""
-        if self._container is None:  # it died during the command (and _death said so)
-            return ""
-        if not report.complete:  # the command killed its wrapper: end or list its processes from a fresh exec
-            report = self._sweep()
-        if report.complete and (report.pids_max or 0) <= self._pids_max:
-            return still_running(report.left)
-        self._discard()
-        why = (
-            f"reached the sandbox's limit of {self.limits.pids} processes, so some of its forks failed"
-            if report.complete
-            else "left processes that could not be ended"
-        )
-        return (
-            f"\n[sandbox] the command {why}; the container was replaced: the next command gets a new one "
-            "(only the workspace is kept)."
-        )
-
-    def _sweep(self) -> Report:
-        """The wrapper's work without a command, in its own exec; an incomplete report if even that fails."""
-        import docker.errors
-
-        try:
-            exec_id = self._create(wrapped(["true"], keep=self.background_jobs))
-            out = self._docker().api.exec_start(exec_id, demux=True)[1] or b""
-        except docker.errors.DockerException:
-            return Report()
-        return parse_report(out.decode(errors="replace"))
+        death = sandbox_ends.death(self, exit_code, since)
+        return exit_code, death + sandbox_ends.settle(self, parse_report(report.decode(errors="replace")))
 
     async def run(
         self,
@@ -267,9 +224,21 @@ class DockerExecutor(WorkspaceFiles):
     ) -> CommandResult:
         import docker.errors
 
-        if self.stager is not None:
+        if self.stager is not None:  # each staged command has a container of its own; the state carries over
+            if self.shell is not None:
+                self.shell.forget()
             return await self.stager.run(argv, timeout=timeout, on_output=on_output)
         woke = await self._wake()
+        if self.shell is not None and self.shell.available:
+            buffer = OutputBuffer(self._max_output)
+            try:
+                result = await self.shell.run(argv, timeout, buffer, threadsafe_sink(buffer, on_output))
+            except docker.errors.DockerException as e:
+                return CommandResult(exit_code=None, output=f"{woke}[sandbox] the Docker engine failed: {e}")
+            finally:
+                self._arm_idle()
+            if result is not None:
+                return result.model_copy(update={"output": woke + result.output})
         try:  # outside the timeout: starting a container is the sandbox's cost, not the command's
             exec_id, before = await asyncio.to_thread(self._prepare, argv)
         except docker.errors.DockerException as e:

@@ -21,8 +21,9 @@ from dataclasses import dataclass, field
 
 KEEPER_UIDS = (65534, 65533)  # `nobody`, or the next one when the workspace owner is nobody
 
-WRAPPER = r"""
-running() {  # a process of this uid other than this shell, not yet a zombie
+RUNNING = r"""
+__agls_running() {  # a process of this uid other than this shell, not yet a zombie
+  local p key state
   for p in /proc/[0-9]*; do
     [ -O "$p" ] && [ "${p#/proc/}" != $$ ] || continue
     state=
@@ -31,12 +32,16 @@ running() {  # a process of this uid other than this shell, not yet a zombie
   done
   return 1
 }
+"""
+WRAPPER = (
+    RUNNING.replace("local ", ": ")  # sh has no `local`
+    + r"""
 keep=$1; shift
 "$@" 2>&1
 rc=$?
 if [ "$keep" != 1 ]; then
   n=0
-  while [ $n -lt 1000 ] && running; do kill -9 -1 2>/dev/null; n=$((n + 1)); done
+  while [ $n -lt 1000 ] && __agls_running; do kill -9 -1 2>/dev/null; n=$((n + 1)); done
 fi
 report="rc=$rc"
 for f in /sys/fs/cgroup/pids.events /sys/fs/cgroup/pids/pids.events; do
@@ -54,6 +59,33 @@ if [ "$keep" = 1 ]; then
 fi
 exit $rc
 """
+)
+# The same work after each line of the persistent shell (shell_session), as bash functions: only builtins.
+SHELL_AFTER = (
+    RUNNING
+    + r"""
+__agls_after() {  # $1 the line's token, $2 1: what it started keeps running; prints the report's words
+  local n=0 key value f p a line
+  if [ "$2" != 1 ]; then
+    while [ $n -lt 1000 ] && __agls_running; do builtin kill -9 -1 2>/dev/null; n=$((n + 1)); done
+  fi
+  for f in /sys/fs/cgroup/pids.events /sys/fs/cgroup/pids/pids.events; do
+    if [ -r "$f" ]; then
+      while read -r key value; do [ "$key" = max ] && builtin printf ' pids-max=%s' "$value"; done <"$f"
+      break
+    fi
+  done
+  [ "$2" = 1 ] || return 0
+  for p in /proc/[0-9]*; do
+    [ -O "$p" ] && [ "${p#/proc/}" != $$ ] || continue
+    line=
+    while IFS= read -r -d '' a; do line="$line$a "; done <"$p/cmdline" 2>/dev/null
+    [ -n "$line" ] && builtin printf '\n%s %s' "${p#/proc/}" "${line% }"
+  done
+  return 0
+}
+"""
+)
 
 
 def wrapped(argv: list[str], *, keep: bool) -> list[str]:
@@ -72,6 +104,7 @@ class Report:
     """What the wrapper said after the command; `complete` is False when it was killed before it could say it."""
 
     complete: bool = False
+    code: int | None = None  # the command's exit code
     pids_max: int | None = None  # None: the cgroup's pids.events is not visible in this container
     left: list[str] = field(default_factory=list)
 
@@ -84,4 +117,10 @@ def parse_report(text: str) -> Report:
         return Report()
     words = dict(w.split("=", 1) for w in lines[starts[-1]].split() if "=" in w)
     pids = words.get("pids-max", "")
-    return Report(complete=True, pids_max=int(pids) if pids.isdigit() else None, left=lines[starts[-1] + 1 :])
+    code = words.get("rc", "")
+    return Report(
+        complete=True,
+        code=int(code) if code.lstrip("-").isdigit() else None,
+        pids_max=int(pids) if pids.isdigit() else None,
+        left=lines[starts[-1] + 1 :],
+    )

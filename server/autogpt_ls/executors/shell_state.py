@@ -51,10 +51,16 @@ class ShellState:
 def read_state(path: Path, previous: ShellState) -> ShellState:
     """The state a shell line left in `path`, or the previous one when it wrote none (or nonsense)."""
     try:
-        data = path.read_bytes()[:MAX_STATE_BYTES]
+        data = path.read_bytes()
     except OSError:
         return previous
-    fields = data.decode(errors="surrogateescape").split("\0")
+    return parse_state(data, previous)
+
+
+def parse_state(data: bytes, previous: ShellState) -> ShellState:
+    """A state as a shell writes it (its folder, then its exported variables, NUL-separated: `env -0`'s format),
+    or `previous` for nonsense. The persistent shell reports it after each line in the same format."""
+    fields = data[:MAX_STATE_BYTES].decode(errors="surrogateescape").split("\0")
     if len(fields) < 2 or not fields[0].startswith("/"):
         return previous
     env = dict(f.split("=", 1) for f in fields[1:] if "=" in f)

@@ -44,6 +44,7 @@ class _OneCommand(DockerExecutor):
             max_output=parent._max_output,
             idle_seconds=0,
             background_jobs=False,  # the container ends with the command, and so does all it started
+            persistent_shell=False,  # one command: its state is captured by its line's EXIT trap
         )
         self._client = parent._docker()
         self._spare: Container | None = container
@@ -85,7 +86,6 @@ class Stager:
         uid, gid = (int(x) for x in sandbox.user.split(":"))
         self._recipe: stages.Recipe | None = None
         self._user = (uid, gid)
-        self.state = ShellState()
         self._next: asyncio.Future[stages.Stage] | None = None
         self._made: dict[str, stages.Stage] = {}  # stages this process ran, until decided
         self._last: str | None = None  # the stage of the last command, not yet taken for review
@@ -156,15 +156,16 @@ class Stager:
     ) -> CommandResult:
         line = shell_line(argv)
         root = self.sandbox.workspace.root
-        workdir, note = self.state.workdir(root) if line is not None else (str(root), "")  # Python runs from the root
+        state = self.sandbox.state  # the sandbox's: its persistent shell and its staged commands share one state
+        workdir, note = state.workdir(root) if line is not None else (str(root), "")  # Python runs from the root
         assert stage.container is not None
-        one = _OneCommand(self.sandbox, stage.container, self.state, workdir)
+        one = _OneCommand(self.sandbox, stage.container, state, workdir)
         staged_argv = shell_argv(CAPTURE + line) if line is not None else argv
         result = await one.run(staged_argv, timeout=timeout, on_output=on_output)
         await asyncio.to_thread(stages.stop, stage)
         self._prepare()  # the next command's container is created while this one is reviewed
         if line is not None:
-            self.state = read_state(stage.state, self.state)
+            self.sandbox.state = read_state(stage.state, state)
         started = time.perf_counter()
         scan = await asyncio.to_thread(self._scan, stage, line if line is not None else " ".join(argv))
         self.scan_seconds = time.perf_counter() - started

@@ -1,0 +1,96 @@
+"""The sandbox's persistent shell: one bash per task in its container (container_shell, shell_session), so `cd`,
+exported variables and an activated venv carry over between commands.
+
+After each line the shell ends what it left running unless the task allows background jobs, and reports its
+state, kept in the executor's ShellState (the one its staged commands use too). When the executor replaces the
+container itself (idle, pids limit) the state is restored in the next shell; a shell that ended resets it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from autogpt_ls.executors import sandbox_ends
+from autogpt_ls.executors.container_shell import ContainerShell, docker_error
+from autogpt_ls.executors.sandbox_container import SANDBOX_ENV
+from autogpt_ls.executors.sandbox_jobs import SHELL_AFTER, Report
+from autogpt_ls.executors.shell_session import Outcome
+from autogpt_ls.executors.shell_state import ShellState
+
+if TYPE_CHECKING:
+    from autogpt_ls.executors.docker import DockerExecutor
+
+
+class SandboxShell(ContainerShell):
+    """The task's shell in its sandbox container."""
+
+    tag = "[sandbox]"
+    lost = "the container was removed with everything it ran; the next command gets a new one."
+
+    def __init__(self, sandbox: DockerExecutor) -> None:
+        super().__init__()
+        self.sandbox = sandbox
+
+    def folder(self) -> str:
+        return str(self.sandbox.workspace.root)
+
+    def keep(self) -> bool:
+        return self.sandbox.background_jobs
+
+    def start(self) -> str:
+        """Start the container if needed, then the shell where the state says; a note when a dead container had
+        to be replaced."""
+        import docker.errors
+
+        sb, note = self.sandbox, ""
+        for attempt in (1, 2):
+            sb._ensure_container()
+            assert sb._container is not None
+            workdir, moved = sb.state.workdir(sb.workspace.root)
+            try:
+                self.open(
+                    sb._docker().api, str(sb._container.id), user=sb.user, workdir=workdir,
+                    env={**SANDBOX_ENV, **sb.state.env}, after=SHELL_AFTER,
+                )  # fmt: skip
+                return note + moved.replace("[staging]", self.tag)
+            except docker.errors.APIError as e:  # 404: removed, 409: not running
+                if attempt == 2 or e.status_code not in (404, 409):
+                    raise
+                sb._discard()
+                note = (
+                    "[sandbox] the previous container had stopped (killed or crashed); a new one was started, "
+                    "so background processes and files outside the workspace are gone.\n"
+                )
+        raise AssertionError("unreachable")
+
+    def interrupt(self) -> None:
+        if self.session is not None and self.session.pid:
+            self._exec(["/bin/sh", "-c", 'kill -INT "-$1"', "sh", self.session.pid])
+
+    def kill(self, token: str) -> None:
+        """Every process of the commands' uid, the shell's too (the container's own run as another uid)."""
+        self._exec(["/bin/sh", "-c", "for i in 1 2 3 4 5; do kill -9 -1 2>/dev/null || break; done"])
+
+    def abandon(self) -> None:
+        self.sandbox._discard()
+
+    def _exec(self, argv: list[str]) -> None:
+        sb = self.sandbox
+        if sb._container is None:
+            raise docker_error("the sandbox container is gone")
+        api = sb._docker().api
+        exec_id = api.exec_create(sb._container.id, argv, user=sb.user)["Id"]
+        out = api.exec_start(exec_id)
+        if api.exec_inspect(exec_id).get("ExitCode") != 0:  # it could not start (the pids limit, say)
+            raise docker_error(out.decode(errors="replace"))
+
+    def reset(self) -> None:
+        self.sandbox.state = ShellState()
+
+    def ended(self, outcome: Outcome, code: int | None, since: float) -> str:
+        sb, reply = self.sandbox, outcome.reply
+        if reply.report is not None and reply.state is not None:
+            sb.state = reply.state
+            death = sandbox_ends.death(sb, code, since) if not outcome.past_timeout else ""  # SIGINT's 130 says why
+            return death + sandbox_ends.settle(sb, reply.report)
+        return sandbox_ends.death(sb, 137 if code is None else code, since) + sandbox_ends.settle(sb, Report())
