@@ -21,6 +21,7 @@ from pathlib import Path
 from inotify_simple import INotify, flags
 
 log = logging.getLogger(__name__)
+MAX_EVENTS = 20_000  # events read per checkpoint, past which the watch starts again and the workspace is scanned
 MAX_PATHS = 256  # past this many changed paths a full scan costs less than git matching each against a pathspec
 _MASK = (
     flags.CREATE
@@ -45,11 +46,14 @@ class Watch:
     def __init__(self, root: Path, skip: frozenset[str]) -> None:
         self._root = root
         self._skip = skip | {".git"}
+        self._dirty: set[str] = set()
+        self.failed = False  # a folder could not be watched (the system's watch limit): no use going on
+        self._start()
+
+    def _start(self) -> None:
         self._inotify = INotify(nonblocking=True)
         self._folders: dict[int, str] = {}  # watch descriptor -> folder, relative to root ("" is the root)
-        self._dirty: set[str] = set()
         self._blind = True  # nothing seen yet: the first answer is "scan everything"
-        self.failed = False  # a folder could not be watched (the system's watch limit): no use going on
         self._add_tree("")
 
     def close(self) -> None:
@@ -57,9 +61,15 @@ class Watch:
 
     def take(self) -> list[str] | None:
         """The paths (files or folders) changed since the last call, or None when they must all be scanned."""
+        read = 0
         while events := list(self._inotify.read(timeout=0)):
             for event in events:
                 self._seen(event.wd, event.mask, event.name)
+            read += len(events)
+            if read > MAX_EVENTS:  # a process changes the workspace as fast as we read: this loop would not end
+                self.close()  # a new watch, made before the scan that this answer asks for, sees what follows
+                self._start()
+                break
         paths = None if self._blind or self.failed else sorted(p for p in self._dirty if not self._inside_dirty(p))
         self._dirty.clear()
         self._blind = False

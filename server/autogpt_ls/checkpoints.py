@@ -236,6 +236,12 @@ class Session:
         known = self._skipped()
         skip = set(known)
         paths = [p for p in dict.fromkeys(listed.split("\0")) if p]
+        if folders := [p for p in paths if self._now_a_folder(p)]:
+            # a tracked file or symlink that is a folder now (a command swapped them): git takes a folder only
+            # as the files inside, so its old entry goes and they are listed
+            await self.git("update-index", "--force-remove", "-z", "--stdin", paths=folders)
+            inside = await self.git("ls-files", "-z", "--others", "--exclude-standard", "--", *folders)
+            paths = [p for p in paths if p not in folders] + [p for p in inside.split("\0") if p]
         if not paths and (tree := self._cp._cached_tree()):
             self._cp._remember_tree(tree)  # the index is still the one this object wrote
             return Snapshot(tree, self._not_covered(known), dirty is None)
@@ -253,6 +259,13 @@ class Session:
         tree = (await self.git("write-tree")).strip()
         self._cp._remember_tree(tree)
         return Snapshot(tree, self._not_covered(known), dirty is None)
+
+    def _now_a_folder(self, path: str) -> bool:
+        return (
+            not path.endswith("/")
+            and (self._cp.workspace / path).is_dir()
+            and not os.path.islink(self._cp.workspace / path)
+        )
 
     def _too_big_or_repo(self, path: str) -> bool:
         if path.endswith("/"):

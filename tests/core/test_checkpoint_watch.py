@@ -128,3 +128,26 @@ async def test_an_index_written_by_another_process_means_a_full_scan(workspace: 
             assert await git.file_at(snap.tree, "b.txt") == b"after the other's checkpoint"
     finally:
         first.close()
+
+
+async def test_a_file_that_became_a_folder_is_checkpointed_as_its_files(workspace: Path, data_dir: Path) -> None:
+    """git takes a tracked file (or symlink) that is a folder now only as the files inside: its entry goes and they
+    are listed, through the watch as in a full scan (a command that swaps them failed every checkpoint before)."""
+    _files(workspace, "keep.txt", "swap")
+    (workspace / "link").symlink_to("keep.txt")
+    watched = Checkpoints(workspace, data_dir / "watched", 10**6)
+    scanned = Checkpoints(workspace, data_dir / "scanned", 10**6, watch=False)
+    try:
+        async with watched.session() as git:
+            assert (await git.snapshot()).scanned  # a new watch has seen nothing yet
+        _sh(workspace, "rm swap link; mkdir -p swap/in link; echo s > swap/in/s.txt; echo l > link/l.txt")
+        async with watched.session() as git:
+            fast = await git.snapshot()
+        async with scanned.session() as git:
+            full = await git.snapshot()
+        assert fast.tree == full.tree and not fast.scanned
+        async with watched.session() as git:
+            names = (await git.git("ls-tree", "-r", "--name-only", fast.tree)).split()
+        assert names == ["keep.txt", "link/l.txt", "swap/in/s.txt"]
+    finally:
+        watched.close()
