@@ -63,7 +63,17 @@
     box.dataset.stepId = c.stepId;
     if (c.thoughts) box.append(section('thoughts', el('p', 'thoughts', c.thoughts)));
     box.append(section(c.command ? 'command' : 'arguments', el('pre', '', c.command || c.arguments)));
-    if (c.proposedFile) box.append(el('p', '', link(`Show the proposed change to ${c.proposedFile}`, { type: 'proposed', stepId: c.stepId })));
+    if (c.guard) box.append(section('held by the loop guard', el('p', 'guard', c.guard)));
+    if (c.proposedFiles.length) {
+      const all = c.proposedFiles.length > 1 ? `all ${c.proposedFiles.length} files` : c.proposedFiles[0].path;
+      const files = el('ul', 'files proposed');
+      for (const f of c.proposedFiles) {
+        files.append(el('li', '', link(`${f.path} (${f.change})`, { type: 'proposed', stepId: c.stepId, uri: f.uri })));
+      }
+      box.append(section('proposed change', el('div', '',
+        el('p', '', link(`Show the proposed change to ${all}`, { type: 'proposed', stepId: c.stepId })),
+        c.proposedFiles.length > 1 ? files : null)));
+    }
     if (c.decision) box.append(section('decision', el('p', '', c.decision)));
     if (c.output) box.append(section('output so far', el('pre', 'output', c.output)));
     if (c.result) box.append(section('result', el('pre', c.result.ok ? 'ok' : 'error', c.result.text)));
@@ -76,10 +86,8 @@
     box.append(el('div', 'usage', el('span', 'tokens', c.tokens), ' · ', el('span', 'cost', c.cost)));
     if (c.pending) {
       const decide = (choice) => ({ type: 'decide', choice, stepId: c.stepId });
-      box.append(c.question
-        ? el('div', 'actions', button('Answer…', 'primary', decide('approve')), button('Reject', 'secondary', decide('reject')))
-        : el('div', 'actions', button('Approve', 'primary', decide('approve')), button('Reject', 'secondary', decide('reject')),
-          button('Feedback…', 'secondary', decide('feedback'))));
+      box.append(el('div', 'actions',
+        ...c.answers.map((a) => button(a.label, a.primary ? 'primary' : 'secondary', decide(a.id)))));
     }
     return box;
   }

@@ -2,6 +2,7 @@
 // agent/* request. The server decides everything else; a failure is shown to the user, never thrown into VS Code.
 
 import * as vscode from 'vscode';
+import { RETHINK } from './common/answers';
 import { log } from './common/log';
 import { describeProposal } from './common/messages';
 import { Requests, StepRef } from './common/protocol';
@@ -77,6 +78,20 @@ export class Commands {
     return text ? this.s.request(Requests.feedback, { taskId: p.taskId, stepId: p.stepId, text }) : undefined;
   });
 
+  /** The loop guard's rethink answer: feedback the server reads as "change your approach" (nothing runs). */
+  readonly rethink = guarded(async (arg?: unknown) => {
+    const p = await this.s.proposals.target(arg);
+    if (!p) return void vscode.window.showInformationMessage(NOTHING_PENDING);
+    return this.s.request(Requests.feedback, { taskId: p.taskId, stepId: p.stepId, text: RETHINK });
+  });
+
+  /** The loop guard's Stop: a reject with no feedback, so the task stops (it can be resumed). */
+  readonly stop = guarded(async (arg?: unknown) => {
+    const p = await this.s.proposals.target(arg);
+    if (!p) return void vscode.window.showInformationMessage(NOTHING_PENDING);
+    return this.s.request(Requests.rejectStep, { taskId: p.taskId, stepId: p.stepId });
+  });
+
   /** Self-feedback: the agent critiques the pending proposal against the goal and proposes again (nothing runs). */
   readonly critique = guarded(async (arg?: unknown) => {
     const p = await this.s.proposals.target(arg);
@@ -121,7 +136,15 @@ export class Commands {
 
   /** A button (status bar QuickPick, task view), routed by its id; what was sent, if anything. */
   decide(choice: Choice, ref: StepRef): Promise<DecisionResult | undefined> {
-    return { approve: this.approve, reject: this.reject, feedback: this.feedback, critique: this.critique }[choice](ref);
+    const answers = {
+      approve: this.approve,
+      reject: this.reject,
+      feedback: this.feedback,
+      critique: this.critique,
+      rethink: this.rethink,
+      stop: this.stop,
+    };
+    return answers[choice](ref);
   }
 
   /** Ask in an InputBox that is withdrawn if the step is decided elsewhere meanwhile (questions.ts). */
@@ -192,6 +215,8 @@ export class Commands {
       'autogpt.rejectStep': this.reject,
       'autogpt.giveFeedback': this.feedback,
       'autogpt.critiqueStep': this.critique,
+      'autogpt.rethinkStep': this.rethink,
+      'autogpt.stopStep': this.stop,
       'autogpt.undoStep': this.undoStep,
       'autogpt.redoStep': this.redoStep,
       'autogpt.cancelTask': this.cancelTask,

@@ -141,11 +141,7 @@ function listen(
       void guarded(() => tasks.onProposal(p))();
       diagnostics.onProposal(p);
       if (p.guard) log.info(`[${p.taskId.slice(0, 8)}] loop guard: ${p.guard}${p.auto ? ' (not run; the agent is told)' : ''}`);
-      if (p.guard && !p.auto) {
-        void vscode.window.showWarningMessage(
-          `AutoGPT loop guard: ${p.guard}. Approve runs it anyway; Feedback "rethink" makes the agent change its approach.`,
-        );
-      }
+      // a held step's reason and answers: proposals.ts (its notification closes itself once the step is decided)
       if (!p.auto) void proposals.show(p, (choice, ref) => commands.decide(choice, ref));
       else if (p.command) output.write(p.stepId, `$ ${p.command.command}   (${p.command.where})`, '');
     }),

@@ -5,7 +5,9 @@
 
 import * as path from 'path';
 import * as vscode from 'vscode';
-import { commandDocument, describeProposal, proposedText } from './common/messages';
+import { ANSWER_COMMANDS, answersFor } from './common/answers';
+import { proposedFiles, ProposedFile } from './common/changeSet';
+import { applyEdits, commandDocument, describeProposal } from './common/messages';
 import { ProposalParams, StepRef } from './common/protocol';
 import { Questions } from './questions';
 import { TASK_VIEW } from './common/taskPage';
@@ -13,6 +15,7 @@ import { Choice, Waiting } from './waiting';
 
 export type { Choice } from './waiting';
 export const SCHEME = 'autogpt-proposal';
+const BINARY_NOTE = '(a binary file: named, not diffed)';
 
 export class Proposals implements vscode.TextDocumentContentProvider, vscode.CodeLensProvider, vscode.Disposable {
   private readonly pending = new Map<string, ProposalParams>(); // by step id
@@ -39,42 +42,54 @@ export class Proposals implements vscode.TextDocumentContentProvider, vscode.Cod
     if (!proposal || isBeforeSide(document.uri)) return [];
     const ref: StepRef = { taskId: proposal.taskId, stepId: proposal.stepId };
     const top = new vscode.Range(0, 0, 0, 0);
-    return [
-      new vscode.CodeLens(top, { title: '$(check) Approve', command: 'autogpt.approveStep', arguments: [ref] }),
-      new vscode.CodeLens(top, { title: '$(close) Reject', command: 'autogpt.rejectStep', arguments: [ref] }),
-      new vscode.CodeLens(top, { title: '$(comment) Feedback…', command: 'autogpt.giveFeedback', arguments: [ref] }),
-      new vscode.CodeLens(top, {
-        title: '$(lightbulb) Ask the agent to critique this',
-        command: 'autogpt.critiqueStep',
-        arguments: [ref],
-      }),
-    ];
+    return answersFor(proposal).map(
+      (a) => new vscode.CodeLens(top, { title: `$(${a.icon}) ${a.label}`, command: ANSWER_COMMANDS[a.id], arguments: [ref] }),
+    );
   }
 
   async show(proposal: ProposalParams, decide: (choice: Choice, ref: StepRef) => void): Promise<void> {
     this.pending.set(proposal.stepId, proposal);
     this.changed.fire();
-    if (proposal.kind === 'file_change' && proposal.uri) await this.showDiff(proposal);
-    else if (proposal.kind === 'command' && proposal.command) await this.showCommand(proposal);
+    const shown = await this.reveal(proposal.stepId);
     // other proposals need no document to judge them; a question is asked by agent/question, and waits in the
-    // status bar too, to be answered later if its input box was closed
-    else this.waiting.announce(proposal, decide, proposal.tool !== 'ask_user');
+    // status bar too, to be answered later if its input box was closed. A step the loop guard holds waits there
+    // too, whatever it is: its notification (closed when it settles) and QuickPick say why and offer its answers.
+    if (!shown || (proposal.guard && !proposal.auto)) this.waiting.announce(proposal, decide, proposal.tool !== 'ask_user');
   }
 
-  /** A pending edit's diff (or command document) again, e.g. after its tab was closed. */
-  async reveal(stepId: string): Promise<void> {
+  /** A pending edit's diff (all its files, or the one named) or command document, e.g. after its tab was closed;
+   * false when the step has no document to show. */
+  async reveal(stepId: string, uri?: string): Promise<boolean> {
     const proposal = this.pending.get(stepId);
-    if (proposal?.kind === 'file_change' && proposal.uri) await this.showDiff(proposal);
+    const files = proposal ? proposedFiles(proposal).filter((f) => uri === undefined || f.uri === uri) : [];
+    if (proposal && files.length) await this.showDiff(proposal, files);
     else if (proposal?.kind === 'command' && proposal.command) await this.showCommand(proposal);
+    else return false;
+    return true;
   }
 
-  private async showDiff(proposal: ProposalParams): Promise<void> {
-    const file = vscode.Uri.parse(proposal.uri!);
+  /** One file as a diff; a change set of several (a staged command's) as one multi-file diff editor. */
+  private async showDiff(proposal: ProposalParams, files: ProposedFile[]): Promise<void> {
+    const sides = await Promise.all(files.map((f) => this.sides(proposal, f)));
+    const step = `step ${proposal.index + 1}`;
+    if (sides.length === 1) {
+      const [{ before, after, file }] = sides;
+      const title = `AutoGPT: ${path.basename(file.path)} (proposed, ${step})`;
+      return void (await vscode.commands.executeCommand('vscode.diff', before, after, title, showOptions()));
+    }
+    const title = `AutoGPT: ${sides.length} files (proposed, ${step})`;
+    const resources = sides.map((s) => [s.file, s.before, s.after]);
+    await vscode.commands.executeCommand('vscode.changes', title, resources);
+  }
+
+  /** A file's two sides: the file now (an empty document if it is new) and what the proposal makes of it. */
+  private async sides(proposal: ProposalParams, f: ProposedFile) {
+    const file = vscode.Uri.parse(f.uri);
     const current = await currentText(file);
-    const after = this.virtual(proposal, file.path, proposedText(proposal, current));
+    const text = f.change === 'deleted' ? '' : f.binary ? BINARY_NOTE : applyEdits(current ?? '', f.edits);
+    const after = this.virtual(proposal, file.path, text);
     const before = current === undefined ? this.virtual(proposal, file.path, '', true) : file;
-    const title = `AutoGPT: ${path.basename(file.path)} (proposed, step ${proposal.index + 1})`;
-    await vscode.commands.executeCommand('vscode.diff', before, after, title, showOptions());
+    return { file, before, after };
   }
 
   private async showCommand(proposal: ProposalParams): Promise<void> {
@@ -149,6 +164,9 @@ function isBeforeSide(uri: vscode.Uri): boolean {
 }
 
 function tabUris(tab: vscode.Tab): vscode.Uri[] {
+  // a multi-file diff (TabInputTextMultiDiff, newer than the API version this extension is built against)
+  const multi = (tab.input as { textDiffs?: { original: vscode.Uri; modified: vscode.Uri }[] } | undefined)?.textDiffs;
+  if (multi) return multi.flatMap((d) => [d.original, d.modified]);
   if (tab.input instanceof vscode.TabInputTextDiff) return [tab.input.original, tab.input.modified];
   if (tab.input instanceof vscode.TabInputText) return [tab.input.uri];
   return [];

@@ -114,7 +114,7 @@ export class TaskPanels implements vscode.Disposable {
       if (result) this.sent.set(step.id, result.decision ?? message.choice);
       return this.draw(taskId); // nothing sent: its buttons come back
     }
-    if (message.type === 'proposed') return this.s.proposals.reveal(step.id);
+    if (message.type === 'proposed') return void (await this.s.proposals.reveal(step.id, message.uri));
     if (step.changes?.after && step.changes.files.includes(message.path)) {
       const { workspace } = task.summary;
       await this.s.showDiff({ taskId, stepId: step.id, path: message.path, index: step.index, workspace });

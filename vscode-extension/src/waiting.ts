@@ -1,23 +1,17 @@
 // A proposal that is neither a file edit nor a command (finish, ...) waits where it can be withdrawn once its step
-// is decided anywhere: a status bar item that opens a QuickPick (Approve / Reject / Feedback… / critique), both
-// hidden when the step settles. The one notification only says that a proposal waits, and it is a progress
-// notification, which closes itself when the step settles: VS Code cannot take back an information message and its
-// buttons.
+// is decided anywhere: a status bar item that opens a QuickPick (Approve / Reject / Feedback… / critique; for a
+// step the loop guard holds, its reason and Rethink / Feedback… / Run anyway / Stop), both hidden when the step
+// settles. The one notification only says that a proposal waits, and it is a progress notification, which closes
+// itself when the step settles: VS Code cannot take back an information message and its buttons.
 
 import * as vscode from 'vscode';
+import { answersFor, Choice, guardLine } from './common/answers';
 import { describeProposal } from './common/messages';
 import { ProposalParams, StepRef } from './common/protocol';
 
-/** A decision the user can take, told apart by this id, not by its label. */
-export type Choice = 'approve' | 'reject' | 'feedback' | 'critique';
+export type { Choice } from './common/answers';
 type Decide = (choice: Choice, ref: StepRef) => void;
 type Answer = vscode.QuickPickItem & { id: Choice };
-const ANSWERS: Answer[] = [
-  { label: '$(check) Approve', id: 'approve' },
-  { label: '$(close) Reject', id: 'reject' },
-  { label: '$(comment) Feedback…', id: 'feedback' },
-  { label: '$(lightbulb) Ask the agent to critique this', id: 'critique' },
-];
 export const REVIEW_COMMAND = 'autogpt.reviewProposal';
 
 interface Entry {
@@ -38,7 +32,8 @@ export class Waiting implements vscode.Disposable {
     const done = new Promise<void>((resolve) => (settled = resolve));
     this.open.set(proposal.stepId, { proposal, decide, settled });
     this.refresh();
-    const title = `AutoGPT proposes ${describeProposal(proposal)}: waiting for you (status bar)`;
+    const held = proposal.guard ? ` held by the loop guard (${proposal.guard})` : '';
+    const title = `AutoGPT proposes ${describeProposal(proposal)}${held}: waiting for you (status bar)`;
     if (notify) void vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title }, () => done);
   }
 
@@ -51,8 +46,8 @@ export class Waiting implements vscode.Disposable {
     if (proposal.tool === 'ask_user') return entry.decide('approve', proposal); // approving a question answers it
     const pick = (entry.pick = vscode.window.createQuickPick<Answer>());
     pick.title = `AutoGPT proposes ${describeProposal(proposal)} (step ${proposal.index + 1})`;
-    pick.placeholder = proposal.thoughts ?? 'Approve, reject or give feedback';
-    pick.items = ANSWERS;
+    pick.placeholder = guardLine(proposal) || proposal.thoughts || 'Approve, reject or give feedback';
+    pick.items = answersFor(proposal).map((a) => ({ label: `$(${a.icon}) ${a.label}`, id: a.id }));
     pick.ignoreFocusOut = true;
     pick.onDidAccept(() => {
       const choice = pick.selectedItems[0];
@@ -80,8 +75,11 @@ export class Waiting implements vscode.Disposable {
     const first = [...this.open.values()][0]?.proposal;
     if (!first) return void this.item.hide();
     const more = this.open.size > 1 ? ` (+${this.open.size - 1})` : '';
-    this.item.text = `$(bell) AutoGPT: ${first.tool} waiting${more}`;
-    this.item.tooltip = `AutoGPT proposes ${describeProposal(first)}. Click to approve, reject or give feedback.`;
+    const held = guardLine(first);
+    this.item.text = `$(${held ? 'warning' : 'bell'}) AutoGPT: ${first.tool} ${held ? 'held by the loop guard' : 'waiting'}${more}`;
+    this.item.tooltip = held
+      ? `AutoGPT proposes ${describeProposal(first)}. ${held} Click to rethink, give feedback, run it anyway or stop.`
+      : `AutoGPT proposes ${describeProposal(first)}. Click to approve, reject or give feedback.`;
     const ref: StepRef = { taskId: first.taskId, stepId: first.stepId };
     this.item.command = { title: 'Review', command: REVIEW_COMMAND, arguments: [ref] };
     this.item.show();

@@ -1,5 +1,6 @@
 // Pure shaping of the server's messages into what the user sees: proposed text, titles, tree rows, status.
 
+import { guardLine } from './answers';
 import type { Decision, Position, ProposalParams, Step, TaskSummary, TextEdit, Usage } from './protocol';
 
 function offsetOf(text: string, position: Position): number {
@@ -21,14 +22,6 @@ export function applyEdits(text: string, edits: TextEdit[]): string {
   return spans.reduce((result, s) => result.slice(0, s.start) + s.text + result.slice(s.end), text);
 }
 
-/** The file's content after the proposed edit; `current` is the file (or its open buffer) now, undefined if new. */
-export function proposedText(proposal: ProposalParams, current: string | undefined): string {
-  const edits = (proposal.workspaceEdit?.documentChanges ?? []).flatMap((change) =>
-    'edits' in change && change.textDocument.uri === proposal.uri ? change.edits : [],
-  );
-  return applyEdits(current ?? '', edits);
-}
-
 const shorten = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1).trimEnd()}…` : text);
 
 /** One line: what the agent wants to do. */
@@ -43,7 +36,8 @@ export function commandDocument(p: ProposalParams): string {
   const c = p.command;
   if (!c) return '';
   const thoughts = p.thoughts ? p.thoughts.split('\n').map((l) => `# ${l}`) : [];
-  return [`# AutoGPT proposes to run this ${c.language} ${c.where}:`, ...thoughts, '', c.command, ''].join('\n');
+  const held = guardLine(p) ? [`# ${guardLine(p)} Rethink, Feedback…, Run anyway or Stop.`] : [];
+  return [`# AutoGPT proposes to run this ${c.language} ${c.where}:`, ...held, ...thoughts, '', c.command, ''].join('\n');
 }
 
 export function formatCost(usage: Usage): string {

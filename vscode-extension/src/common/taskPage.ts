@@ -2,6 +2,8 @@
 // nothing but the extension's own stylesheet and the one script that carries this page's nonce) and the messages
 // its script may post, checked before anything is done with them. No vscode import: unit-tested under node.
 
+import { Choice, CHOICES } from './answers';
+
 export const TASK_VIEW = 'autogpt.task'; // the panels' view type
 
 export interface PageParts {
@@ -32,12 +34,9 @@ export function pageHtml({ cspSource, script, style, nonce }: PageParts): string
 /** A message the page's script posts. */
 export type ViewMessage =
   | { type: 'ready' }
-  | { type: 'decide'; choice: 'approve' | 'reject' | 'feedback'; stepId: string }
+  | { type: 'decide'; choice: Choice; stepId: string }
   | { type: 'diff'; stepId: string; path: string }
-  | { type: 'proposed'; stepId: string };
-
-const CHOICES = ['approve', 'reject', 'feedback'] as const;
-type ViewChoice = (typeof CHOICES)[number];
+  | { type: 'proposed'; stepId: string; uri?: string }; // one file of the proposal, or all of it
 
 /** The message, or undefined for anything that is not one of ours (the page is untrusted input). */
 export function parseViewMessage(raw: unknown): ViewMessage | undefined {
@@ -47,10 +46,10 @@ export function parseViewMessage(raw: unknown): ViewMessage | undefined {
   if (m.type === 'ready') return { type: 'ready' };
   if (!text(m.stepId)) return undefined;
   const stepId = m.stepId;
-  if (m.type === 'decide' && CHOICES.includes(m.choice as ViewChoice)) {
-    return { type: 'decide', choice: m.choice as ViewChoice, stepId };
+  if (m.type === 'decide' && CHOICES.includes(m.choice as Choice)) {
+    return { type: 'decide', choice: m.choice as Choice, stepId };
   }
   if (m.type === 'diff' && text(m.path)) return { type: 'diff', stepId, path: m.path };
-  if (m.type === 'proposed') return { type: 'proposed', stepId };
+  if (m.type === 'proposed') return { type: 'proposed', stepId, ...(text(m.uri) && { uri: m.uri }) };
   return undefined;
 }

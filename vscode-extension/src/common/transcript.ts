@@ -2,6 +2,8 @@
 // for the user and the reply the LLM is streaming, turned into plain cards the webview's script only draws. No
 // vscode import here, so the unit tests run it under plain node.
 
+import { Answer, answersFor } from './answers';
+import { proposedFiles, workspacePath } from './changeSet';
 import { approvedBy, formatCost, formatTokens, stepDescription } from './messages';
 import type { PlanItem, ProposalParams, Step, TaskSummary, ThinkingParams } from './protocol';
 
@@ -13,14 +15,17 @@ export interface Card {
   command: string; // a proposed command's full text and where it runs ('' for other tools)
   thoughts: string;
   status: string;
-  /** The user can decide it here: Approve / Reject / Feedback (Answer / Reject for a question). */
+  /** The user can decide it here, with `answers`: Approve / Reject / Feedback… (Answer… / Reject for a question;
+   * Rethink / Feedback… / Run anyway / Stop for a step the loop guard holds, `guard` saying why). */
   pending: boolean;
-  question: boolean; // ask_user: approving it is answering it
+  answers: Answer[];
+  guard: string;
   decision: string;
   result: { ok: boolean; text: string } | null;
   output: string; // a running command's output so far ('' once its result is in)
   files: string[]; // the files the step changed, each a link to its diff against the checkpoint before it
-  proposedFile: string; // a pending edit's file: a link that shows its proposed diff again
+  /** A pending edit's files (a staged command's change set has several): each a link to its proposed diff. */
+  proposedFiles: { uri: string; path: string; change: string }[];
   diagnostics: string[];
   tokens: string;
   cost: string;
@@ -48,7 +53,7 @@ export interface Live {
   thinking: { index: number; text: string } | undefined;
 }
 
-function card(step: Step, live: Live): Card {
+function card(step: Step, live: Live, workspace: string): Card {
   const call = step.proposal?.toolCall;
   const proposal = step.status === 'awaiting' ? live.proposal(step.id) : undefined;
   const sent = step.status === 'awaiting' ? (live.sent.get(step.id) ?? '') : '';
@@ -66,12 +71,17 @@ function card(step: Step, live: Live): Card {
     thoughts: step.proposal?.thoughts ?? '',
     status: output ? 'running' : sent ? `${sent} sent` : stepDescription(step),
     pending: proposal !== undefined && !sent && !output,
-    question: call?.name === 'ask_user',
+    answers: proposal ? answersFor(proposal) : [],
+    guard: proposal && !proposal.auto ? proposal.guard : '',
     decision: decision ? `${decision.kind}${by}${decision.text ? `: ${decision.text}` : ''}` : '',
     result: step.result ? { ok: step.result.ok, text: `${step.result.ok ? 'ok' : 'error'}${code}\n${step.result.output}` } : null,
     output,
     files: step.changes?.after ? step.changes.files : [],
-    proposedFile: proposal?.kind === 'file_change' && proposal.uri ? proposal.uri.split('/').pop()! : '',
+    proposedFiles: (proposal ? proposedFiles(proposal) : []).map((f) => ({
+      uri: f.uri,
+      path: workspacePath(f.uri, workspace),
+      change: f.binary ? `${f.change}, binary` : f.change,
+    })),
     diagnostics: step.diagnostics.map((d) => `${d.path}:${d.line}:${d.column} ${d.severity}: ${d.message} (${d.source})`),
     tokens: formatTokens(step.usage),
     cost: formatCost(step.usage),
@@ -93,7 +103,7 @@ export function transcript(summary: TaskSummary, steps: Step[], live: Live): Tra
     steps: summary.steps,
     plan: summary.plan,
     summaries: summary.summaries.map((s) => ({ label: `steps ${s.first + 1}–${s.end}`, text: s.text })),
-    cards: ordered.map((s) => card(s, live)),
+    cards: ordered.map((s) => card(s, live, summary.workspace)),
     thinking: summary.status === 'running' ? thinking : null,
   };
 }

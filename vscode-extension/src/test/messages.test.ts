@@ -4,7 +4,6 @@ import {
   applyEdits,
   commandDocument,
   describeProposal,
-  proposedText,
   statusText,
   stepDescription,
   stepDetails,
@@ -44,20 +43,6 @@ test('edits apply as the server computed them: whole lines, several at once, pas
   assert.equal(applyEdits('é😀b\n', [edit(0, 3, 0, 4, 'B')]), 'é😀B\n'); // UTF-16 units, as LSP counts
 });
 
-test('the proposed text of a new file comes from its CreateFile + edit', () => {
-  const p = proposal({
-    tool: 'write_file',
-    workspaceEdit: {
-      documentChanges: [
-        { kind: 'create', uri: 'file:///ws/notes.txt' },
-        { textDocument: { uri: 'file:///ws/notes.txt', version: null }, edits: [edit(0, 0, 0, 0, 'Washington\n')] },
-        { textDocument: { uri: 'file:///ws/other.txt', version: null }, edits: [edit(0, 0, 0, 0, 'not this file')] },
-      ],
-    },
-  });
-  assert.equal(proposedText(p, undefined), 'Washington\n');
-});
-
 test('a command is shown in full with where it runs', () => {
   const p = proposal({
     kind: 'command',
@@ -70,6 +55,12 @@ test('a command is shown in full with where it runs', () => {
     '# AutoGPT proposes to run this shell in the sandbox container:\n# Run the tests.\n# Then read them.\n\npytest -q && echo ok\n',
   );
   assert.equal(describeProposal(p), 'execute_shell: pytest -q && echo ok');
+  const held = commandDocument({ ...p, guard: 'repeating execute_shell pytest -q && echo ok' });
+  assert.equal(
+    held.split('\n')[1],
+    '# Loop guard: repeating execute_shell pytest -q && echo ok. It waits for you even in continuous mode. Rethink, Feedback…, Run anyway or Stop.',
+  );
+  assert.equal(commandDocument({ ...p, guard: 'repeating execute_shell', auto: true }), commandDocument(p)); // not held
   assert.equal(describeProposal(proposal()), 'replace_in_file(filename="notes.txt")');
 });
 

@@ -103,9 +103,60 @@ test('an awaiting step has buttons only while its proposal is on show and no dec
 test('a pending edit links to its proposed diff; a question is answered, not approved', () => {
   const edit = proposal({ kind: 'file_change', uri: 'file:///ws/src/app.ts', command: null, tool: 'write_file' });
   const live = { ...noLive, proposal: () => edit };
-  assert.equal(transcript(summary(), [stepFromProposal(edit)], live).cards[0].proposedFile, 'app.ts');
+  const [shown] = transcript(summary(), [stepFromProposal(edit)], live).cards;
+  assert.deepEqual(shown.proposedFiles, [{ uri: 'file:///ws/src/app.ts', path: 'src/app.ts', change: 'modified' }]);
+  assert.deepEqual(shown.answers.map((a) => a.label), ['Approve', 'Reject', 'Feedback…', 'Ask the agent to critique this']);
+  assert.equal(shown.guard, '');
   const ask = proposal({ tool: 'ask_user', kind: 'other', command: null, arguments: { question: 'Which?' } });
-  assert.equal(transcript(summary(), [stepFromProposal(ask)], { ...noLive, proposal: () => ask }).cards[0].question, true);
+  const asked = transcript(summary(), [stepFromProposal(ask)], { ...noLive, proposal: () => ask }).cards[0];
+  assert.deepEqual(asked.answers.map((a) => [a.id, a.label]), [['approve', 'Answer…'], ['reject', 'Reject']]);
+});
+
+test("a step the loop guard holds offers the guard's answers and says why", () => {
+  const held = proposal({ tool: 'read_file', kind: 'other', command: null, guard: 'repeating read_file notes.txt' });
+  const [c] = transcript(summary(), [stepFromProposal(held)], { ...noLive, proposal: () => held }).cards;
+  assert.equal(c.pending, true);
+  assert.equal(c.guard, 'repeating read_file notes.txt');
+  assert.deepEqual(
+    c.answers.map((a) => [a.id, a.label, a.primary]),
+    [['rethink', 'Rethink', true], ['feedback', 'Feedback…', false], ['approve', 'Run anyway', false], ['stop', 'Stop', false]],
+  );
+  // a guard note on a step already auto-handled (the first catch: the LLM is told) holds nothing
+  const told = { ...held, auto: true };
+  const [t] = transcript(summary(), [stepFromProposal(told)], { ...noLive, proposal: () => told }).cards;
+  assert.equal(t.guard, '');
+  assert.deepEqual(t.answers.map((a) => a.id), ['approve', 'reject', 'feedback', 'critique']);
+  // the page may post the guard's answers, and nothing else
+  assert.deepEqual(parseViewMessage({ type: 'decide', choice: 'rethink', stepId: 's2' }), { type: 'decide', choice: 'rethink', stepId: 's2' });
+  assert.deepEqual(parseViewMessage({ type: 'decide', choice: 'stop', stepId: 's2' }), { type: 'decide', choice: 'stop', stepId: 's2' });
+  assert.equal(parseViewMessage({ type: 'decide', choice: 'run', stepId: 's2' }), undefined);
+});
+
+test("a staged command's change set lists every file, each with its own diff link", () => {
+  const uris = ['file:///ws/new%20file.txt', 'file:///ws/src/app.py', 'file:///ws/old.log', 'file:///ws/logo.png'];
+  const set = proposal({
+    kind: 'file_change',
+    uri: uris[0],
+    command: null,
+    tool: 'execute_shell',
+    workspaceEdit: {
+      documentChanges: [
+        { kind: 'create', uri: uris[0] },
+        { textDocument: { uri: uris[0], version: null }, edits: [] },
+        { textDocument: { uri: uris[1], version: 3 }, edits: [] },
+        { kind: 'delete', uri: uris[2] },
+        { kind: 'create', uri: uris[3] },
+      ],
+    },
+  });
+  const [c] = transcript(summary(), [stepFromProposal(set)], { ...noLive, proposal: () => set }).cards;
+  assert.deepEqual(
+    c.proposedFiles.map((f) => [f.path, f.change]),
+    [['new file.txt', 'created'], ['src/app.py', 'modified'], ['old.log', 'deleted'], ['logo.png', 'created, binary']],
+  );
+  assert.deepEqual(c.proposedFiles.map((f) => f.uri), uris);
+  assert.deepEqual(parseViewMessage({ type: 'proposed', stepId: 's2', uri: uris[1] }), { type: 'proposed', stepId: 's2', uri: uris[1] });
+  assert.deepEqual(parseViewMessage({ type: 'proposed', stepId: 's2' }), { type: 'proposed', stepId: 's2' });
 });
 
 test('the streamed reply shows until its step arrives, and not once the task ended', () => {
