@@ -81,7 +81,7 @@ def test_task_view_streams_shows_cards_and_approves(
     # The plan from the todo step; the pending edit's card with its tool, cost and buttons.
     assert all(item in seen["plan"] for item in RUN["plan"])
     assert "write_file" in seen["pendingCard"] and RUN["cost"] in seen["pendingCard"]
-    assert seen["pendingButtons"] == ["Approve", "Reject", "Feedback…"]
+    assert seen["pendingButtons"] == ["Approve", "Reject", "Feedback…", "Ask the agent to critique this"]
     # Approved in the webview: written, the card done with its diff link, which opened the diff.
     assert (workspace / RUN["file"]).read_text() == RUN["text"] + "\n"
     assert "approve" in seen["doneCard"] and f"{RUN['file']} (diff)" in seen["doneCard"]
@@ -91,7 +91,7 @@ def test_task_view_streams_shows_cards_and_approves(
     assert seen["runningButtons"] == 0
     assert seen["commandResult"].startswith("ok (exit 0)") and "finished" in seen["commandResult"]
     # finish, approved from the status bar: its card lost its buttons and the task reads finished.
-    assert seen["finishButtonsBefore"] == 3 and seen["finishButtonsAfter"] == 0
+    assert seen["finishButtonsBefore"] == 4 and seen["finishButtonsAfter"] == 0
     assert seen["header"].startswith(RUN["goal"]) and f"finished: {RUN['reason']}" in seen["header"]
     # Opened again from the task's row in the AutoGPT view: the whole transcript, fetched from the server.
     assert seen["reopenedCards"] == 4
