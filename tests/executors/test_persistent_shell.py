@@ -125,6 +125,18 @@ async def test_a_shell_killed_from_outside_is_replaced_and_the_agent_told(sandbo
     assert await sh(sandbox, "echo ok") == (0, "ok\n")
 
 
+async def test_a_container_killed_under_the_shell_is_replaced_and_the_agent_told(
+    sandbox: DockerExecutor, docker_client: object
+) -> None:
+    assert await sh(sandbox, "mkdir kept && cd kept && export KEPT=yes") == (0, "")
+    (first,) = task_containers(docker_client, sandbox.task_id)
+    await asyncio.to_thread(first.kill)  # type: ignore[attr-defined]
+    code, out = await sh(sandbox, 'pwd; echo "$KEPT"')
+    assert code == 0 and "previous container had stopped" in out and RESET in out, out
+    assert out.endswith(f"{sandbox.workspace.root}\n\n")  # the shell died with its container: a fresh one
+    assert [c.id for c in task_containers(docker_client, sandbox.task_id)] != [first.id]  # type: ignore[attr-defined]
+
+
 async def test_what_a_command_left_running_ends_unless_background_jobs_are_allowed(
     sandbox: DockerExecutor, docker_client: object, workspace: Path
 ) -> None:

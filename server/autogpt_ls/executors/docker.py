@@ -19,7 +19,7 @@ import contextlib
 import os
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from autogpt_ls.executors import sandbox_ends
 from autogpt_ls.executors.base import (
@@ -39,6 +39,8 @@ from autogpt_ls.executors.sandbox_jobs import keeper_user, parse_report, wrapped
 from autogpt_ls.executors.sandbox_shell import SandboxShell
 from autogpt_ls.executors.shell_state import ShellState
 from autogpt_ls.workspace import Workspace
+
+T = TypeVar("T")
 
 if TYPE_CHECKING:
     from docker import DockerClient
@@ -176,14 +178,19 @@ class DockerExecutor(WorkspaceFiles):
     # -- commands
     def _prepare(self, argv: list[str]) -> tuple[str, str]:
         """Create the command's exec, starting the container first or replacing a dead one: (exec id, note)."""
+        return self.on_live_container(lambda: self._create(wrapped(argv, keep=self.background_jobs)))
+
+    def on_live_container(self, act: Callable[[], T]) -> tuple[T, str]:
+        """`act()` on the task's container, started if needed, and on a new one when it had stopped meanwhile (the
+        engine answers 404: removed, 409: not running), with the note that tells the agent so."""
         import docker.errors
 
         note = ""
         for attempt in (1, 2):
             self._ensure_container()
             try:
-                return self._create(wrapped(argv, keep=self.background_jobs)), note
-            except docker.errors.APIError as e:  # 404: removed, 409: not running
+                return act(), note
+            except docker.errors.APIError as e:
                 if attempt == 2 or e.status_code not in (404, 409):
                     raise
                 self._discard()

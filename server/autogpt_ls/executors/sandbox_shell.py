@@ -40,28 +40,19 @@ class SandboxShell(ContainerShell):
     def start(self) -> str:
         """Start the container if needed, then the shell where the state says; a note when a dead container had
         to be replaced."""
-        import docker.errors
+        sb = self.sandbox
 
-        sb, note = self.sandbox, ""
-        for attempt in (1, 2):
-            sb._ensure_container()
+        def start_shell() -> str:
             assert sb._container is not None
             workdir, moved = sb.state.workdir(sb.workspace.root)
-            try:
-                self.open(
-                    sb._docker().api, str(sb._container.id), user=sb.user, workdir=workdir,
-                    env={**SANDBOX_ENV, **sb.state.env}, after=SHELL_AFTER,
-                )  # fmt: skip
-                return note + moved.replace("[staging]", self.tag)
-            except docker.errors.APIError as e:  # 404: removed, 409: not running
-                if attempt == 2 or e.status_code not in (404, 409):
-                    raise
-                sb._discard()
-                note = (
-                    "[sandbox] the previous container had stopped (killed or crashed); a new one was started, "
-                    "so background processes and files outside the workspace are gone.\n"
-                )
-        raise AssertionError("unreachable")
+            self.open(
+                sb._docker().api, str(sb._container.id), user=sb.user, workdir=workdir,
+                env={**SANDBOX_ENV, **sb.state.env}, after=SHELL_AFTER,
+            )  # fmt: skip
+            return moved.replace("[staging]", self.tag)
+
+        moved, note = sb.on_live_container(start_shell)
+        return note + moved
 
     def interrupt(self) -> None:
         if self.session is not None and self.session.pid:
