@@ -9,6 +9,7 @@ from typing import Any
 from lsprotocol import types
 
 from autogpt_ls.lsp import handlers
+from autogpt_ls.lsp import speech as _speech  # noqa: F401  registers agent/speech on import
 from autogpt_ls.lsp.server import AutogptLanguageServer
 
 

@@ -20,6 +20,7 @@ from autogpt_ls.lsp.protocol import (
     RedoParams,
     RollbackParams,
     RunParams,
+    SpeechParams,
     StepParams,
     TaskParams,
 )
@@ -195,6 +196,17 @@ class DiagnosticsAck(Payload):
     waited: bool
 
 
+class Speech(Payload):
+    """agent/speech: the step's thoughts as the server's voice (TTS_PROVIDER) says them, secrets masked: a WAV
+    file, base64."""
+
+    task_id: str
+    step_id: str
+    voice: str
+    mime_type: Literal["audio/wav"] = "audio/wav"
+    data: str
+
+
 class TaskSummary(Payload):
     task_id: str
     goal: str
@@ -270,6 +282,7 @@ REQUESTS: dict[str, tuple[type[Params] | None, type[Payload]]] = {
     "agent/redo": (RedoParams, DecisionResult),
     "agent/checkpointFile": (CheckpointFileParams, CheckpointFile),
     "agent/diagnostics": (DiagnosticsParams, DiagnosticsAck),
+    "agent/speech": (SpeechParams, Speech),
     "agent/cancel": (TaskParams, TaskRef),
     "agent/resume": (TaskParams, TaskRef),
     "agent/listTasks": (None, TaskList),

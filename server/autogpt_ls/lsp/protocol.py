@@ -118,3 +118,9 @@ class CheckpointFileParams(TaskParams):
 
 class RedoParams(TaskParams):
     force: bool = False
+
+
+class SpeechParams(TaskParams):
+    """agent/speech: a step's thoughts, spoken."""
+
+    step_id: str

@@ -31,6 +31,11 @@ def voice_of(settings: Settings) -> Voice:
     return ESpeak(settings.espeak_voice)
 
 
+def utterance(text: str, mask: SecretMask) -> str:
+    """What a voice is given to say: secrets masked, a long text cut."""
+    return mask(text)[:MAX_CHARS]
+
+
 def audio_player(settings: Settings, env: Mapping[str, str] = os.environ) -> list[str] | None:
     """The command that plays a WAV here (the file's path replaces `{file}` or is appended): SPEECH_PLAYER, else
     paplay with a PulseAudio server, else aplay or sox's play with an ALSA playback device; None: no device."""
@@ -74,7 +79,7 @@ class Speaker:
     def _enqueue(self, text: str) -> None:
         if self._worker is None:
             self._worker = asyncio.get_running_loop().create_task(self._work())
-        self._queue.put_nowait(self._mask(text)[:MAX_CHARS])
+        self._queue.put_nowait(utterance(text, self._mask))
 
     async def _work(self) -> None:
         while (text := await self._queue.get()) is not None:

@@ -69,6 +69,10 @@ export interface AgentProtocol {
       params: DiagnosticsParams;
       result: DiagnosticsAck;
     };
+    'agent/speech': {
+      params: SpeechParams;
+      result: Speech;
+    };
     'agent/cancel': {
       params: TaskParams;
       result: TaskRef;
@@ -411,6 +415,24 @@ export interface DiagnosticsAck {
   taskId: string;
   stepId: string;
   waited: boolean;
+}
+/**
+ * agent/speech: a step's thoughts, spoken.
+ */
+export interface SpeechParams {
+  taskId: string;
+  stepId: string;
+}
+/**
+ * agent/speech: the step's thoughts as the server's voice (TTS_PROVIDER) says them, secrets masked: a WAV
+ * file, base64.
+ */
+export interface Speech {
+  taskId: string;
+  stepId: string;
+  voice: string;
+  mimeType: 'audio/wav';
+  data: string;
 }
 export interface TaskParams {
   taskId: string;
