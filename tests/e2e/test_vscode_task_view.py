@@ -2,12 +2,13 @@
 server, the loopback fake LLM): "AutoGPT: Show Task" opens the webview, the reply streams into it, the plan and
 a step card with its tool and cost show, Approve in the webview runs the edit, its diff link opens the diff, a
 command approved from its document streams its output into its card, and a step decided elsewhere (the status
-bar) loses its buttons; the task row in the AutoGPT view opens it again
-(vscode_task_view.mjs works the browser)."""
+bar) loses its buttons; the task row in the AutoGPT view opens it again; with `autogpt.speak` on, the view's
+audio element plays the thoughts as the server's espeak-ng said them (vscode_task_view.mjs works the browser)."""
 
 from __future__ import annotations
 
 import dataclasses
+import os
 import sys
 import threading
 from collections.abc import Iterator
@@ -20,6 +21,7 @@ from fakes.openai_server import FakeOpenAI, tool_call
 
 SHOTS = ROOT / "test-output" / "vscode-task-view"  # docs/screenshots/task-view-*.png are copies of these
 pytestmark = needs_vscode
+SPEAK = not os.environ.get("AUTOGPT_SPEECH_UNAVAILABLE")  # espeak-ng is here: speak mode is on in the view
 
 RUN = {
     "goal": "Greet the world in hello.txt",
@@ -37,7 +39,8 @@ RUN = {
 @pytest.fixture
 def code_server_url(tmp_path: Path, agent_env: dict[str, str], workspace: Path) -> Iterator[str]:
     env = agent_env | {"EXECUTE_LOCAL_COMMANDS": "True"}  # the command runs on this machine, in the workspace
-    with code_server(tmp_path / "code-server", env, workspace, {"autogpt.interpreter": sys.executable}) as url:
+    machine = {"autogpt.interpreter": sys.executable, "autogpt.speak": SPEAK}
+    with code_server(tmp_path / "code-server", env, workspace, machine) as url:
         yield url
 
 
@@ -68,7 +71,7 @@ def test_task_view_streams_shows_cards_and_approves(
     signal = tmp_path / "saw-thinking"
     releaser = threading.Thread(target=_release_when, args=(signal, hold, stop), daemon=True)
     releaser.start()
-    config = {"url": code_server_url, "run": RUN, "workspace": str(workspace), "signal": str(signal)}
+    config = {"url": code_server_url, "run": RUN, "workspace": str(workspace), "signal": str(signal), "speak": SPEAK}
     try:
         seen = drive("vscode_task_view.mjs", config, SHOTS, timeout=280)
     finally:
@@ -82,6 +85,9 @@ def test_task_view_streams_shows_cards_and_approves(
     assert all(item in seen["plan"] for item in RUN["plan"])
     assert "write_file" in seen["pendingCard"] and RUN["cost"] in seen["pendingCard"]
     assert seen["pendingButtons"] == ["Approve", "Reject", "Feedback…", "Ask the agent to critique this"]
+    if SPEAK:  # the thoughts, said by the server's espeak-ng, in the view's audio element as Chromium decoded them
+        assert seen["speech"]["src"] == "data:audio/wav;base64," and seen["speech"]["duration"] > 1.0, seen["speech"]
+        assert seen["speech"]["label"].startswith("thoughts of step #"), seen["speech"]
     # Approved in the webview: written, the card done with its diff link, which opened the diff.
     assert (workspace / RUN["file"]).read_text() == RUN["text"] + "\n"
     assert "approve" in seen["doneCard"] and f"{RUN['file']} (diff)" in seen["doneCard"]

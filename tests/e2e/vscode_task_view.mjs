@@ -35,6 +35,24 @@ await drive(async (ui, seen) => {
   seen.pendingButtons = await pending.locator('.actions button').allInnerTexts();
   await ui.shot('task-view-pending');
 
+  if (config.speak) {
+    ui.stage = "speak mode: the view's audio element loads the thoughts the server said";
+    const audio = view.locator('#speech audio[data-step-id]');
+    await audio.waitFor({ state: 'attached' });
+    seen.speech = await audio.evaluate(
+      (a) =>
+        new Promise((resolve) => {
+          const done = () => resolve({ src: a.currentSrc.slice(0, 22), duration: a.duration, error: a.error?.code });
+          if (a.readyState >= 1 || a.error) done();
+          else {
+            a.addEventListener('loadedmetadata', done, { once: true });
+            a.addEventListener('error', done, { once: true });
+          }
+        }),
+    );
+    seen.speech.label = await view.locator('#speech .label').textContent();
+  }
+
   ui.stage = 'click Approve in the webview';
   await pending.locator('button', { hasText: 'Approve' }).click();
   const done = view.locator('.card.step', { hasText: `${run.file} (diff)` });

@@ -1,5 +1,6 @@
 // The task view's page script (taskPanel.ts): draws the view data the extension posts (common/transcript.ts) and
 // posts back the user's clicks. Every text goes in as textContent, never as HTML: the agent's words are data.
+// Speak mode (autogpt.speak): the thoughts the extension posts as WAV data: URIs play one after another.
 (function () {
   const vscode = acquireVsCodeApi();
   const root = /** @type {HTMLElement} */ (document.getElementById('task'));
@@ -105,8 +106,31 @@
     if (atBottom) window.scrollTo(0, document.body.scrollHeight); // follow the task unless the user scrolled up
   }
 
+  const speech = /** @type {HTMLElement} */ (document.getElementById('speech'));
+  const audio = /** @type {HTMLAudioElement} */ (speech.querySelector('audio'));
+  const clips = []; // said after the one playing
+
+  function play(clip) {
+    speech.hidden = false;
+    speech.querySelector('.label').textContent = `thoughts of step #${clip.index + 1}`;
+    audio.dataset.stepId = clip.stepId;
+    audio.src = clip.src;
+    audio.play().catch(() => {}); // the editor may refuse to play before a click: the controls are there
+  }
+
+  function speak(clip) {
+    if (typeof clip.src !== 'string' || !clip.src.startsWith('data:audio/')) return;
+    if (audio.src && !audio.paused && !audio.ended) clips.push(clip);
+    else play(clip);
+  }
+
+  audio.addEventListener('ended', () => {
+    const next = clips.shift();
+    if (next) play(next);
+  });
   window.addEventListener('message', (event) => {
     if (event.data?.type === 'render') draw(event.data.view);
+    if (event.data?.type === 'speak') speak(event.data);
   });
   vscode.postMessage({ type: 'ready' });
 })();

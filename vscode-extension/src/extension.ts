@@ -96,6 +96,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     proposals,
     decide: (choice, ref) => commands.decide(choice, ref),
     showDiff: (file) => diffs.show(file),
+    speaking: () => settings().speak,
+    speech: (ref) => request(Requests.speech, ref),
   });
   context.subscriptions.push({ dispose: () => void stop() }, ...commands.register(), panels);
   context.subscriptions.push(
@@ -140,6 +142,7 @@ function listen(
       logThinking(p.taskId, thinking.flush(p.taskId));
       void guarded(() => tasks.onProposal(p))();
       diagnostics.onProposal(p);
+      panels.onProposal(p);
       if (p.guard) log.info(`[${p.taskId.slice(0, 8)}] loop guard: ${p.guard}${p.auto ? ' (not run; the agent is told)' : ''}`);
       // a held step's reason and answers: proposals.ts (its notification closes itself once the step is decided)
       if (!p.auto) void proposals.show(p, (choice, ref) => commands.decide(choice, ref));

@@ -2,13 +2,14 @@
 // script media/taskView.js draws it): the reply streaming in, a card per step, the plan and the running cost, with
 // Approve / Reject / Feedback on the pending step. A decision goes through the same commands as the CodeLens and
 // the status bar; the panel redraws whenever the tasks view learns something, so a step decided elsewhere loses
-// its buttons.
+// its buttons. In speak mode (autogpt.speak) each new proposal's thoughts, said by the server (agent/speech),
+// play in its task's open view.
 
 import { randomBytes } from 'crypto';
 import * as vscode from 'vscode';
 import type { StepFile } from './common/checkpoints';
 import { log } from './common/log';
-import type { CommandOutputParams, StepRef, ThinkingParams } from './common/protocol';
+import type { CommandOutputParams, ProposalParams, Speech, StepRef, ThinkingParams } from './common/protocol';
 import { pageHtml, parseViewMessage, TASK_VIEW } from './common/taskPage';
 import { appendOutput, StreamedReplies, transcript } from './common/transcript';
 import { guarded } from './commands';
@@ -25,6 +26,9 @@ export interface PanelServices {
   /** Decide as the commands do; what was sent, or undefined when nothing was (the user closed an input box). */
   decide: (choice: Choice, ref: StepRef) => Promise<{ decision: string | null } | undefined>;
   showDiff: (file: StepFile) => Promise<void>;
+  /** Whether speak mode is on (read at each proposal: the setting applies at once). */
+  speaking: () => boolean;
+  speech: (ref: StepRef) => Promise<Speech>;
 }
 
 export class TaskPanels implements vscode.Disposable {
@@ -33,6 +37,8 @@ export class TaskPanels implements vscode.Disposable {
   private readonly sent = new Map<string, string>(); // step id -> the decision sent from a panel
   private readonly output = new Map<string, string>(); // step id -> its running command's output so far
   private readonly due = new Set<string>(); // task ids to redraw
+  private readonly spoken = new Set<string>(); // step ids whose thoughts were asked for
+  private readonly speechErrors = new Set<string>(); // each shown once; the log has them all
   private timer: ReturnType<typeof setTimeout> | undefined;
   private readonly subscriptions: vscode.Disposable[];
 
@@ -57,6 +63,27 @@ export class TaskPanels implements vscode.Disposable {
     if (!this.panels.has(o.taskId)) return;
     appendOutput(this.output, o.stepId, o.text);
     this.redraw(o.taskId);
+  }
+
+  /** Speak mode: a new proposal's thoughts, said in its task's view if that is open. */
+  onProposal(p: ProposalParams): void {
+    if (!p.thoughts || !this.panels.has(p.taskId) || this.spoken.has(p.stepId) || !this.s.speaking()) return;
+    this.spoken.add(p.stepId);
+    void this.speak({ taskId: p.taskId, stepId: p.stepId }, p.index);
+  }
+
+  private async speak(ref: StepRef, index: number): Promise<void> {
+    try {
+      const { mimeType, data } = await this.s.speech(ref);
+      const src = `data:${mimeType};base64,${data}`;
+      await this.panels.get(ref.taskId)?.webview.postMessage({ type: 'speak', stepId: ref.stepId, index, src });
+    } catch (e) {
+      const message = e instanceof Error ? e.message : String(e);
+      log.warn(`Speak mode: ${message}`);
+      if (this.speechErrors.has(message)) return;
+      this.speechErrors.add(message);
+      void vscode.window.showWarningMessage(`AutoGPT speak mode: ${message}`);
+    }
   }
 
   /** The task's panel (opened, or brought to the front); without a task id, the user picks one. */

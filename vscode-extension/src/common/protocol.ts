@@ -29,6 +29,7 @@ export const Requests = {
   getTask: 'agent/getTask',
   checkpointFile: 'agent/checkpointFile',
   diagnostics: 'agent/diagnostics',
+  speech: 'agent/speech',
 } as const satisfies Record<string, RequestMethod>;
 
 export const Notifications = {

@@ -17,6 +17,7 @@ export interface Settings {
   stageChanges: boolean;
   openaiBaseUrl: string;
   envFile: string;
+  speak: boolean;
 }
 
 export const DEFAULTS: Settings = {
@@ -30,6 +31,7 @@ export const DEFAULTS: Settings = {
   stageChanges: false,
   openaiBaseUrl: '',
   envFile: '',
+  speak: false,
 };
 
 /** The shape of vscode.WorkspaceConfiguration.inspect's answer that matters here. */
@@ -59,6 +61,7 @@ export function resolveSettings(inspect: Inspect): Settings {
     stageChanges: pick('stageChanges', (v) => typeof v === 'boolean'),
     openaiBaseUrl: pick('openaiBaseUrl', isString),
     envFile: pick('envFile', isString),
+    speak: pick('speak', (v) => typeof v === 'boolean'),
   };
 }
 

@@ -1,5 +1,6 @@
 // The task view's page and its contract with the extension: the HTML shell (a strict Content-Security-Policy:
-// nothing but the extension's own stylesheet and the one script that carries this page's nonce) and the messages
+// nothing but the extension's own stylesheet, the one script that carries this page's nonce, and the spoken
+// thoughts the extension posts as data: URIs) and the messages
 // its script may post, checked before anything is done with them. No vscode import: unit-tested under node.
 
 import { Choice, CHOICES } from './answers';
@@ -14,7 +15,7 @@ export interface PageParts {
 }
 
 export function pageHtml({ cspSource, script, style, nonce }: PageParts): string {
-  const csp = [`default-src 'none'`, `style-src ${cspSource}`, `script-src 'nonce-${nonce}'`]; // nothing else loads
+  const csp = [`default-src 'none'`, `style-src ${cspSource}`, `script-src 'nonce-${nonce}'`, `media-src data:`]; // nothing else loads
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -25,6 +26,7 @@ export function pageHtml({ cspSource, script, style, nonce }: PageParts): string
 <title>AutoGPT task</title>
 </head>
 <body>
+<div id="speech" class="speech" hidden><span class="label"></span><audio controls preload="auto"></audio></div>
 <main id="task" aria-live="polite"><p class="muted">Loading the task…</p></main>
 <script nonce="${nonce}" src="${script}"></script>
 </body>

@@ -22,17 +22,18 @@ test('a workspace cannot turn on continuous mode, pick the server command or red
 });
 
 test("the user's own settings apply", () => {
-  const user = { continuous: true, continuousLimit: 3, smartLlm: 'openai/gpt-4o', executor: 'docker' };
+  const user = { continuous: true, continuousLimit: 3, smartLlm: 'openai/gpt-4o', executor: 'docker', speak: true };
   const settings = resolveSettings(inspector(user));
   assert.equal(settings.continuous, true);
   assert.equal(settings.continuousLimit, 3);
   assert.equal(settings.smartLlm, 'openai/gpt-4o');
   assert.equal(settings.executor, 'docker');
+  assert.equal(settings.speak, true);
   assert.deepEqual(ignoredWorkspaceSettings(inspector(user)), []);
 });
 
 test('ill-typed values fall back to the default', () => {
-  const user = { continuous: 'yes', continuousLimit: 0, serverCommand: ['ok', 3], executor: 'ssh' };
+  const user = { continuous: 'yes', continuousLimit: 0, serverCommand: ['ok', 3], executor: 'ssh', speak: 1 };
   assert.deepEqual(resolveSettings(inspector(user)), DEFAULTS);
 });
 

@@ -174,10 +174,10 @@ test('the streamed reply shows until its step arrives, and not once the task end
   assert.equal(replies.get('t1'), undefined);
 });
 
-test('the page allows only its own stylesheet and the script with its nonce', () => {
+test('the page allows only its own stylesheet, the script with its nonce and data: audio (speak mode)', () => {
   const html = pageHtml({ cspSource: 'https://webview', script: 'https://webview/s.js', style: 'https://webview/s.css', nonce: 'N0nce' });
   const csp = /content="([^"]+)"/.exec(html)![1];
-  assert.equal(csp, "default-src 'none'; style-src https://webview; script-src 'nonce-N0nce'");
+  assert.equal(csp, "default-src 'none'; style-src https://webview; script-src 'nonce-N0nce'; media-src data:");
   assert.equal(html.match(/<script/g)!.length, 1);
   assert.match(html, /<script nonce="N0nce" src="https:\/\/webview\/s.js"><\/script>/);
   assert.doesNotMatch(html, /http:|cdn|fonts\./i);
