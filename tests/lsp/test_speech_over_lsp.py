@@ -8,6 +8,7 @@ import base64
 import contextlib
 import json
 import os
+import shutil
 import subprocess
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -44,17 +45,22 @@ async def speak(client: Any, ref: dict[str, str]) -> dict[str, Any]:
 
 
 @contextlib.asynccontextmanager
+async def server(env: dict[str, str], workspace: Path) -> AsyncIterator[tuple[Any, Any]]:
+    """(client, inbox) of a server started with `env`, as VS Code starts it."""
+    client, inbox = await start_client(env, workspace, "visual-studio-code")
+    try:
+        yield client, inbox
+    finally:
+        await client.shutdown_session()
+        await client.stop()
+
+
+@contextlib.asynccontextmanager
 async def speech_api(env: dict[str, str], workspace: Path) -> AsyncIterator[tuple[Any, Any, FakeSpeech]]:
     """(client, inbox, fake) of a server whose voice is OpenAI's speech API; the fake accepts only SPEECH_KEY."""
     with FakeSpeech(seconds=0.75) as api:
-        client, inbox = await start_client(
-            env | {"TTS_PROVIDER": "openai", "TTS_BASE_URL": api.url("/v1")}, workspace, "visual-studio-code"
-        )
-        try:
-            yield client, inbox, api
-        finally:
-            await client.shutdown_session()
-            await client.stop()
+        async with server(env | {"TTS_PROVIDER": "openai", "TTS_BASE_URL": api.url("/v1")}, workspace) as (c, i):
+            yield c, i, api
 
 
 async def test_espeak_says_a_proposals_thoughts_as_a_real_wav(lsp: Any, fake: FakeOpenAI, tmp_path: Path) -> None:
@@ -101,3 +107,18 @@ async def test_a_missing_step_or_voice_is_a_clear_error(lsp: Any, fake: FakeOpen
         await client.protocol.send_request_async("agent/speech", {"taskId": ref["taskId"]})
     decided = _plain(await client.protocol.send_request_async("agent/approveStep", ref))
     assert decided["decision"] == "approve"  # the server and the task went on
+
+
+async def test_no_voice_here_is_a_clear_error(
+    agent_env: dict[str, str], workspace: Path, fake: FakeOpenAI, tmp_path: Path
+) -> None:
+    """The default voice with no espeak-ng on PATH (only git, which checkpoints need)."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "git").symlink_to(shutil.which("git") or "/usr/bin/git")
+    fake.script(WRITE)
+    async with server(agent_env | {"PATH": str(bin_dir)}, workspace) as (client, inbox):
+        ref = await propose(client, inbox)
+        with pytest.raises(JsonRpcException, match=r"speak mode \(espeak-ng\): espeak-ng is not installed"):
+            await speak(client, ref)
+        assert _plain(await client.protocol.send_request_async("agent/approveStep", ref))["decision"] == "approve"
