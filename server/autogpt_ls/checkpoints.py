@@ -22,6 +22,7 @@ import hashlib
 import logging
 import os
 import re
+import stat
 import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -261,11 +262,13 @@ class Session:
         return Snapshot(tree, self._not_covered(known), dirty is None)
 
     def _now_a_folder(self, path: str) -> bool:
-        return (
-            not path.endswith("/")
-            and (self._cp.workspace / path).is_dir()
-            and not os.path.islink(self._cp.workspace / path)
-        )
+        """A real folder (lstat: a symlink to one is not), where git listed a file or symlink."""
+        if path.endswith("/"):
+            return False  # a nested repository, listed as its folder
+        try:
+            return stat.S_ISDIR((self._cp.workspace / path).lstat().st_mode)
+        except OSError:  # deleted: its entry is removed as usual
+            return False
 
     def _too_big_or_repo(self, path: str) -> bool:
         if path.endswith("/"):
