@@ -122,3 +122,17 @@ async def test_no_voice_here_is_a_clear_error(
         with pytest.raises(JsonRpcException, match=r"speak mode \(espeak-ng\): espeak-ng is not installed"):
             await speak(client, ref)
         assert _plain(await client.protocol.send_request_async("agent/approveStep", ref))["decision"] == "approve"
+
+
+async def test_the_speech_api_with_no_key_is_a_clear_error(
+    agent_env: dict[str, str], workspace: Path, fake: FakeOpenAI
+) -> None:
+    """TTS_PROVIDER=openai with no OPENAI_API_KEY (the LLM is the fake at OPENAI_BASE_URL, which needs none)."""
+    env = {k: v for k, v in agent_env.items() if k != "OPENAI_API_KEY"}
+    fake.script(WRITE)
+    async with speech_api(env, workspace) as (client, inbox, api):
+        ref = await propose(client, inbox)
+        with pytest.raises(JsonRpcException, match=r"speak mode \(openai\): TTS_PROVIDER=openai needs OPENAI_API_KEY"):
+            await speak(client, ref)
+        assert _plain(await client.protocol.send_request_async("agent/approveStep", ref))["decision"] == "approve"
+    assert api.seen == []

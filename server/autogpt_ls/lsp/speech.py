@@ -17,9 +17,11 @@ if TYPE_CHECKING:
 
 @request("agent/speech")
 async def speech(ls: AutogptLanguageServer, raw: Any) -> Speech:
-    """A step without thoughts, or no voice here (espeak-ng missing, the speech API refusing), is a clear error."""
+    """A step without thoughts, or no voice here (espeak-ng missing, no key for or a refusal by the speech API), is
+    a clear error."""
     from autogpt_ls.lsp.payloads import Speech
     from autogpt_ls.lsp.protocol import SpeechParams
+    from autogpt_ls.settings import ConfigError
     from autogpt_ls.speech.base import SpeechError
     from autogpt_ls.speech.speaker import utterance, voice_of
 
@@ -29,7 +31,10 @@ async def speech(ls: AutogptLanguageServer, raw: Any) -> Speech:
         raise JsonRpcInvalidParams(f"unknown step {p.step_id!r} of task {p.task_id!r}")
     if not (step.proposal and step.proposal.thoughts):
         raise JsonRpcInvalidRequest(f"step {step.index + 1} has no thoughts to say")
-    voice = voice_of(ls.settings)
+    try:
+        voice = voice_of(ls.settings)
+    except ConfigError as e:
+        raise JsonRpcInvalidRequest(f"speak mode ({ls.settings.tts_provider}): {e}") from None
     try:
         wav = await voice.wav(utterance(step.proposal.thoughts, ls.runtime.secrets))
     except SpeechError as e:
