@@ -281,7 +281,7 @@ def protocol_schema() -> None:
     """Print the JSON Schema of the agent/* protocol over LSP (the extension's TypeScript types come from it)."""
     import json
 
-    from autogpt_ls.lsp.payloads import schema
+    from autogpt_ls.lsp.schema import schema
 
     click.echo(json.dumps(schema(), indent=2))
 

@@ -22,15 +22,8 @@ from autogpt_ls.lsp.server import AutogptLanguageServer
 
 if TYPE_CHECKING:
     from autogpt_ls.agent.decisions import Verb
-    from autogpt_ls.lsp.payloads import (
-        CheckpointFile,
-        DecisionResult,
-        DiagnosticsAck,
-        Payload,
-        TaskDetail,
-        TaskList,
-        TaskRef,
-    )
+    from autogpt_ls.lsp.payloads import CheckpointFile, DecisionResult, DiagnosticsAck, Payload
+    from autogpt_ls.lsp.task_payloads import TaskDetail, TaskList, TaskRef
     from autogpt_ls.models import Decision, Task
 
 log = logging.getLogger(__name__)
@@ -90,8 +83,8 @@ def _workspace(ls: AutogptLanguageServer, folder: str | None) -> Path:
 async def run_goal(ls: AutogptLanguageServer, raw: Any) -> TaskRef:
     from autogpt_ls.agent.rules import listing
     from autogpt_ls.lsp import editor
-    from autogpt_ls.lsp.payloads import TaskRef
     from autogpt_ls.lsp.protocol import RunParams
+    from autogpt_ls.lsp.task_payloads import TaskRef
 
     p = RunParams.parse(raw)
     workspace = _workspace(ls, p.workspace_folder)
@@ -241,8 +234,8 @@ async def diagnostics(ls: AutogptLanguageServer, raw: Any) -> DiagnosticsAck:
 
 @request("agent/cancel", command="autogpt.server.cancel")
 async def cancel(ls: AutogptLanguageServer, raw: Any) -> TaskRef:
-    from autogpt_ls.lsp.payloads import TaskRef
     from autogpt_ls.lsp.protocol import TaskParams
+    from autogpt_ls.lsp.task_payloads import TaskRef
 
     p = TaskParams.parse(raw)
     await ls.jobs.cancel(p.task_id, "cancelled by the user")
@@ -251,8 +244,8 @@ async def cancel(ls: AutogptLanguageServer, raw: Any) -> TaskRef:
 
 @request("agent/resume")
 async def resume(ls: AutogptLanguageServer, raw: Any) -> TaskRef:
-    from autogpt_ls.lsp.payloads import TaskRef
     from autogpt_ls.lsp.protocol import TaskParams
+    from autogpt_ls.lsp.task_payloads import TaskRef
 
     p = TaskParams.parse(raw)
     await ls.jobs.start(p.task_id, resume=True)
@@ -261,15 +254,15 @@ async def resume(ls: AutogptLanguageServer, raw: Any) -> TaskRef:
 
 @request("agent/listTasks")
 async def list_tasks(ls: AutogptLanguageServer, raw: Any) -> TaskList:
-    from autogpt_ls.lsp.payloads import TaskList, TaskSummary
+    from autogpt_ls.lsp.task_payloads import TaskList, TaskSummary
 
     return TaskList(tasks=[TaskSummary.of(t) for t in await ls.runtime.store.list_tasks()])
 
 
 @request("agent/getTask")
 async def get_task(ls: AutogptLanguageServer, raw: Any) -> TaskDetail:
-    from autogpt_ls.lsp.payloads import TaskDetail
     from autogpt_ls.lsp.protocol import TaskParams
+    from autogpt_ls.lsp.task_payloads import TaskDetail
 
     task = await _task(ls, TaskParams.parse(raw).task_id)
     return TaskDetail.of_steps(task, await ls.runtime.store.get_steps(task.id))

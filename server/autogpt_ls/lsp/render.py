@@ -31,10 +31,10 @@ from autogpt_ls.lsp.payloads import (
     QuestionParams,
     RewindRefusedParams,
     StepCompletedParams,
-    TaskEndedParams,
     ThinkingParams,
 )
 from autogpt_ls.lsp.stock import StockPrompts
+from autogpt_ls.lsp.task_payloads import TaskEndedParams
 from autogpt_ls.models import Step, StepStatus
 
 if TYPE_CHECKING:
