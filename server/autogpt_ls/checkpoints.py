@@ -109,11 +109,11 @@ class Checkpoints:
         """The paths changed since this object last wrote the index, or None: scan the whole workspace (no watch,
         the watch cannot vouch, or another process wrote the index since)."""
         if self._watch is None and self._watching:
-            from autogpt_ls.checkpoint_watch import Watch
+            try:  # no inotify_simple, or no inotify instance left (the user's max_user_instances): scan, said once
+                from autogpt_ls.checkpoint_watch import Watch
 
-            try:
                 self._watch = Watch(self.workspace, frozenset(DEPENDENCY_TREES))
-            except OSError as e:
+            except (ImportError, OSError) as e:
                 log.warning("no file watch on %s (%s): checkpoints scan the whole workspace", self.workspace, e)
                 self._watching = False
         if self._watch is None:

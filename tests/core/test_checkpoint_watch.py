@@ -4,8 +4,15 @@ taken through it against the same checkpoints taken by scanning the whole worksp
 
 from __future__ import annotations
 
+import json
+import os
 import subprocess
+import sys
+import tempfile
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from autogpt_ls.checkpoint_watch import Watch
 from autogpt_ls.checkpoints import Checkpoints, Snapshot
@@ -151,3 +158,53 @@ async def test_a_file_that_became_a_folder_is_checkpointed_as_its_files(workspac
         assert names == ["keep.txt", "link/l.txt", "swap/in/s.txt"]
     finally:
         watched.close()
+
+
+OWN_UID = 61234  # a user no process of this machine runs as: its inotify instances are the child's alone
+
+
+def _watchless(mode: str, uid: int | None = None) -> dict[str, Any]:
+    """watchless_checkpoints.py's report, from a child process (which becomes `uid`, owning its folder, if given)."""
+    with tempfile.TemporaryDirectory(prefix="autogpt-watchless-") as folder:
+        (Path(folder) / "workspace").mkdir()
+        if uid is not None:
+            for path in (folder, f"{folder}/workspace"):
+                os.chown(path, uid, uid)
+        child = subprocess.run(
+            [sys.executable, str(Path(__file__).with_name("watchless_checkpoints.py")), mode, folder]
+            + ([str(uid)] if uid is not None else []),
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env=os.environ | {"HOME": folder},
+        )
+    assert child.returncode == 0, child.stderr
+    return json.loads(child.stdout)  # type: ignore[no-any-return]
+
+
+def _scanned_right(report: dict[str, Any]) -> None:
+    """Every checkpoint a full scan, equal to the scanning repository's, and the watch's failure said once."""
+    shots = report["shots"]
+    assert [s["tree"] for s in shots] == [s["full"] for s in shots] and all(s["scanned"] for s in shots)
+    assert [s["names"] for s in shots] == [
+        ["a.txt", "src/deep/b.py"],
+        ["a.txt", "c.txt", "lib/deep/b.py"],
+        ["c.txt"],
+    ]
+    assert not report["watching"]
+    assert len(report["warnings"]) == 1 and "checkpoints scan the whole workspace" in report["warnings"][0]
+
+
+def test_without_inotify_simple_checkpoints_scan_with_one_warning() -> None:
+    report = _watchless("no-module")
+    _scanned_right(report)
+    assert "inotify_simple" in report["warnings"][0]
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="running the child as a user of its own needs root")
+def test_with_no_inotify_instance_left_checkpoints_scan_with_one_warning() -> None:
+    """The user's max_user_instances all open (in a child of its own user, so no other process loses any)."""
+    report = _watchless("no-instances", OWN_UID)
+    assert report["held"] == int(Path("/proc/sys/fs/inotify/max_user_instances").read_text())
+    _scanned_right(report)
+    assert "Too many open files" in report["warnings"][0]
