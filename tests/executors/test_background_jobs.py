@@ -134,6 +134,16 @@ async def test_the_fork_bomb_of_the_issue_leaves_the_next_commands_working(sandb
         assert (res.exit_code, res.output) == (0, "alive\n")
 
 
+async def test_a_job_still_writing_when_the_line_returns_cannot_garble_its_report(sandbox: DockerExecutor) -> None:
+    # The fork bomb above writes "fork: retry" lines until it is killed; the report after the line once took them
+    # for processes left running and missed the pids limit. `yes` writes as fast as the stream takes it.
+    for _ in range(5):
+        res = await sandbox.run(["/bin/sh", "-c", "yes noise & sleep 0.2"], timeout=60)
+        lines = [line for line in res.output.splitlines() if not line.startswith("[... output truncated")]
+        assert res.exit_code == 0 and all(line in "noise" for line in lines), [x for x in lines if x not in "noise"]
+    assert (await sandbox.run(["/bin/sh", "-c", "echo alive | cat"], timeout=60)).output == "alive\n"
+
+
 async def test_allowed_background_jobs_are_listed_and_end_with_the_executor(lenient: Executor) -> None:
     res = await asyncio.wait_for(lenient.run(started(lenient, "setsid nohup"), timeout=30), 60)
     assert res.exit_code == 0, res

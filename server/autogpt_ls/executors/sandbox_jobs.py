@@ -64,14 +64,14 @@ exit $rc
 SHELL_AFTER = (
     RUNNING
     + r"""
-__agls_after() {  # $1 the line's token, $2 1: what it started keeps running; prints the report's words
+__agls_after() {  # $1 the line's token, $2 1: what it started keeps running; sets __agls_words, the report's words
   local n=0 key value f p a line
   if [ "$2" != 1 ]; then
     while [ $n -lt 1000 ] && __agls_running; do builtin kill -9 -1 2>/dev/null; n=$((n + 1)); done
   fi
   for f in /sys/fs/cgroup/pids.events /sys/fs/cgroup/pids/pids.events; do
     if [ -r "$f" ]; then
-      while read -r key value; do [ "$key" = max ] && builtin printf ' pids-max=%s' "$value"; done <"$f"
+      while read -r key value; do [ "$key" = max ] && __agls_words+=" pids-max=$value"; done <"$f"
       break
     fi
   done
@@ -80,7 +80,7 @@ __agls_after() {  # $1 the line's token, $2 1: what it started keeps running; pr
     [ -O "$p" ] && [ "${p#/proc/}" != $$ ] || continue
     line=
     while IFS= read -r -d '' a; do line="$line$a "; done <"$p/cmdline" 2>/dev/null
-    [ -n "$line" ] && builtin printf '\n%s %s' "${p#/proc/}" "${line% }"
+    [ -n "$line" ] && __agls_words+=$'\n'"${p#/proc/} ${line% }"
   done
   return 0
 }

@@ -5,10 +5,12 @@ The shell is an interactive bash (`-i`: an interrupt ends the line it runs and t
 terminal's Ctrl-C does) without startup files, history, line editing, prompts or aliases, attached through the
 engine's exec socket. Each line is sent as one `eval` of an ANSI-C quoted string, with its stdin /dev/null and its
 stdout and stderr on the shell's stdout (both restored after it, whatever it redirected), between two markers
-that carry a token of its own; after it the shell reports, in the same stream (so the output is delimited exactly):
-its exit code, the executor's cleanup report (see `after`), and its state (working folder and exported variables,
-in the format of shell_state). Everything the shell sends is builtins, so a full pids table cannot stop a report.
-A line that makes the shell exit (`exit 3`, `set -e; false`, `exec prog`) ends the exec: the reply says so.
+that carry a token of its own. After it the executor's cleanup runs first (see `after`: it ends what the line left
+running), so nothing the line started can write into what follows: the end marker and the report, in the same
+stream (so the output is delimited exactly): its exit code, the cleanup's words, and its state (working folder and
+exported variables, in the format of shell_state). Everything the shell sends is builtins, so a full pids table
+cannot stop a report. A line that makes the shell exit (`exit 3`, `set -e; false`, `exec prog`) ends the exec: the
+reply says so.
 """
 
 from __future__ import annotations
@@ -37,8 +39,9 @@ PS0= PS1= PS2=
 __agls_done() {  # $1 the line's token, $2 its exit code, $3 1: what it started may keep running
   local o=$- IFS=$' \t\n' n
   set +eufx
-  builtin printf '\000agls-%s:end\000rc=%s pid=%s' "$1" "$2" "$$"
+  __agls_words=
   __agls_after "$1" "$3"
+  builtin printf '\000agls-%s:end\000rc=%s pid=%s%s' "$1" "$2" "$$" "$__agls_words"
   builtin printf '\000%s\000' "$PWD"
   for n in """
     + _NAMES
@@ -117,7 +120,8 @@ class ShellSession:
         cls, api: APIClient, container_id: str, *, user: str, workdir: str, environment: dict[str, str], after: str
     ) -> tuple[ShellSession, Reply]:
         """Start the shell and read its first report; `after` defines `__agls_after TOKEN KEEP` (the executor's
-        cleanup after each line, printing its report's words). The reply has no report when it failed."""
+        cleanup after each line, adding its report's words to `__agls_words`). The reply has no report when it
+        failed."""
         exec_id = api.exec_create(
             container_id, ["/bin/sh", "-c", START], stdin=True, user=user, workdir=workdir,
             environment={**environment, **HISTORY_OFF},
