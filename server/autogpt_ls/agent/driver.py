@@ -59,22 +59,23 @@ Ask = Callable[[Step], Awaitable[Decision]]
 
 
 class Driver:
-    """Drives one task; `retry_llm` leaves the task unchanged on an LLM outage (the client posts the step again)
-    instead of failing it; `diagnostics`: the editor's report on each approved edit, waited for before the next
-    LLM call."""
+    """Drives one task; `step_driven` (a client that posts each step, over HTTP) leaves the task unchanged, still
+    running, on an LLM outage or a cancelled request (the server shutting down), for the client to post the step
+    again, here or to another server, instead of failing or stopping it; `diagnostics`: the editor's report on
+    each approved edit, waited for before the next LLM call."""
 
     def __init__(
         self,
         agent: Agent,
         pending: Step | None,
         *,
-        retry_llm: bool = False,
+        step_driven: bool = False,
         diagnostics: DiagnosticsFeed | None = None,
     ) -> None:
         self.agent = agent
         self.task = agent.task
         self.pending = pending
-        self._retry_llm = retry_llm
+        self._step_driven = step_driven
         self._ask_next = False  # the proposal after a self-feedback waits for the human
         self._diagnostics = diagnostics
 
@@ -98,11 +99,12 @@ class Driver:
         except TimeoutError:
             await self.agent.end(TaskStatus.STOPPED, time_limit(self.task))
         except LLMError as e:
-            if self._retry_llm:
+            if self._step_driven:
                 raise LLMUnavailable(f"{e}; the task is unchanged, post the step again to retry") from None
             await self.agent.end(TaskStatus.FAILED, f"LLM error: {e}")
         except asyncio.CancelledError as e:
-            await self.cancelled(e)
+            if not self._step_driven:
+                await self.cancelled(e)
             raise
         except CoreError:
             raise

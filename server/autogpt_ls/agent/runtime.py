@@ -50,6 +50,7 @@ from autogpt_ls.tools.web import web_tools
 from autogpt_ls.workspace import Workspace
 
 LEASE_TTL = 30.0
+DRIVERS_GRACE = 5.0  # seconds aclose() waits for cancelled drivers to save their state and release their leases
 log = logging.getLogger(__name__)
 
 
@@ -93,7 +94,8 @@ class Runtime:
         self.approval = ApprovalRules.of(settings.auto_approve, settings.auto_approve_commands)
         self._providers: dict[str, ChatProvider] = {}
         self._owner = lease_owner_id()
-        self._driving: set[str] = set()  # tasks this process drives now (at most one driver each)
+        # the tasks this process drives now (at most one driver each), and the asyncio task driving each
+        self._driving: dict[str, asyncio.Task[object] | None] = {}
         self._executors: dict[str, Executor] = {}  # outlive a step-driven Agent: a sandbox stays warm between steps
         self._engine: bool | None = None  # whether a Docker engine answers, asked once per process
         self._checkpoint_repos = CheckpointRepos(
@@ -261,7 +263,7 @@ class Runtime:
             await executor.close()
 
     @asynccontextmanager
-    async def driving(self, task_id: str, *, resume: bool = False, retry_llm: bool = False) -> AsyncIterator[Driver]:
+    async def driving(self, task_id: str, *, resume: bool = False, step_driven: bool = False) -> AsyncIterator[Driver]:
         """The task's driver, while this process holds its lease (renewed meanwhile) and drives it nowhere else.
 
         `resume` restarts a stopped or failed task. The task and its steps are read after the lease is taken,
@@ -276,21 +278,23 @@ class Runtime:
             raise NotFound(f"no task {task_id!r}") from None
         except LeaseHeld as e:
             raise TaskBusy(f"{e}; it cannot be driven here until that process stops driving it") from None
-        self._driving.add(task_id)
-        beat = asyncio.create_task(self._heartbeat(task_id))
+        self._driving[task_id] = asyncio.current_task()
+        stop = asyncio.Event()
+        beat = asyncio.create_task(self._heartbeat(task_id, stop))
         task: Task | None = None
         try:
             task = await self._startable(task_id, resume)
             agent = self._agent(task)
             pending = await agent.recover()
-            yield Driver(agent, pending, retry_llm=retry_llm, diagnostics=self._diagnostics_feed())
+            yield Driver(agent, pending, step_driven=step_driven, diagnostics=self._diagnostics_feed())
         finally:
+            stop.set()
             beat.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await beat
             if task is None or task.status != TaskStatus.RUNNING:
                 await self._close_executor(task_id)
-            self._driving.discard(task_id)
+            self._driving.pop(task_id, None)
             await self.store.release_lease(task_id, self._owner)
 
     def _diagnostics_feed(self) -> DiagnosticsFeed | None:
@@ -298,10 +302,16 @@ class Runtime:
             return None
         return DiagnosticsFeed(self.diagnostics, self.settings.diagnostics_wait_ms / 1000)
 
-    async def _heartbeat(self, task_id: str) -> None:
-        while True:
-            await asyncio.sleep(LEASE_TTL / 3)
-            await self.store.renew_lease(task_id, self._owner, LEASE_TTL)
+    async def _heartbeat(self, task_id: str, stop: asyncio.Event) -> None:
+        """Renew the lease until `stop`. Being cancelled is not enough to end it: Python 3.11's wait_for (which
+        psycopg_pool waits for a connection with) drops a cancellation that races with the connection it awaits,
+        and the driver that awaits this task then waited forever (a step request hung at 500 tasks at once)."""
+        while not stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(LEASE_TTL / 3):
+                    await stop.wait()
+            if not stop.is_set():
+                await self.store.renew_lease(task_id, self._owner, LEASE_TTL)
 
     async def _startable(self, task_id: str, resume: bool) -> Task:
         task = await self.store.get_task(task_id)
@@ -318,6 +328,11 @@ class Runtime:
         return task
 
     async def aclose(self) -> None:
+        """Close everything, once the drivers still unwinding are done: a step cancelled at shutdown saves its
+        state and releases its task's lease through the store, so that another process takes the task at once."""
+        drivers = [t for t in self._driving.values() if t is not None and t is not asyncio.current_task()]
+        if drivers:
+            await asyncio.wait(drivers, timeout=DRIVERS_GRACE)
         for hub in self._mcp:
             await hub.aclose()
         for task_id in list(self._executors):

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib
+import signal
 import socket
 import threading
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 
 import uvicorn
@@ -19,6 +21,10 @@ from autogpt_ls.netaddr import is_loopback
 from autogpt_ls.settings import ConfigError, Settings
 
 PRELOADED = ("openai", "autogpt_ls.llm.providers.openai")
+# Seconds the steps in flight get to finish once asked to stop; then they are cancelled (their tasks stay running,
+# leases released, for another process to take). Under `docker stop`'s 10 s before its SIGKILL, with time left
+# to remove the sandboxes.
+SHUTDOWN_GRACE = 5
 
 
 def _preload() -> None:
@@ -63,8 +69,28 @@ def listen(host: str, port: int) -> socket.socket:
     return sock
 
 
+class _Server(uvicorn.Server):
+    """uvicorn's server, stopped gracefully by SIGTERM or SIGINT and then returning: those are how a service
+    manager (systemd, Docker, Kubernetes) or a user asks a server to stop, so the process exits 0, not killed by
+    the signal afterwards as uvicorn does (a second SIGINT still forces the exit)."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+        original = {sig: signal.signal(sig, self.handle_exit) for sig in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            yield
+        finally:
+            for sig, handler in original.items():
+                signal.signal(sig, handler)
+
+
 def serve(settings: Settings, host: str, port: int, announce: Callable[[str], None]) -> None:
-    """Serve until SIGINT/SIGTERM. Binding anything but loopback needs AP_SERVER_TOKEN."""
+    """Serve until SIGINT/SIGTERM, then stop gracefully: no new connections, the steps in flight finish (or are
+    cancelled after SHUTDOWN_GRACE), sandboxes removed and the store closed. Binding anything but loopback needs
+    AP_SERVER_TOKEN."""
     token = settings.ap_server_token.get_secret_value() if settings.ap_server_token else None
     if not token and not is_loopback(host):
         raise ConfigError(
@@ -74,7 +100,10 @@ def serve(settings: Settings, host: str, port: int, announce: Callable[[str], No
         )
     sock = listen(host, port)
     app = create_app(Service(Runtime(settings)), token)
-    server = uvicorn.Server(uvicorn.Config(app, log_config=None, access_log=False, server_header=False))
+    config = uvicorn.Config(
+        app, log_config=None, access_log=False, server_header=False, timeout_graceful_shutdown=SHUTDOWN_GRACE
+    )
+    server = _Server(config)
     bound = sock.getsockname()[1]
     announce(f"http://{f'[{host}]' if ':' in host else host}:{bound}/ap/v1")
     server.run(sockets=[sock])
