@@ -12,12 +12,12 @@ from typing import Any, get_args
 
 from autogpt_ls.agent.decisions import from_step_input, from_step_options
 from autogpt_ls.agent.driver import Pending
-from autogpt_ls.agent.errors import Forbidden, InvalidInput, NotFound, TaskOver
+from autogpt_ls.agent.errors import Forbidden, InvalidInput, NotFound
 from autogpt_ls.agent.rules import listing
 from autogpt_ls.agent.runtime import Runtime
 from autogpt_ls.changes import CommandPreview
 from autogpt_ls.http.reports import Page, StepReport, TaskReport, reports
-from autogpt_ls.models import ExecutorName, Task, TaskStatus
+from autogpt_ls.models import ExecutorName, Task
 from autogpt_ls.settings import ConfigError
 from autogpt_ls.store import Artifact
 from autogpt_ls.workspace import PathOutsideWorkspace, Workspace
@@ -90,10 +90,8 @@ class Service:
         """Decide the pending proposal with `text` (or undo/redo, by `options`), run the steps approval rules (or
         `y -N` credit) approve after it, and return at the next proposal that needs a decision, listing them."""
         rewind = from_step_options(options or {})
-        task = await self._task(task_id)
-        if task.status != TaskStatus.RUNNING:
-            raise TaskOver(f"task {task_id} has ended ({task.status}: {task.end_reason}); it takes no more steps")
-        async with self.runtime.driving(task_id, retry_llm=True) as driver:
+        # no read of the task first: `driving` reads it under the lease (NotFound, or TaskOver once it has ended)
+        async with self.runtime.driving(task_id, step_driven=True) as driver:
             pending = driver.pending
             kind = driver.agent.tool_of(pending).kind if pending else None
             decision = rewind or (from_step_input(text, kind) if pending and kind else None)

@@ -38,7 +38,7 @@ def redacted(url: str) -> str:
 class PostgresStore(SQLStore):
     for_update = " FOR UPDATE"  # the task's row stays locked until the lease's transaction ends
 
-    def __init__(self, url: str, max_connections: int = 10) -> None:
+    def __init__(self, url: str, max_connections: int = 20) -> None:
         self.location = redacted(url)
         self._url = url
         self._pool = AsyncConnectionPool(

@@ -147,10 +147,19 @@ class SQLStore:
     async def acquire_lease(self, task_id: str, owner: str, ttl: float) -> None:
         """Take the right to drive a task, or raise LeaseHeld naming the live process that has it.
 
-        The read and the write are one transaction holding the task's row (or the file) locked, so two processes
-        taking over the same lapsed lease at once are served one after the other, and the second sees the first.
+        A lease that is free, ours or lapsed is taken by one UPDATE whose WHERE checks that: a concurrent taker's
+        UPDATE waits for the row and, checked again on the row as the first left it, changes nothing. Otherwise
+        (a live holder, or one whose process is gone from this host) the read and the write are one
+        transaction holding the task's row (or the file) locked, so two processes taking over the same lease at
+        once are served one after the other, and the second sees the first.
         """
         now = time.time()
+        if await self._run(
+            "UPDATE tasks SET lease_owner = ?, lease_expires = ? WHERE id = ? AND (lease_owner IS NULL "
+            "OR lease_owner = ? OR lease_expires IS NULL OR lease_expires <= ?)",
+            (owner, now + ttl, task_id, owner, now),
+        ):
+            return
         async with self.atomic():
             lease_of = f"SELECT lease_owner, lease_expires FROM tasks WHERE id = ?{self.for_update}"  # noqa: S608
             rows = await self._rows(lease_of, (task_id,))
