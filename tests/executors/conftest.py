@@ -7,15 +7,13 @@ import shutil
 import subprocess
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from dc_helpers import DEVCONTAINER, remove_devcontainers
+from sandbox_helpers import IMAGE, small_sandbox
 
-from autogpt_ls.executors.docker import LABEL, TASK_LABEL, DockerExecutor, SandboxLimits, engine_answers
-from autogpt_ls.workspace import Workspace
+from autogpt_ls.executors.docker import DockerExecutor, engine_answers
 
-IMAGE = os.environ.get("SANDBOX_IMAGE", "autogpt-ls-sandbox:1")
 ROOT = Path(__file__).parents[2]
 
 
@@ -47,18 +45,6 @@ def app_image(docker_client: object) -> str:
     return "autogpt-ls:test"
 
 
-def small_sandbox(workspace: Path, request: pytest.FixtureRequest, **options: Any) -> DockerExecutor:
-    """A sandbox with small limits (pids 64, so a fork bomb hits it fast), named after the test."""
-    return DockerExecutor(
-        Workspace(workspace),
-        task_id=f"test-{request.node.name}"[:40],
-        image=IMAGE,
-        limits=SandboxLimits(memory="192m", cpus=1.0, pids=64, tmp_size="16m"),
-        max_output=4_000,
-        **options,
-    )
-
-
 @pytest.fixture
 async def sandbox(
     docker_client: object, workspace: Path, request: pytest.FixtureRequest
@@ -66,11 +52,6 @@ async def sandbox(
     executor = small_sandbox(workspace, request)
     yield executor
     await executor.close()
-
-
-def task_containers(client: object, task_id: str) -> list[object]:
-    """The containers of one task, running or not, found the way the executor labels them."""
-    return client.containers.list(all=True, filters={"label": [LABEL, f"{TASK_LABEL}={task_id}"]})  # type: ignore[attr-defined]
 
 
 @pytest.fixture(scope="session")

@@ -11,12 +11,12 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from sandbox_helpers import small_sandbox, task_containers
 
 from autogpt_ls.executors.base import Executor
 from autogpt_ls.executors.docker import DockerExecutor
 from autogpt_ls.executors.local import LocalExecutor
 from autogpt_ls.workspace import Workspace
-from conftest import small_sandbox, task_containers
 
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="commands are tracked with Linux's subreapers")
 

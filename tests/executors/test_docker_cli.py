@@ -7,8 +7,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from sandbox_helpers import task_containers
 
-from conftest import task_containers
 from fakes import SECRET_KEY
 from fakes.openai_server import FakeOpenAI, tool_call
 

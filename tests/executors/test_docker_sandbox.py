@@ -10,9 +10,10 @@ import textwrap
 import time
 from pathlib import Path
 
+from sandbox_helpers import IMAGE, task_containers
+
 from autogpt_ls.executors.docker import DockerExecutor
 from autogpt_ls.workspace import Workspace
-from conftest import IMAGE, task_containers
 from fakes.openai_server import FakeOpenAI
 
 

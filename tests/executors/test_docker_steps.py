@@ -5,7 +5,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from conftest import task_containers
+from sandbox_helpers import task_containers
+
 from fakes.openai_server import FakeOpenAI, tool_call
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "http"))

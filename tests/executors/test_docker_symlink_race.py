@@ -10,12 +10,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sandbox_helpers import task_containers
 
 from autogpt_ls.agent.loop import REFUSALS
 from autogpt_ls.executors.docker import DockerExecutor
 from autogpt_ls.tools.base import ToolContext
 from autogpt_ls.tools.registry import ToolRegistry
-from conftest import task_containers
 from swapper import STOP, plant, swapper_argv
 
 TRIES = 800  # 200 of each kind of call

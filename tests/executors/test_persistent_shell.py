@@ -8,12 +8,12 @@ import asyncio
 from pathlib import Path
 
 import pytest
+from sandbox_helpers import IMAGE, task_containers
 
 from autogpt_ls.executors.docker import DockerExecutor
 from autogpt_ls.executors.shell_state import ShellState, shell_argv
 from autogpt_ls.executors.staging import Stager
 from autogpt_ls.workspace import Workspace
-from conftest import IMAGE, task_containers
 
 RESET = "its state was reset"
 

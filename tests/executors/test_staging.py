@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from sandbox_helpers import IMAGE
 
 from autogpt_ls.agent.driver import Driver, Ended, Pending
 from autogpt_ls.agent.runtime import Runtime
@@ -19,7 +20,6 @@ from autogpt_ls.executors.sandbox_container import TASK_LABEL
 from autogpt_ls.lsp import previews
 from autogpt_ls.models import Decision, DecisionKind, StepStatus
 from autogpt_ls.settings import Settings
-from conftest import IMAGE
 from fakes.openai_server import FakeOpenAI, tool_call
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "http"))
