@@ -87,6 +87,23 @@ async def test_atomic_rolls_back_everything(connect: Connect) -> None:
     assert stored is not None and stored.end_reason == ""
 
 
+async def test_a_write_the_database_refuses_undoes_the_transaction(connect: Connect) -> None:
+    """On PostgreSQL the writes of a transaction go out pipelined: a refused one still fails the block, in it."""
+    import psycopg
+
+    store = connect()
+    task, step = await _task_with_step(store)
+    with pytest.raises((sqlite3.IntegrityError, psycopg.IntegrityError)):
+        async with store.atomic():
+            task.end_reason = "changed"
+            await store.save_task(task)
+            await store.add_step(step)  # the same id again
+    stored = await store.get_task(task.id)
+    assert stored is not None and stored.end_reason == ""
+    assert [s.id for s in await store.get_steps(task.id)] == [step.id]
+    assert await store.claim_step(step.model_copy(update={"status": StepStatus.EXECUTING}))  # the store goes on
+
+
 async def test_records_saved_before_the_casing_change_still_load(
     connect: Connect, store_url: str | None, tmp_path: Path
 ) -> None:

@@ -64,18 +64,23 @@ class SQLStore:
         """Execute a write; the number of rows it changed."""
         raise NotImplementedError
 
+    async def _write(self, sql: str, params: Params = ()) -> None:
+        """Execute a write whose row count nobody needs: inside atomic() a backend may send it with the next
+        statement that needs an answer, or with the commit (PostgreSQL's pipeline: one round trip, not one each)."""
+        await self._run(sql, params)
+
     def atomic(self) -> AbstractAsyncContextManager[None]:
         raise NotImplementedError
 
     # tasks
     async def add_task(self, task: Task) -> None:
-        await self._run(
+        await self._write(
             "INSERT INTO tasks (id, created_at, status, data) VALUES (?, ?, ?, ?)",
             (task.id, task.created_at.isoformat(), task.status, task.model_dump_json()),
         )
 
     async def save_task(self, task: Task) -> None:
-        await self._run(
+        await self._write(
             "UPDATE tasks SET status = ?, data = ? WHERE id = ?", (task.status, task.model_dump_json(), task.id)
         )
 
@@ -95,13 +100,13 @@ class SQLStore:
 
     # steps
     async def add_step(self, step: Step) -> None:
-        await self._run(
+        await self._write(
             "INSERT INTO steps (id, task_id, idx, status, data) VALUES (?, ?, ?, ?, ?)",
             (step.id, step.task_id, step.index, step.status, step.model_dump_json()),
         )
 
     async def save_step(self, step: Step) -> None:
-        await self._run(
+        await self._write(
             "UPDATE steps SET status = ?, data = ? WHERE id = ?", (step.status, step.model_dump_json(), step.id)
         )
 
@@ -125,7 +130,7 @@ class SQLStore:
     async def add_artifact(self, task_id: str, relative_path: str, agent_created: bool) -> Artifact:
         """The artifact for this path (the existing one when the path is listed already)."""
         created = utcnow().isoformat()
-        await self._run(
+        await self._write(
             "INSERT INTO artifacts (id, task_id, relative_path, agent_created, created_at) VALUES (?, ?, ?, ?, ?) "
             "ON CONFLICT (task_id, relative_path) DO NOTHING",
             (new_id(), task_id, relative_path, int(agent_created), created),
@@ -168,7 +173,7 @@ class SQLStore:
             holder, expires = rows[0]
             if holder and holder != owner and (expires or 0) > now and owner_alive(holder):
                 raise LeaseHeld(f"task {task_id} is being driven by another process ({holder})")
-            await self._run(
+            await self._write(
                 "UPDATE tasks SET lease_owner = ?, lease_expires = ? WHERE id = ?", (owner, now + ttl, task_id)
             )
 
@@ -179,7 +184,7 @@ class SQLStore:
         return changed == 1
 
     async def release_lease(self, task_id: str, owner: str) -> None:
-        await self._run(
+        await self._write(
             "UPDATE tasks SET lease_owner = NULL, lease_expires = NULL WHERE id = ? AND lease_owner = ?",
             (task_id, owner),
         )
