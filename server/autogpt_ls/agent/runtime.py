@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import functools
 import logging
 import shutil
@@ -18,6 +17,7 @@ from autogpt_ls.agent.driver import Driver
 from autogpt_ls.agent.editor import DiagnosticsFeed, DiagnosticsSource
 from autogpt_ls.agent.errors import InvalidInput, NotFound, TaskBusy, TaskOver
 from autogpt_ls.agent.events import Event, EventSink, log_event
+from autogpt_ls.agent.lease import leased
 from autogpt_ls.agent.loop import Agent
 from autogpt_ls.agent.rules import read_rules
 from autogpt_ls.checkpoints import CheckpointRepos, Checkpoints
@@ -40,7 +40,7 @@ from autogpt_ls.models import (
 )
 from autogpt_ls.secrets_mask import SecretMask
 from autogpt_ls.settings import ConfigError, Settings, env_files
-from autogpt_ls.store import LeaseHeld, Store, lease_owner_id, open_store
+from autogpt_ls.store import Store, lease_owner_id, open_store
 from autogpt_ls.tools import mcp
 from autogpt_ls.tools.base import Buffers, ShellPolicy, Tool, no_buffers
 from autogpt_ls.tools.image import image_tools
@@ -49,7 +49,6 @@ from autogpt_ls.tools.registry import ToolRegistry
 from autogpt_ls.tools.web import web_tools
 from autogpt_ls.workspace import Workspace
 
-LEASE_TTL = 30.0
 DRIVERS_GRACE = 5.0  # seconds aclose() waits for cancelled drivers to save their state and release their leases
 log = logging.getLogger(__name__)
 
@@ -272,46 +271,23 @@ class Runtime:
         """
         if task_id in self._driving:
             raise TaskBusy(f"task {task_id} is already running here; its pending step takes the next decision")
-        try:
-            await self.store.acquire_lease(task_id, self._owner, LEASE_TTL)
-        except KeyError:
-            raise NotFound(f"no task {task_id!r}") from None
-        except LeaseHeld as e:
-            raise TaskBusy(f"{e}; it cannot be driven here until that process stops driving it") from None
-        self._driving[task_id] = asyncio.current_task()
-        stop = asyncio.Event()
-        beat = asyncio.create_task(self._heartbeat(task_id, stop))
-        task: Task | None = None
-        try:
-            task = await self._startable(task_id, resume)
-            agent = self._agent(task)
-            pending = await agent.recover()
-            yield Driver(agent, pending, step_driven=step_driven, diagnostics=self._diagnostics_feed())
-        finally:
-            stop.set()
-            beat.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await beat
-            if task is None or task.status != TaskStatus.RUNNING:
-                await self._close_executor(task_id)
-            self._driving.pop(task_id, None)
-            await self.store.release_lease(task_id, self._owner)
+        async with leased(self.store, task_id, self._owner):
+            self._driving[task_id] = asyncio.current_task()
+            task: Task | None = None
+            try:
+                task = await self._startable(task_id, resume)
+                agent = self._agent(task)
+                pending = await agent.recover()
+                yield Driver(agent, pending, step_driven=step_driven, diagnostics=self._diagnostics_feed())
+            finally:
+                if task is None or task.status != TaskStatus.RUNNING:
+                    await self._close_executor(task_id)
+                self._driving.pop(task_id, None)
 
     def _diagnostics_feed(self) -> DiagnosticsFeed | None:
         if self.diagnostics is None:
             return None
         return DiagnosticsFeed(self.diagnostics, self.settings.diagnostics_wait_ms / 1000)
-
-    async def _heartbeat(self, task_id: str, stop: asyncio.Event) -> None:
-        """Renew the lease until `stop`. Being cancelled is not enough to end it: Python 3.11's wait_for (which
-        psycopg_pool waits for a connection with) drops a cancellation that races with the connection it awaits,
-        and the driver that awaits this task then waited forever (a step request hung at 500 tasks at once)."""
-        while not stop.is_set():
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(LEASE_TTL / 3):
-                    await stop.wait()
-            if not stop.is_set():
-                await self.store.renew_lease(task_id, self._owner, LEASE_TTL)
 
     async def _startable(self, task_id: str, resume: bool) -> Task:
         task = await self.store.get_task(task_id)
