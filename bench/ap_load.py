@@ -76,9 +76,11 @@ class Client:
         return resp.status, json.loads(payload) if payload else None
 
 
-def start_server(env: dict[str, str]) -> tuple[subprocess.Popen[bytes], int]:
+def start_server(env: dict[str, str], profile: Path | None = None) -> tuple[subprocess.Popen[bytes], int]:
+    """`autogpt-ls serve` on a free port; with `profile`, under cProfile, its stats written there when it stops."""
+    python = [sys.executable, "-m", "cProfile", "-o", str(profile)] if profile else [sys.executable]
     proc = subprocess.Popen(
-        [sys.executable, "-m", "autogpt_ls", "serve", "--port", "0"],
+        [*python, "-m", "autogpt_ls", "serve", "--port", "0"],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         env=env,
@@ -90,6 +92,19 @@ def start_server(env: dict[str, str]) -> tuple[subprocess.Popen[bytes], int]:
         proc.kill()
         raise SystemExit(f"serve did not start: {line!r}")
     return proc, int(match.group(1))
+
+
+def stop_server(proc: subprocess.Popen[bytes]) -> None:
+    """SIGTERM, as a service manager stops it: serve must shut down gracefully, exit 0, within 15 s."""
+    proc.terminate()
+    try:
+        code = proc.wait(15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+        raise SystemExit("serve did not exit within 15 s of SIGTERM") from None
+    if code != 0:
+        raise SystemExit(f"serve exited with {code} on SIGTERM, not 0")
 
 
 def throughput(port: int, total: int, concurrency: int, work: Callable[[Client, int], None]) -> float:
@@ -227,8 +242,7 @@ def main() -> None:
             fake.responder = writes_then_finishes
             instant = run_tasks(proc, port, args.tasks)
         finally:
-            proc.terminate()
-            proc.wait(15)
+            stop_server(proc)
     target = 3 * FORGE_RPS
     for name, rate in rates.items():
         verdict = "met" if rate >= target else "NOT met"

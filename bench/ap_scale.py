@@ -4,13 +4,17 @@ second with two processes against one.
 Needs DATABASE_URL naming a PostgreSQL database; `scripts/with-postgres.sh` starts a throwaway server:
 
     scripts/with-postgres.sh .venv/bin/python bench/ap_scale.py [--tasks 500] [--latency 2-6] [--instant-tasks 100]
+        [--profile DIR]
 
 1. `--tasks` tasks at once, each step posted to the two servers in turn (so the lease moves with every request),
    the loopback fake LLM answering after a seeded 2-6 s: all must complete; our own time per step (the request's
    latency minus the LLM time the server reports) p95 <= 50 ms.
 2. With an instant LLM, `--instant-tasks` tasks run to completion on one server, then across two: steps per second
    and their ratio (target >= 1.5x on a 2-core machine; the fake LLM and this load client share those cores).
-Every task writes a file, then finishes (ap_load.py's script), three step requests each.
+Every task writes a file, then finishes (ap_load.py's script), three step requests each. The machine's load
+average is printed with the figures (the cores are shared with the fake LLM, PostgreSQL and this client, and
+perhaps with others). `--profile DIR` runs each server under cProfile and prints where their CPU went (the stats
+are written when a server stops: SIGTERM is a graceful exit).
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import pstats
 import subprocess
 import sys
 import tempfile
@@ -26,7 +31,7 @@ import time
 from itertools import cycle
 from pathlib import Path
 
-from ap_load import Client, Run, cpu_seconds, start_server, with_latency, writes_then_finishes
+from ap_load import Client, Run, cpu_seconds, start_server, stop_server, with_latency, writes_then_finishes
 from fakes.openai_server import FakeOpenAI
 
 
@@ -64,11 +69,19 @@ def run_tasks(servers: list[tuple[subprocess.Popen[bytes], int]], tasks: int) ->
     return run
 
 
+def print_profile(folder: Path) -> None:
+    """The servers' CPU by function, together: what costs the most in itself, then with what it calls."""
+    stats = pstats.Stats(*(str(p) for p in sorted(folder.glob("serve-*.prof"))))
+    stats.sort_stats("cumulative").print_stats(r"autogpt_ls/", 30)
+    stats.strip_dirs().sort_stats("tottime").print_stats(25)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tasks", type=int, default=500)
     parser.add_argument("--latency", default="2-6", help="the fake LLM's latency range in seconds")
     parser.add_argument("--instant-tasks", type=int, default=100)
+    parser.add_argument("--profile", type=Path, help="a folder for each server's cProfile stats")
     args = parser.parse_args()
     if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
         raise SystemExit("DATABASE_URL must name a PostgreSQL database: run under scripts/with-postgres.sh")
@@ -82,19 +95,27 @@ def main() -> None:
             AUTOGPT_DATA_DIR=str(Path(tmp) / "data"),  # one data folder: the servers share the workspaces
             AUTOGPT_ENV_FILE="",
         )
-        servers = [start_server(env) for _ in range(2)]
+        profiles = [args.profile / f"serve-{n}.prof" for n in range(2)] if args.profile else [None, None]
+        if args.profile:
+            args.profile.mkdir(parents=True, exist_ok=True)
+        servers = [start_server(env, profile) for profile in profiles]
+        load = [os.getloadavg()[0]]
         try:
             fake.responder = with_latency(low, high)
             paced = run_tasks(servers, args.tasks)
+            load.append(os.getloadavg()[0])
             fake.responder = writes_then_finishes
             run_tasks(servers, 10)  # warm-up
             one = run_tasks(servers[:1], args.instant_tasks)
             two = run_tasks(servers, args.instant_tasks)
+            load.append(os.getloadavg()[0])
         finally:
             for proc, _ in servers:
-                proc.terminate()
-                proc.wait(15)
+                stop_server(proc)
+    if args.profile:
+        print_profile(args.profile)
     rate_one, rate_two = len(one.own_ms) / one.wall, len(two.own_ms) / two.wall
+    print(f"load average (1 min) {load[0]:.2f} before, {load[1]:.2f} after the paced run, {load[2]:.2f} at the end")
     print(paced.line(f"{args.tasks} tasks across 2 servers, LLM latency {low:g}-{high:g} s", verdict=True))
     verdict = "met" if rate_two >= 1.5 * rate_one else "NOT met"
     print(
@@ -104,6 +125,7 @@ def main() -> None:
     p50, p95 = paced.percentiles()
     figures = {"bench": "ap_scale", "tasks": args.tasks, "completed": paced.completed, "own_ms_p50": round(p50, 2)}
     figures |= {"own_ms_p95": round(p95, 2), "steps_per_s_one": round(rate_one), "steps_per_s_two": round(rate_two)}
+    figures |= {"cpu_ms_per_step": round(paced.cpu_ms_per_step, 2), "load_avg": [round(x, 2) for x in load]}
     print(json.dumps(figures))
 
 
