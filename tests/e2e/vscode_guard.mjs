@@ -4,8 +4,7 @@
 import { config, drive } from './vscode_ui.mjs';
 
 await drive(async (ui, seen) => {
-  await ui.palette('AutoGPT: Run Agent on Goal');
-  await ui.inputBox('AutoGPT: Run Agent on Goal', config.goal);
+  await ui.runGoal(config.goal);
   await ui.page.locator('.statusbar-item', { hasText: config.goal }).waitFor();
   ui.stage = 'the held step waits in the status bar';
   const item = ui.page.locator('.statusbar-item', { hasText: 'held by the loop guard' });

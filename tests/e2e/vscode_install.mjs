@@ -36,8 +36,7 @@ await drive(async (ui, seen) => {
   await ui.taskRow(ask.goal, 'finished');
 
   // ask_user decided elsewhere (the task cancelled from the tree): its InputBox is withdrawn, no stale prompt.
-  await ui.palette(GOAL_BOX);
-  await ui.inputBox(GOAL_BOX, withdraw.goal);
+  await ui.runGoal(withdraw.goal);
   ui.stage = 'ask_user box open';
   const question = ui.quickInput('AutoGPT asks');
   await question.waitFor({ state: 'visible' });
@@ -51,8 +50,7 @@ await drive(async (ui, seen) => {
   await ui.taskRow(withdraw.goal, 'stopped');
 
   // The thinking progress's Cancel button stops the task while the LLM has not answered.
-  await ui.palette(GOAL_BOX);
-  await ui.inputBox(GOAL_BOX, cancel.goal);
+  await ui.runGoal(cancel.goal);
   ui.stage = 'the thinking progress notification';
   const thinking = ui.toast('AutoGPT is thinking');
   await thinking.waitFor();
@@ -63,8 +61,7 @@ await drive(async (ui, seen) => {
   await ui.taskRow(cancel.goal, 'stopped');
 
   // Restart the server while a diff waits: the diff goes with the old server, and comes back from the new one.
-  await ui.palette(GOAL_BOX);
-  await ui.inputBox(GOAL_BOX, restart.goal);
+  await ui.runGoal(restart.goal);
   await ui.waitForDiff(restart.file, restart.text);
   await ui.palette('AutoGPT: Restart Server');
   ui.stage = 'the diff withdrawn by the restart';

@@ -10,8 +10,7 @@ const { run } = config;
 
 await drive(async (ui, seen) => {
   const { page } = ui;
-  await ui.palette('AutoGPT: Run Agent on Goal');
-  await ui.inputBox('AutoGPT: Run Agent on Goal', run.goal);
+  await ui.runGoal(run.goal);
   ui.stage = 'the task started (status bar)';
   await page.locator('.statusbar-item', { hasText: run.goal }).waitFor();
   await ui.palette('AutoGPT: Show Task', { exact: true });

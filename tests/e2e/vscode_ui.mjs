@@ -24,7 +24,9 @@ export class Workbench {
   /** Run a command from the palette. Its list is made when it opens: a command that registered later (the
    * extension host still starting) shows after the palette is opened again. `exact`: the row whose label is
    * the command and nothing more is clicked (a longer title starting the same may be listed first). */
-  async palette(command, { exact = false } = {}) {
+  /** Run `command` from the palette. `opens`: the title of the input box it opens at once; when that box does not
+   * come, the Enter was lost (a view took the focus and closed the palette, so nothing ran): the palette again. */
+  async palette(command, { exact = false, opens } = {}) {
     this.stage = `palette: ${command}`;
     const input = this.page.locator('.quick-input-widget input');
     const rows = this.page.locator('.quick-input-list .monaco-list-row');
@@ -37,7 +39,11 @@ export class Workbench {
       // a view taking the focus just after it opened (a tree refreshing) closes it: then it is opened again
       if (!(await input.fill(`>${command}`, { timeout: 5000 }).then(() => true, () => false))) continue;
       if (await row.waitFor({ timeout: 8000 }).then(() => true, () => false)) {
-        return exact ? row.click() : this.page.keyboard.press('Enter');
+        await (exact ? row.click() : this.page.keyboard.press('Enter'));
+        if (!opens || (await this.quickInput(opens).waitFor({ timeout: 15000 }).then(() => true, () => false))) return;
+        console.error(`${command}: no "${opens}" box came; the palette again (screenshot palette-retry-${attempt})`);
+        await this.shot(`palette-retry-${attempt}`);
+        continue;
       }
       await this.page.keyboard.press('Escape');
     }
@@ -59,7 +65,9 @@ export class Workbench {
 
   /** The open quick input titled `title` (an InputBox or QuickPick). */
   quickInput(title) {
-    return this.page.locator('.quick-input-widget', { hasText: title });
+    // By its title: the palette's own list may hold the same words (the command that opens it).
+    const titled = this.page.locator('.quick-input-title', { hasText: title });
+    return this.page.locator('.quick-input-widget', { has: titled });
   }
 
   async inputBox(title, text, { screenshot, timeout } = {}) {
@@ -76,7 +84,7 @@ export class Workbench {
    * the context pick that follows is read, the rows holding any of `untick` unticked, and accepted; its rows are
    * returned as they were offered. */
   async runGoal(goal, { command = 'AutoGPT: Run Agent on Goal', context = false, untick = [], screenshot } = {}) {
-    await this.palette(command);
+    await this.palette(command, { opens: command });
     await this.inputBox(command, goal);
     return context ? this.acceptContext(untick, screenshot) : undefined;
   }
