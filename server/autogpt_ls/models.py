@@ -5,6 +5,7 @@ Protocol keep the field names, and both spellings are read, so records saved bef
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, Literal
@@ -306,6 +307,19 @@ class Rule(Record):
         return self.size > len(self.text)
 
 
+class SavedShell(Record):
+    """The task's shell between commands, kept with the task: the next command starts its shell in this folder
+    with these variables, in this process, another one, or after a restart."""
+
+    cwd: str | None = None  # None: the workspace root
+    env: dict[str, str] = Field(default_factory=dict)
+    by: str = ""  # the process (store.lease_owner_id) whose shell left it; another process's shell is not reused
+
+    def masked(self, mask: Callable[[str], str]) -> SavedShell:
+        """Without the variables that hold a secret: the store never holds one (the next shell lacks them)."""
+        return self.model_copy(update={"env": {k: v for k, v in self.env.items() if mask(v) == v}})
+
+
 class TaskState(Record):
     """Counters the loop keeps between steps and across restarts."""
 
@@ -321,6 +335,7 @@ class TaskState(Record):
     plan: list[PlanItem] = Field(default_factory=list)  # the agent's todo list, as its last `todo` step left it
     nested_rules: list[str] = Field(default_factory=list)  # the nested AGENTS.md files already shown to the LLM
     rules: list[Rule] | None = None  # the project's rules files, read once at the task's start (None: not yet)
+    shell: SavedShell | None = None  # the sandbox shell's folder and variables after the last command
 
 
 class Task(Record):

@@ -87,6 +87,7 @@ class Agent:
         self.store = store
         self.tools = tools
         self.executor = executor
+        executor.resume(task.state.shell)  # the last command may have run in another process
         self.checkpoints = checkpoints  # None: CHECKPOINTS=False, steps are not undoable
         self.auto_commit = AutoCommit(executor.workspace.root, task) if auto_commit else None  # GIT_AUTO_COMMIT
         self._provider = provider
@@ -315,6 +316,9 @@ class Agent:
             failure = f"{tool.name} failed: {type(e).__name__}: {e}"
             step.status, step.result = StepStatus.DONE, Result.error(self.ctx.secrets(failure))
         finally:
+            shell = self.executor.saved_shell()
+            if shell is not None:
+                self.task.state.shell = shell.masked(self.ctx.secrets)
             async with self.store.atomic():
                 await self.store.save_step(step)
                 await self.store.save_task(self.task)

@@ -256,10 +256,10 @@ class Runtime:
             self._executors[task.id] = placement.build(choice, self.settings, task, workspace)
         return self._executors[task.id]
 
-    async def _close_executor(self, task_id: str) -> None:
+    async def _close_executor(self, task_id: str, *, ended: bool = True) -> None:
         executor = self._executors.pop(task_id, None)
         if executor is not None:
-            await executor.close()
+            await executor.close(ended=ended)
 
     @asynccontextmanager
     async def driving(self, task_id: str, *, resume: bool = False, step_driven: bool = False) -> AsyncIterator[Driver]:
@@ -311,8 +311,8 @@ class Runtime:
             await asyncio.wait(drivers, timeout=DRIVERS_GRACE)
         for hub in self._mcp:
             await hub.aclose()
-        for task_id in list(self._executors):
-            await self._close_executor(task_id)
+        for task_id in list(self._executors):  # the tasks live on: another process may drive them next
+            await self._close_executor(task_id, ended=False)
         for provider in self._providers.values():
             await provider.aclose()
         await self.store.close()

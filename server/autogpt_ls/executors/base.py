@@ -6,12 +6,15 @@ import asyncio
 import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from pydantic import BaseModel
 
 from autogpt_ls.secrets_mask import looks_secret
 from autogpt_ls.workspace import Workspace
+
+if TYPE_CHECKING:
+    from autogpt_ls.models import SavedShell
 
 OutputCallback = Callable[[str], None]
 
@@ -70,7 +73,18 @@ class Executor(Protocol):
 
     def list_folder(self, path: str) -> list[str]: ...
 
-    async def close(self) -> None: ...
+    def resume(self, saved: SavedShell | None) -> None:
+        """The shell state stored with the task, read when a driver starts: the last command may have run in
+        another process (or before a restart), whose shell this one cannot take over."""
+        ...
+
+    def saved_shell(self) -> SavedShell | None:
+        """The shell state to store with the task after a step; None when no command of this process changed it."""
+        ...
+
+    async def close(self, *, ended: bool = True) -> None:
+        """The task ended (`ended`), or this process stops and another may drive the task on."""
+        ...
 
 
 def scrubbed_env(env: Mapping[str, str]) -> dict[str, str]:
@@ -147,6 +161,12 @@ class WorkspaceFiles:
 
     def first_start_unapproved(self) -> bool:
         return False  # only a devcontainer starts the project's own code before a command
+
+    def resume(self, saved: SavedShell | None) -> None:
+        """Only the sandbox's shell state is stored with the task (one shell in one container per task)."""
+
+    def saved_shell(self) -> SavedShell | None:
+        return None
 
     def read_file(self, path: str) -> str:
         return self.workspace.read_text(path)

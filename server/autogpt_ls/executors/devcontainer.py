@@ -308,7 +308,7 @@ class DevcontainerExecutor(WorkspaceFiles):
                     await worker
         return buffer.result(exit_code, timed_out, before, after)
 
-    async def close(self) -> None:
+    async def close(self, *, ended: bool = True) -> None:
         """The task's shell goes; the container stays: it is the workspace's, shared with other tasks and the
         user's editor."""
         with contextlib.suppress(Exception):

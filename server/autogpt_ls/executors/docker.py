@@ -8,8 +8,9 @@ uid:gid, and CPU, memory and pids limits. Every process a command started ends w
 allows background jobs (sandbox_jobs); a command that hit the pids limit gets the container replaced. A container
 that dies (killed, OOM, timed out) is reported in the command's output and replaced on the next command. A
 container left idle (its task waits on a user who went away) is removed after a while and replaced on the next
-command, so a long editor session does not collect them. Containers carry their owner process in a label, so
-those left by a crashed server are removed when a sandbox next starts.
+command, so a long editor session does not collect them. Whichever server process drives the task next finds its
+container again by its name and adopts it, with a shell of its own in the task's stored folder and variables
+(sandbox_adopt); those whose owner crashed are removed when a sandbox next starts.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, TypeVar
 
-from autogpt_ls.executors import sandbox_ends
+from autogpt_ls.executors import sandbox_adopt, sandbox_ends
 from autogpt_ls.executors.base import (
     CommandResult,
     OutputBuffer,
@@ -31,13 +32,14 @@ from autogpt_ls.executors.base import (
     threadsafe_sink,
 )
 from autogpt_ls.executors.sandbox_container import LABEL as LABEL
-from autogpt_ls.executors.sandbox_container import SANDBOX_ENV, remove_orphans, start_container
+from autogpt_ls.executors.sandbox_container import OWNER, SANDBOX_ENV
 from autogpt_ls.executors.sandbox_container import TASK_LABEL as TASK_LABEL
 from autogpt_ls.executors.sandbox_container import SandboxLimits as SandboxLimits
 from autogpt_ls.executors.sandbox_container import engine_answers as engine_answers
-from autogpt_ls.executors.sandbox_jobs import keeper_user, parse_report, wrapped
+from autogpt_ls.executors.sandbox_jobs import parse_report, wrapped
 from autogpt_ls.executors.sandbox_shell import SandboxShell
 from autogpt_ls.executors.shell_state import ShellState
+from autogpt_ls.models import SavedShell
 from autogpt_ls.workspace import Workspace
 
 T = TypeVar("T")
@@ -81,12 +83,13 @@ class DockerExecutor(WorkspaceFiles):
         self._ready = False
         self._idle_seconds = idle_seconds
         self._idle_timer: asyncio.TimerHandle | None = None
-        self._retiring: asyncio.Future[None] | None = None
+        self._retiring: asyncio.Future[bool] | None = None  # True: it removed the container
         self.background_jobs = background_jobs  # else every process a command started ends when it returns
         self._pids_max = 0  # the container's count of forks refused at its pids limit, after the last command
         self.stager: Stager | None = None  # the task stages its commands' changes for review (executors/staging)
         self.state = ShellState()  # the shell's folder and exported variables after the last command
         self.shell = SandboxShell(self) if persistent_shell else None
+        self._ran = False  # whether a command ran since the driver resumed the task's stored state
 
     def where(self) -> str:
         net = "network on" if self.network else "no network"
@@ -122,23 +125,18 @@ class DockerExecutor(WorkspaceFiles):
         return None
 
     # -- the container
-    def _start(self) -> Container:
-        client = self._docker()
-        remove_orphans(client)
-        return start_container(
-            client,
-            self.image,
-            task_id=self.task_id,
-            root=str(self.workspace.root),
-            network=self.network,
-            limits=self.limits,
-            user=keeper_user(self.user),  # not the commands' uid: their `kill -9 -1` spares it
-        )
+    def _start(self) -> tuple[Container, str]:
+        """The task's container, adopted from the process that drove it last or started (sandbox_adopt)."""
+        found = sandbox_adopt.ensure(self)
+        self._pids_max = found.pids_max
+        return found.container, found.note
 
-    def _ensure_container(self) -> None:
-        if self._container is None:
-            self._container = self._start()
-            self._pids_max = 0
+    def _ensure_container(self) -> str:
+        if self._container is not None:
+            return ""
+        self._pids_max = 0
+        self._container, note = self._start()
+        return note
 
     def _discard(self) -> None:
         if self.shell is not None:
@@ -156,8 +154,8 @@ class DockerExecutor(WorkspaceFiles):
             self._idle_timer = asyncio.get_running_loop().call_later(self._idle_seconds, self._retire)
 
     def _retire(self) -> None:
-        self._idle_timer = None
-        self._retiring = asyncio.ensure_future(asyncio.to_thread(self._discard))
+        self._idle_timer = None  # another process that adopted the container meanwhile keeps it
+        self._retiring = asyncio.ensure_future(asyncio.to_thread(sandbox_adopt.release, self))
 
     async def _wake(self) -> str:
         """Stop the idle clock; a note for the command's output when the idle container was removed meanwhile."""
@@ -168,7 +166,8 @@ class DockerExecutor(WorkspaceFiles):
             return ""
         retiring, self._retiring = self._retiring, None
         with contextlib.suppress(Exception):
-            await retiring
+            if not await retiring:
+                return ""
         return (
             f"[sandbox] the container was removed after {self._idle_seconds:g} s without commands; a new one was "
             "started, so background processes and files outside the workspace are gone (the shell's folder and "
@@ -187,7 +186,7 @@ class DockerExecutor(WorkspaceFiles):
 
         note = ""
         for attempt in (1, 2):
-            self._ensure_container()
+            note += self._ensure_container()
             try:
                 return act(), note
             except docker.errors.APIError as e:
@@ -231,6 +230,7 @@ class DockerExecutor(WorkspaceFiles):
     ) -> CommandResult:
         import docker.errors
 
+        self._ran = True  # the shell's state after it is stored with the task (saved_shell)
         if self.stager is not None:  # each staged command has a container of its own; the state carries over
             if self.shell is not None:
                 self.shell.forget()
@@ -271,12 +271,23 @@ class DockerExecutor(WorkspaceFiles):
             self._arm_idle()
         return buffer.result(exit_code, timed_out, before, after)
 
-    async def close(self) -> None:
-        """Remove the task's container and its stages (the task ended or the server stops)."""
+    def resume(self, saved: SavedShell | None) -> None:
+        self._ran = False
+        sandbox_adopt.resume(self, saved)
+
+    def saved_shell(self) -> SavedShell | None:
+        return SavedShell(cwd=self.state.cwd, env=dict(self.state.env), by=OWNER) if self._ran else None
+
+    async def close(self, *, ended: bool = True) -> None:
+        """Remove the task's stages and its container: when the task ended, or, when this process stops, unless
+        another process adopted it."""
         if self.stager is not None:
             await self.stager.close()
         await self._wake()
-        await asyncio.to_thread(self._discard)
+        if ended:
+            await asyncio.to_thread(sandbox_adopt.end, self)
+        else:
+            await asyncio.to_thread(sandbox_adopt.release, self)
         if self._client is not None:
             self._client.close()
             self._client = None

@@ -102,7 +102,7 @@ class LocalExecutor(WorkspaceFiles):
             truncated=buffer.truncated,
         )
 
-    async def close(self) -> None:
+    async def close(self, *, ended: bool = True) -> None:
         """End the background jobs that commands left (only when they are allowed)."""
         holders, self._holders = self._holders, []
         for proc in holders:

@@ -1,21 +1,16 @@
 """The sandbox container itself: its isolation options, its labels, and the removal of those a crashed server left.
 
 The container's own processes (docker-init, `sleep infinity`) run as a uid no command uses; commands arrive by
-`exec` as the workspace owner (see sandbox_jobs).
+`exec` as the workspace owner (see sandbox_jobs). Finding it again from another process: sandbox_adopt.
 """
 
 from __future__ import annotations
 
-import contextlib
 import secrets
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from autogpt_ls.store import lease_owner_id, owner_alive
-
-if TYPE_CHECKING:
-    from docker import DockerClient
-    from docker.models.containers import Container
+from autogpt_ls.store import lease_owner_id
 
 LABEL = "autogpt-ls.sandbox"  # value: the owner process (host:pid:nonce), as for the store's leases
 TASK_LABEL = "autogpt-ls.task"
@@ -93,19 +88,3 @@ def container_options(
         nano_cpus=int(limits.cpus * 1e9),
         pids_limit=limits.pids,
     )
-
-
-def start_container(
-    client: DockerClient, image: str, *, task_id: str, root: str, network: bool, limits: SandboxLimits, user: str
-) -> Container:
-    options = container_options(image, task_id=task_id, root=root, network=network, limits=limits, user=user)
-    return client.containers.run(detach=True, **options)
-
-
-def remove_orphans(client: DockerClient) -> None:
-    """Remove sandboxes whose server process died on this host (a crash or kill -9 skipped close())."""
-    for container in client.containers.list(all=True, filters={"label": LABEL}):
-        owner = container.labels.get(LABEL, "")
-        if not owner_alive(owner):  # owners on other hosts count as alive
-            with contextlib.suppress(Exception):  # another server may be removing it at the same time
-                container.remove(force=True)

@@ -23,7 +23,8 @@ from autogpt_ls.changes import ChangeSet
 from autogpt_ls.executors import overlay_apply, overlay_scan, stages
 from autogpt_ls.executors.base import CommandResult, OutputCallback
 from autogpt_ls.executors.docker import DockerExecutor
-from autogpt_ls.executors.sandbox_container import SANDBOX_ENV, remove_orphans
+from autogpt_ls.executors.sandbox_adopt import remove_orphans
+from autogpt_ls.executors.sandbox_container import SANDBOX_ENV
 from autogpt_ls.executors.sandbox_jobs import keeper_user
 from autogpt_ls.executors.shell_state import CAPTURE, ShellState, read_state, shell_argv, shell_line
 
@@ -51,14 +52,14 @@ class _OneCommand(DockerExecutor):
         self._env = {**SANDBOX_ENV, **state.env}
         self._workdir = workdir
 
-    def _start(self) -> Container:
+    def _start(self) -> tuple[Container, str]:
         import docker.errors
 
         container, self._spare = self._spare, None
         if container is None:
             raise docker.errors.DockerException("the staged command's container stopped before the command ran")
         container.start()
-        return container
+        return container, ""
 
     def _create(self, argv: list[str]) -> str:
         assert self._container is not None
