@@ -14,13 +14,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sandbox_helpers import IMAGE, small_sandbox, task_containers
 
 from autogpt_ls.executors.docker import DockerExecutor
 from autogpt_ls.executors.sandbox_adopt import remove_orphans
 from autogpt_ls.executors.sandbox_container import OWNER
 from autogpt_ls.executors.shell_state import shell_argv
 from autogpt_ls.models import SavedShell
-from conftest import IMAGE, small_sandbox, task_containers
 
 ELSEWHERE = Path(__file__).with_name("elsewhere.py")
 

@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from sandbox_helpers import task_containers
 
-from conftest import task_containers
 from fakes.openai_server import FakeOpenAI, tool_call
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "http"))
