@@ -23,7 +23,8 @@ from typing import Any
 from autogpt_ls import checkpoints
 from autogpt_ls.agent.undo import checkpointed, undo
 from autogpt_ls.checkpoints import Checkpoints
-from autogpt_ls.models import Decision, DecisionKind, Step, StepStatus, Task, TaskConfig
+from autogpt_ls.models import Decision, DecisionKind, Step, StepStatus
+from autogpt_ls.task_models import Task, TaskConfig
 
 
 def make_workspace(root: Path, files: int) -> Path:

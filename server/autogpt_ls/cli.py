@@ -16,8 +16,8 @@ log = logging.getLogger("autogpt_ls")
 if TYPE_CHECKING:
     from autogpt_ls.agent.errors import CoreError
     from autogpt_ls.agent.runtime import Runtime
-    from autogpt_ls.models import ExecutorName, Task
     from autogpt_ls.settings import Settings
+    from autogpt_ls.task_models import ExecutorName, Task
 
 
 def exit_code(error: CoreError) -> int:

@@ -11,8 +11,8 @@ from platformdirs import user_config_dir, user_data_dir
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from autogpt_ls.models import AIProfile, ExecutorName, PromptSettings
 from autogpt_ls.secrets_mask import named_secrets
+from autogpt_ls.task_models import AIProfile, ExecutorName, PromptSettings
 from autogpt_ls.tools.categories import category_names
 
 APP = "autogpt-ls"

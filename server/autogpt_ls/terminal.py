@@ -32,8 +32,9 @@ from autogpt_ls.agent.rules import listing
 from autogpt_ls.agent.undo import change_notes
 from autogpt_ls.changes import ChangeSet, FileChange, Preview
 from autogpt_ls.llm.providers.local import NOTICE
-from autogpt_ls.models import Decision, DecisionKind, Rule, Step, StepStatus, Summary, Task, TaskStatus
+from autogpt_ls.models import Decision, DecisionKind, Step, StepStatus
 from autogpt_ls.secrets_mask import NO_SECRETS, SecretMask
+from autogpt_ls.task_models import Rule, Summary, Task, TaskStatus
 from autogpt_ls.tools.mcp import McpStart
 from autogpt_ls.tools.registry import ToolRegistry
 

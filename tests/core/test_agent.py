@@ -13,8 +13,9 @@ from autogpt_ls.agent.errors import TaskBusy
 from autogpt_ls.agent.events import Event, ProposalMade, TaskEnded
 from autogpt_ls.agent.runtime import Runtime
 from autogpt_ls.changes import ChangeSet, CommandPreview
-from autogpt_ls.models import Decision, DecisionKind, StepStatus, TaskStatus
+from autogpt_ls.models import Decision, DecisionKind, StepStatus
 from autogpt_ls.settings import Settings
+from autogpt_ls.task_models import TaskStatus
 from fakes.openai_server import FakeOpenAI, tool_call
 
 

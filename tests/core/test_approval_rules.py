@@ -7,8 +7,9 @@ import pytest
 
 from autogpt_ls.agent.approval import ApprovalRules
 from autogpt_ls.agent.decisions import account, automatic
-from autogpt_ls.models import DecisionSource, Task, TaskConfig
+from autogpt_ls.models import DecisionSource
 from autogpt_ls.settings import Settings
+from autogpt_ls.task_models import Task, TaskConfig
 from autogpt_ls.tools.command_prefixes import matching_prefix
 from autogpt_ls.tools.registry import ToolRegistry
 

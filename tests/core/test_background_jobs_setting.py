@@ -12,8 +12,9 @@ import pytest
 from autogpt_ls.agent.driver import interact
 from autogpt_ls.agent.prompt import BACKGROUND_JOBS, NO_BACKGROUND_JOBS
 from autogpt_ls.agent.runtime import Runtime
-from autogpt_ls.models import Decision, DecisionKind, TaskStatus
+from autogpt_ls.models import Decision, DecisionKind
 from autogpt_ls.settings import Settings
+from autogpt_ls.task_models import TaskStatus
 from fakes.openai_server import FakeOpenAI, tool_call
 
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="commands are tracked with Linux's subreapers")

@@ -7,20 +7,8 @@ import asyncio
 
 from autogpt_ls.agent.editor import DiagnosticsFeed
 from autogpt_ls.agent.prompt import MAX_OBSERVATION_CHARS, context_message, observation
-from autogpt_ls.models import (
-    Diagnostic,
-    EditorContext,
-    Memory,
-    Proposal,
-    Result,
-    Selection,
-    Step,
-    StepStatus,
-    Summary,
-    Task,
-    TaskConfig,
-    ToolCall,
-)
+from autogpt_ls.models import Diagnostic, EditorContext, Proposal, Result, Selection, Step, StepStatus, ToolCall
+from autogpt_ls.task_models import Memory, Summary, Task, TaskConfig
 
 ERROR = Diagnostic(path="a.ts", line=2, column=7, severity="error", message="Type 'string' is not assignable")
 WARNING = ERROR.model_copy(update={"severity": "warning", "message": "unused n"})

@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from autogpt_ls.models import Proposal, Step, StepStatus, Task, TaskConfig, ToolCall
+from autogpt_ls.models import Proposal, Step, StepStatus, ToolCall
 from autogpt_ls.store import LeaseHeld, sql
 from autogpt_ls.store.sqlite import SQLiteStore
+from autogpt_ls.task_models import Task, TaskConfig
 from pgtest import Connect
 
 pytestmark = pytest.mark.each_store

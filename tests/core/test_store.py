@@ -12,9 +12,10 @@ from typing import Any
 
 import pytest
 
-from autogpt_ls.models import DecisionSource, Proposal, Step, StepStatus, Task, TaskConfig, ToolCall
+from autogpt_ls.models import DecisionSource, Proposal, Step, StepStatus, ToolCall
 from autogpt_ls.store import LeaseHeld, Store
 from autogpt_ls.store.sqlite import SQLiteStore
+from autogpt_ls.task_models import Task, TaskConfig
 from pgtest import Connect
 
 pytestmark = pytest.mark.each_store

@@ -12,8 +12,9 @@ import pytest
 
 from autogpt_ls.agent.driver import interact
 from autogpt_ls.agent.runtime import Runtime
-from autogpt_ls.models import Decision, DecisionKind, Step, TaskStatus
+from autogpt_ls.models import Decision, DecisionKind, Step
 from autogpt_ls.settings import Settings
+from autogpt_ls.task_models import TaskStatus
 from fakes.openai_server import FakeOpenAI, Reply, tool_call
 from swapper import STOP, plant, swapper_argv
 

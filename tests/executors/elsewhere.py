@@ -10,7 +10,7 @@ import sys
 
 from autogpt_ls.executors.docker import DockerExecutor, SandboxLimits
 from autogpt_ls.executors.shell_state import shell_argv
-from autogpt_ls.models import SavedShell
+from autogpt_ls.task_models import SavedShell
 from autogpt_ls.workspace import Workspace
 
 

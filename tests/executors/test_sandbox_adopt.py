@@ -20,7 +20,7 @@ from autogpt_ls.executors.docker import DockerExecutor
 from autogpt_ls.executors.sandbox_adopt import remove_orphans
 from autogpt_ls.executors.sandbox_container import OWNER
 from autogpt_ls.executors.shell_state import shell_argv
-from autogpt_ls.models import SavedShell
+from autogpt_ls.task_models import SavedShell
 
 ELSEWHERE = Path(__file__).with_name("elsewhere.py")
 

@@ -9,7 +9,8 @@ from apclient import Server
 
 from autogpt_ls.agent.decisions import RETHINK_TEXT
 from autogpt_ls.http.reports import reports
-from autogpt_ls.models import Memory, Proposal, Result, Step, StepStatus, Summary, Task, TaskConfig, ToolCall
+from autogpt_ls.models import Proposal, Result, Step, StepStatus, ToolCall
+from autogpt_ls.task_models import Memory, Summary, Task, TaskConfig
 from autogpt_ls.tools.registry import ToolRegistry
 from fakes.openai_server import FakeOpenAI, tool_call
 

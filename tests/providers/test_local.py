@@ -13,7 +13,8 @@ from autogpt_ls.agent.prompt import History
 from autogpt_ls.llm.base import BadReply, ChatMessage
 from autogpt_ls.llm.providers.local import RESAMPLE_TEMPERATURE, RESAMPLES, LocalProvider, available, completion_prompt
 from autogpt_ls.llm.providers.local_rules import PYTHON, Grounding, check_code, grounding, reply_schema, task_file_names
-from autogpt_ls.models import Memory, Proposal, Result, Step, StepStatus, Summary, Task, TaskConfig, ToolCall
+from autogpt_ls.models import Proposal, Result, Step, StepStatus, ToolCall
+from autogpt_ls.task_models import Memory, Summary, Task, TaskConfig
 from autogpt_ls.tools.registry import ToolRegistry
 
 needs_model = pytest.mark.skipif(

@@ -15,8 +15,9 @@ from cases import Case
 from autogpt_ls.agent.driver import interact
 from autogpt_ls.agent.events import Event, ProposalMade, ThinkingDelta
 from autogpt_ls.agent.runtime import Runtime
-from autogpt_ls.models import Decision, DecisionKind, Step, StepStatus, Task, TaskStatus
+from autogpt_ls.models import Decision, DecisionKind, Step, StepStatus
 from autogpt_ls.settings import Settings
+from autogpt_ls.task_models import Task, TaskStatus
 from fakes.openai_server import Reply, content, status
 
 FINISH_REASON = "all done"

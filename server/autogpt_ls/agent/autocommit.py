@@ -14,7 +14,7 @@ import tempfile
 from pathlib import Path
 
 from autogpt_ls.gitcli import GitFailed
-from autogpt_ls.models import Task
+from autogpt_ls.task_models import Task
 from autogpt_ls.userrepo import UserRepo
 
 log = logging.getLogger(__name__)

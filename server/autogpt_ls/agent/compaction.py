@@ -18,8 +18,9 @@ from autogpt_ls.agent.prompt import History, observation
 from autogpt_ls.llm.base import ChatMessage, ChatProvider, ChatReply, LLMError
 from autogpt_ls.llm.context import corrected_ratio, estimate_tokens, prompt_budget
 from autogpt_ls.llm.pricing import usage_of
-from autogpt_ls.models import Memory, Step, Summary, Task, Usage
+from autogpt_ls.models import Step, Usage
 from autogpt_ls.store import Store
+from autogpt_ls.task_models import Memory, Summary, Task
 
 KEEP_SHARE = 0.4  # of the budget left to the steps, kept verbatim at a compaction: the next ones fit again
 SUMMARIES_SHARE = 0.2  # past this share of the budget the summaries are summarised into one

@@ -7,7 +7,8 @@ import re
 from typing import Any, Literal
 
 from autogpt_ls.agent.errors import InvalidInput
-from autogpt_ls.models import Decision, DecisionKind, DecisionSource, Task, TaskState, ToolKind
+from autogpt_ls.models import Decision, DecisionKind, DecisionSource, ToolKind
+from autogpt_ls.task_models import Task, TaskState
 
 _APPROVE_N = re.compile(r"^y\s*-\s*(\d+)$", re.IGNORECASE)
 _REWIND = re.compile(r"^(undo|redo)(!?)(?:\s+(\d+))?$", re.IGNORECASE)

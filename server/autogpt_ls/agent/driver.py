@@ -24,17 +24,8 @@ from autogpt_ls.agent.limits import limit_reached, time_limit, too_many_failures
 from autogpt_ls.agent.loop import Agent
 from autogpt_ls.changes import Preview
 from autogpt_ls.llm.base import LLMError
-from autogpt_ls.models import (
-    Decision,
-    DecisionKind,
-    DecisionSource,
-    Result,
-    Step,
-    StepStatus,
-    Task,
-    TaskStatus,
-    ToolKind,
-)
+from autogpt_ls.models import Decision, DecisionKind, DecisionSource, Result, Step, StepStatus, ToolKind
+from autogpt_ls.task_models import Task, TaskStatus
 from autogpt_ls.tools.base import Tool
 
 log = logging.getLogger(__name__)

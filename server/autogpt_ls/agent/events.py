@@ -9,7 +9,8 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from autogpt_ls.changes import Preview
-from autogpt_ls.models import Decision, DecisionKind, DecisionSource, PlanItem, Step, Summary, Task, TaskStatus
+from autogpt_ls.models import Decision, DecisionKind, DecisionSource, Step
+from autogpt_ls.task_models import PlanItem, Summary, Task, TaskStatus
 
 log = logging.getLogger(__name__)
 

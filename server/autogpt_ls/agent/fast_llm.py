@@ -9,7 +9,7 @@ from autogpt_ls.agent.compaction import Summarizer
 from autogpt_ls.llm.base import ChatMessage, LLMError
 from autogpt_ls.llm.pricing import usage_of
 from autogpt_ls.llm.registry import split_model
-from autogpt_ls.models import Task
+from autogpt_ls.task_models import Task
 
 
 class FastLLM:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from autogpt_ls.models import Step, Task
+from autogpt_ls.models import Step
+from autogpt_ls.task_models import Task
 
 MAX_CONSECUTIVE_FAILURES = 3
 

@@ -42,9 +42,10 @@ from autogpt_ls.llm.base import BadReply, ChatMessage, ChatProvider, ChatReply, 
 from autogpt_ls.llm.context import DEFAULT_WINDOW
 from autogpt_ls.llm.pricing import usage_of
 from autogpt_ls.llm.registry import split_model
-from autogpt_ls.models import Decision, DecisionKind, Result, Rule, Step, StepStatus, Task, TaskStatus, Usage
+from autogpt_ls.models import Decision, DecisionKind, Result, Step, StepStatus, Usage
 from autogpt_ls.secrets_mask import NO_SECRETS, SecretMask
 from autogpt_ls.store import Store
+from autogpt_ls.task_models import Rule, Task, TaskStatus
 from autogpt_ls.tools.base import Buffers, ShellPolicy, Tool, ToolContext, ToolRefused, no_buffers
 from autogpt_ls.tools.registry import ToolRegistry
 from autogpt_ls.tools.shell_policy import ShellCommandDenied

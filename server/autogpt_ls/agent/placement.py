@@ -7,8 +7,8 @@ from typing import Any
 
 from autogpt_ls.executors.base import Executor
 from autogpt_ls.executors.local import LocalExecutor
-from autogpt_ls.models import ExecutorName, Task
 from autogpt_ls.settings import ConfigError, Settings
+from autogpt_ls.task_models import ExecutorName, Task
 from autogpt_ls.workspace import Workspace
 
 

@@ -9,7 +9,8 @@ from autogpt_ls.agent.editor import context_section, introduced
 from autogpt_ls.agent.parsing import JSON_FORMAT
 from autogpt_ls.agent.rules import rules_section
 from autogpt_ls.llm.base import ChatMessage, PastStep, WireToolCall
-from autogpt_ls.models import DecisionKind, DecisionSource, Memory, Rule, Step, StepStatus, Task
+from autogpt_ls.models import DecisionKind, DecisionSource, Step, StepStatus
+from autogpt_ls.task_models import Memory, Rule, Task
 from autogpt_ls.tools import staging
 
 NO_BACKGROUND_JOBS = (

@@ -9,7 +9,8 @@ from __future__ import annotations
 from pathlib import PurePosixPath
 from typing import Any
 
-from autogpt_ls.models import Result, Rule
+from autogpt_ls.models import Result
+from autogpt_ls.task_models import Rule
 from autogpt_ls.tools.base import ToolContext
 from autogpt_ls.workspace import Workspace
 

@@ -26,21 +26,11 @@ from autogpt_ls.llm.base import ChatProvider
 from autogpt_ls.llm.context import context_window
 from autogpt_ls.llm.pricing import PRICES
 from autogpt_ls.llm.registry import make_provider, smart_model, split_model
-from autogpt_ls.models import (
-    AIProfile,
-    EditorContext,
-    ExecutorName,
-    Limits,
-    PromptSettings,
-    Rule,
-    Task,
-    TaskConfig,
-    TaskStatus,
-    new_id,
-)
+from autogpt_ls.models import EditorContext, new_id
 from autogpt_ls.secrets_mask import SecretMask
 from autogpt_ls.settings import ConfigError, Settings, env_files
 from autogpt_ls.store import Store, lease_owner_id, open_store
+from autogpt_ls.task_models import AIProfile, ExecutorName, Limits, PromptSettings, Rule, Task, TaskConfig, TaskStatus
 from autogpt_ls.tools import mcp
 from autogpt_ls.tools.base import Buffers, ShellPolicy, Tool, no_buffers
 from autogpt_ls.tools.image import image_tools

@@ -15,7 +15,8 @@ from contextlib import asynccontextmanager
 from autogpt_ls.agent.autocommit import AutoCommit
 from autogpt_ls.agent.errors import Conflict, InvalidInput
 from autogpt_ls.checkpoints import CheckpointError, Checkpoints, Session
-from autogpt_ls.models import Decision, DecisionKind, Step, StepChanges, StepStatus, Task, UndoRecord
+from autogpt_ls.models import Decision, DecisionKind, Step, StepChanges, StepStatus
+from autogpt_ls.task_models import Task, UndoRecord
 
 log = logging.getLogger(__name__)
 REWINDS = (DecisionKind.UNDO, DecisionKind.REDO)

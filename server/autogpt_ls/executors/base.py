@@ -14,7 +14,7 @@ from autogpt_ls.secrets_mask import looks_secret
 from autogpt_ls.workspace import Workspace
 
 if TYPE_CHECKING:
-    from autogpt_ls.models import SavedShell
+    from autogpt_ls.task_models import SavedShell
 
 OutputCallback = Callable[[str], None]
 

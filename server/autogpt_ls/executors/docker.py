@@ -39,7 +39,7 @@ from autogpt_ls.executors.sandbox_container import engine_answers as engine_answ
 from autogpt_ls.executors.sandbox_jobs import parse_report, wrapped
 from autogpt_ls.executors.sandbox_shell import SandboxShell
 from autogpt_ls.executors.shell_state import ShellState
-from autogpt_ls.models import SavedShell
+from autogpt_ls.task_models import SavedShell
 from autogpt_ls.workspace import Workspace
 
 T = TypeVar("T")

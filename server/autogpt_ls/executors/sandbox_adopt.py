@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from docker.models.containers import Container
 
     from autogpt_ls.executors.docker import DockerExecutor
-    from autogpt_ls.models import SavedShell
+    from autogpt_ls.task_models import SavedShell
 
 SETTINGS_LABEL = "autogpt-ls.settings"  # what the container was made with (image id, workspace, network, limits)
 OWNER_FILE = "/tmp/.autogpt-ls/owner"

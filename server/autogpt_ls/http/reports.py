@@ -14,8 +14,9 @@ from autogpt_ls.agent.decisions import RETHINK
 from autogpt_ls.agent.events import approved_by
 from autogpt_ls.agent.prompt import observation
 from autogpt_ls.agent.undo import change_notes
-from autogpt_ls.models import PlanItem, Step, StepStatus, Summary, Task, TaskStatus, Usage
+from autogpt_ls.models import Step, StepStatus, Usage
 from autogpt_ls.store import Artifact
+from autogpt_ls.task_models import PlanItem, Summary, Task, TaskStatus
 from autogpt_ls.tools.registry import ToolRegistry
 
 T = TypeVar("T")

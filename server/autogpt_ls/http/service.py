@@ -17,9 +17,9 @@ from autogpt_ls.agent.rules import listing
 from autogpt_ls.agent.runtime import Runtime
 from autogpt_ls.changes import CommandPreview
 from autogpt_ls.http.reports import Page, StepReport, TaskReport, reports
-from autogpt_ls.models import ExecutorName, Task
 from autogpt_ls.settings import ConfigError
 from autogpt_ls.store import Artifact
+from autogpt_ls.task_models import ExecutorName, Task
 from autogpt_ls.workspace import PathOutsideWorkspace, Workspace
 
 MAX_UPLOAD_BYTES = 64 * 1024 * 1024

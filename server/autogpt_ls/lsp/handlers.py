@@ -24,7 +24,8 @@ if TYPE_CHECKING:
     from autogpt_ls.agent.decisions import Verb
     from autogpt_ls.lsp.payloads import CheckpointFile, DecisionResult, DiagnosticsAck, Payload
     from autogpt_ls.lsp.task_payloads import TaskDetail, TaskList, TaskRef
-    from autogpt_ls.models import Decision, Task
+    from autogpt_ls.models import Decision
+    from autogpt_ls.task_models import Task
 
 log = logging.getLogger(__name__)
 Handler = Callable[[AutogptLanguageServer, Any], Awaitable["Payload"]]

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from autogpt_ls.agent.driver import interact
 from autogpt_ls.agent.errors import NotFound, NotWaiting, TaskBusy
 from autogpt_ls.agent.runtime import Runtime
-from autogpt_ls.models import Decision, Rule, Step
+from autogpt_ls.models import Decision, Step
+from autogpt_ls.task_models import Rule
 
 log = logging.getLogger(__name__)
 

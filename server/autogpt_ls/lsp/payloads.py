@@ -11,7 +11,8 @@ from pydantic import Field
 
 from autogpt_ls.changes import CommandPreview
 from autogpt_ls.lsp.protocol import CheckpointFileParams
-from autogpt_ls.models import DecisionKind, PlanItem, Record, Step, Summary
+from autogpt_ls.models import DecisionKind, Record, Step
+from autogpt_ls.task_models import PlanItem, Summary
 
 
 class Payload(Record):

@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic.alias_generators import to_camel
 from pygls.exceptions import JsonRpcInvalidParams
 
-from autogpt_ls.models import ExecutorName
+from autogpt_ls.task_models import ExecutorName
 
 
 def plain(value: Any) -> Any:

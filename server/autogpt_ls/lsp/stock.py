@@ -22,7 +22,8 @@ from autogpt_ls.agent.decisions import from_request
 from autogpt_ls.agent.errors import CoreError
 from autogpt_ls.changes import ChangeSet, CommandPreview, Preview
 from autogpt_ls.lsp import previews
-from autogpt_ls.models import Decision, Step, Task
+from autogpt_ls.models import Decision, Step
+from autogpt_ls.task_models import Task
 
 if TYPE_CHECKING:
     from autogpt_ls.lsp.server import AutogptLanguageServer

@@ -6,7 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from autogpt_ls.lsp.payloads import Notification, Payload
-from autogpt_ls.models import EditorContext, PlanItem, Step, Summary, Task, TaskConfig, TaskStatus, Usage
+from autogpt_ls.models import EditorContext, Step, Usage
+from autogpt_ls.task_models import PlanItem, Summary, Task, TaskConfig, TaskStatus
 
 
 class TaskEndedParams(Notification):

@@ -14,7 +14,8 @@ from typing import Protocol
 
 from pydantic import BaseModel
 
-from autogpt_ls.models import Step, Task, new_id
+from autogpt_ls.models import Step, new_id
+from autogpt_ls.task_models import Task
 
 
 class Artifact(BaseModel):

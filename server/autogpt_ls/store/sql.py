@@ -13,8 +13,9 @@ from collections.abc import Iterator, Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Any
 
-from autogpt_ls.models import Step, StepStatus, Task, new_id, utcnow
+from autogpt_ls.models import Step, StepStatus, new_id, utcnow
 from autogpt_ls.store.base import Artifact, LeaseHeld, owner_alive
+from autogpt_ls.task_models import Task
 
 Params = Sequence[Any]
 Row = tuple[Any, ...]

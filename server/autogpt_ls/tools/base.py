@@ -12,8 +12,9 @@ from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from autogpt_ls.changes import Preview
 from autogpt_ls.executors.base import Executor, OutputCallback, Progress, ProgressCallback
-from autogpt_ls.models import PlanItem, Result, ToolKind
+from autogpt_ls.models import Result, ToolKind
 from autogpt_ls.secrets_mask import NO_SECRETS, SecretMask
+from autogpt_ls.task_models import PlanItem
 
 
 class ToolRefused(ValueError):

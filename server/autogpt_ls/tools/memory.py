@@ -6,7 +6,8 @@ from typing import Annotated
 
 from pydantic import Field
 
-from autogpt_ls.models import PlanItem, Result
+from autogpt_ls.models import Result
+from autogpt_ls.task_models import PlanItem
 from autogpt_ls.tools.base import ToolContext, ToolRefused, tool
 
 MAX_PLAN_ITEMS = 25  # the plan is part of every prompt: it stays short (and within one observation)
