@@ -16,7 +16,8 @@ from pydantic import ValidationError
 
 from autogpt_ls.agent.approval import NO_RULES, ApprovalRules
 from autogpt_ls.agent.autocommit import AutoCommit
-from autogpt_ls.agent.compaction import Compactor, Summarizer
+from autogpt_ls.agent.compaction import Summarizer
+from autogpt_ls.agent.conversation import Conversation
 from autogpt_ls.agent.decisions import account, for_tool
 from autogpt_ls.agent.errors import NotWaiting, TaskBusy
 from autogpt_ls.agent.events import (
@@ -28,20 +29,17 @@ from autogpt_ls.agent.events import (
     StepCompleted,
     TaskEnded,
     Thinking,
-    ThinkingDelta,
 )
 from autogpt_ls.agent.fast_llm import FastLLM
 from autogpt_ls.agent.parsing import UnusableReply, parse_reply
-from autogpt_ls.agent.prompt import History
 from autogpt_ls.agent.rules import nested_rules
 from autogpt_ls.agent.undo import checkpointed
 from autogpt_ls.changes import Preview
 from autogpt_ls.checkpoints import Checkpoints
 from autogpt_ls.executors.base import Executor, Progress
-from autogpt_ls.llm.base import BadReply, ChatMessage, ChatProvider, ChatReply, ToolsUnsupported
+from autogpt_ls.llm.base import BadReply, ChatProvider
 from autogpt_ls.llm.context import DEFAULT_WINDOW
 from autogpt_ls.llm.pricing import usage_of
-from autogpt_ls.llm.registry import split_model
 from autogpt_ls.models import Decision, DecisionKind, Result, Step, StepStatus, Usage
 from autogpt_ls.secrets_mask import NO_SECRETS, SecretMask
 from autogpt_ls.store import Store
@@ -91,14 +89,21 @@ class Agent:
         executor.resume(task.state.shell)  # the last command may have run in another process
         self.checkpoints = checkpoints  # None: CHECKPOINTS=False, steps are not undoable
         self.auto_commit = AutoCommit(executor.workspace.root, task) if auto_commit else None  # GIT_AUTO_COMMIT
-        self._provider = provider
         self._emit_to = emit
-        self._model = split_model(task.config.smart_llm)[1]
         self.rules = rules  # the project's rules files, read when the task's driver started
         self.approval = approval  # AUTO_APPROVE, AUTO_APPROVE_COMMANDS: what runs without asking (the driver asks it)
-        self._use_json_replies(not (native_tools and provider.tool_calling(self._model)))
         summarizers = summarizers or [Summarizer(task.config.smart_llm, provider)]
-        self._compactor = Compactor(task, store, self.emit, summarizers, window)
+        self._llm = Conversation(
+            task,
+            store=store,
+            provider=provider,
+            tools=tools,
+            native_tools=native_tools,
+            emit=self.emit,
+            summarizers=summarizers,
+            window=window,
+            rules=rules,
+        )
         self._steps: list[Step] = []  # this task's steps, loaded by recover(); the Agent is their only writer
         self._running_step = ""
         self.ctx = ToolContext(
@@ -112,11 +117,6 @@ class Agent:
             network=task.config.network,
             ask_llm=FastLLM(task, summarizers),
         )
-
-    def _use_json_replies(self, json_replies: bool) -> None:
-        """Native tool calls, or the JSON-reply fallback for models without function calling."""
-        self._native_tools = not json_replies
-        self._history = History(self.task, self.tools.specs(), self._native_tools, self.rules)
 
     # -- events
     def emit(self, event: Event) -> None:
@@ -205,7 +205,7 @@ class Agent:
         started = time.monotonic()
         async with self._clock():
             try:
-                reply = await self._chat(state.steps)
+                reply = await self._llm.chat(self._steps, state.steps)
             except BadReply as e:
                 reply = None
                 step.raw_reply = e.raw
@@ -226,36 +226,10 @@ class Agent:
             self.emit(StepCompleted(task_id=self.task.id, step=step))
         return step
 
-    async def _chat(self, index: int) -> ChatReply:
-        """One LLM call; its text streams out as ThinkingDelta events. A model whose server refuses tools is
-        asked again at once, for a JSON reply."""
-
-        def on_text(text: str) -> None:
-            self.emit(ThinkingDelta(task_id=self.task.id, step_index=index, text=text))
-
-        try:
-            tools = self.tools.specs() if self._native_tools else None
-            messages = await self._compactor.prompt(self._history, self._steps, tools)
-            reply = await self._provider.chat(self._model, messages, tools, on_text, cache_key=self.task.id)
-        except ToolsUnsupported as e:
-            if not self._native_tools:
-                raise
-            log.info("task %s: %s; switching to JSON replies", self.task.id, e)
-            self._use_json_replies(True)
-            messages = await self._compactor.prompt(self._history, self._steps, None)
-            reply = await self._provider.chat(self._model, messages, None, on_text, cache_key=self.task.id)
-        self._compactor.observe(reply)
-        return reply
-
     async def consult(self, request: str) -> tuple[str, Usage]:
-        """One LLM call outside the steps (self-feedback): the task's prompt so far and `request`; its text and
-        usage. The tools stay declared (providers want them beside past tool calls) but the text is what counts."""
-        tools = self.tools.specs() if self._native_tools else None
+        """One LLM call outside the steps (self-feedback), on the agent's clock: its text and usage."""
         async with self._clock():
-            messages = await self._compactor.prompt(self._history, self._steps, tools)
-            asked = [*messages, ChatMessage(role="user", content=request)]
-            reply = await self._provider.chat(self._model, asked, tools, lambda _text: None)
-        return reply.content, usage_of(self.task.config.smart_llm, reply)
+            return await self._llm.consult(self._steps, request)
 
     def _propose(self, step: Step, reply: Any) -> None:
         try:
