@@ -4,9 +4,10 @@ Each workspace gets a bare repository in the data folder (`checkpoints/<hash>.gi
 work tree and an index of its own. Every git call runs with a clean environment (no inherited `GIT_*`), the
 user's global and system config ignored, hooks off and literal pathspecs, so nothing of the user's `.git` (index,
 stash, branches, config, hooks) is read or written: git never descends into a `.git` of the work tree.
-A checkpoint is a tree (`ls-files` finds what changed, `update-index` records just that, `write-tree`); trees
-are kept because the shadow repository never runs gc. A file watch (checkpoint_watch.py) names the paths changed
-since the last checkpoint, so `ls-files` looks at those only; whenever it cannot vouch, the whole workspace.
+A checkpoint (checkpoint_snapshot.py) is a tree (`ls-files` finds what changed, `update-index` records just that,
+`write-tree`); trees are kept because the shadow repository never runs gc. A file watch (checkpoint_watch.py)
+names the paths changed since the last checkpoint, so `ls-files` looks at those only; whenever it cannot vouch,
+the whole workspace.
 
 What is not covered is skipped and reported: `.gitignore`d files, dependency trees (`node_modules`, `.venv`...),
 nested repositories and files over the size cap. git runs as a child process, not through GitPython (gitcli.py
@@ -22,10 +23,8 @@ import hashlib
 import logging
 import os
 import re
-import stat
 import sys
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -57,13 +56,6 @@ class CheckpointError(RuntimeError):
     """git failed or is missing: the step runs, without a checkpoint."""
 
 
-@dataclass(frozen=True)
-class Snapshot:
-    tree: str
-    not_covered: tuple[str, ...]
-    scanned: bool = False  # the whole workspace was scanned (the file watch could not name the changed paths)
-
-
 def _clean_env(git_dir: Path, work_tree: Path) -> dict[str, str]:
     return clean_env(
         GIT_DIR=str(git_dir),
@@ -86,7 +78,7 @@ class Checkpoints:
         key = hashlib.sha256(str(self.workspace).encode()).hexdigest()[:16]
         self.git_dir = root / f"{key}.git"
         self._lock_path = root / f"{key}.lock"
-        self._max_file_bytes = max_file_bytes
+        self.max_file_bytes = max_file_bytes
         self._env = _clean_env(self.git_dir, self.workspace)
         self._tree: tuple[tuple[int, int, int] | None, str] = (None, "")
         self._watch: Watch | None = None
@@ -105,7 +97,7 @@ class Checkpoints:
             self._watch = None
         self._watching = False
 
-    def _changed_paths(self) -> list[str] | None:
+    def changed_paths(self) -> list[str] | None:
         """The paths changed since this object last wrote the index, or None: scan the whole workspace (no watch,
         the watch cannot vouch, or another process wrote the index since)."""
         if self._watch is None and self._watching:
@@ -131,11 +123,11 @@ class Checkpoints:
             return None
         return st.st_ino, st.st_size, st.st_mtime_ns
 
-    def _remember_tree(self, tree: str) -> None:
+    def remember_tree(self, tree: str) -> None:
         self._known_index = self._index_key()
         self._tree = (self._known_index, tree)
 
-    def _cached_tree(self) -> str | None:
+    def cached_tree(self) -> str | None:
         """The last tree written, while the index is still the one it was written from (no other process's)."""
         key, tree = self._tree
         return tree if tree and key is not None and key == self._index_key() else None
@@ -182,22 +174,22 @@ class Session:
     """git calls on the shadow repository, made while its lock is held."""
 
     def __init__(self, owner: Checkpoints) -> None:
-        self._cp = owner
+        self.owner = owner
 
     async def git(self, *args: str, paths: list[str] | None = None) -> str:
         """One git call; `paths` go to its stdin, NUL-separated (`-z --stdin`)."""
         stdin = "\0".join(paths).encode(errors="surrogateescape") if paths is not None else None
         try:
-            return await run_git(list(args), env=self._cp._env, cwd=self._cp.workspace, stdin=stdin)
+            return await run_git(list(args), env=self.owner._env, cwd=self.owner.workspace, stdin=stdin)
         except GitFailed as e:
             raise CheckpointError(str(e)) from None
 
     async def prepare(self) -> None:
         """Create the repository on first use; a lock file left by a killed git is stale while we hold ours.
         `info/skipped` is written last, so a setup killed halfway (HEAD made, no config yet) is simply done again."""
-        git_dir = self._cp.git_dir
+        git_dir = self.owner.git_dir
         if not (git_dir / "info" / "skipped").exists():
-            env = {k: v for k, v in self._cp._env.items() if k not in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE")}
+            env = {k: v for k, v in self.owner._env.items() if k not in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE")}
             try:
                 await run_git(["init", "-q", "--bare", str(git_dir)], env=env, cwd=git_dir.parent)
             except GitFailed as e:
@@ -206,87 +198,20 @@ class Session:
                 await self.git("config", key, value)
             (git_dir / "info").mkdir(exist_ok=True)
             (git_dir / "info" / "attributes").write_text(_ATTRIBUTES)
-            self._write_excludes([])
+            self.write_excludes([])
         with contextlib.suppress(FileNotFoundError):
             (git_dir / "index.lock").unlink()
 
-    def _write_excludes(self, skipped: list[str]) -> None:
+    def write_excludes(self, skipped: list[str]) -> None:
         """The excludes git reads, and the skipped paths exactly (NUL-separated) for us to read back."""
-        info = self._cp.git_dir / "info"
+        info = self.owner.git_dir / "info"
         lines = [f"{name}/" for name in DEPENDENCY_TREES] + [_exclude_line(p.rstrip("/")) for p in skipped]
         (info / "exclude").write_text("\n".join(lines) + "\n")
         (info / "skipped").write_bytes("\0".join(skipped).encode(errors="surrogateescape"))
 
-    def _skipped(self) -> list[str]:
-        data = (self._cp.git_dir / "info" / "skipped").read_bytes().decode(errors="surrogateescape")
+    def skipped(self) -> list[str]:
+        data = (self.owner.git_dir / "info" / "skipped").read_bytes().decode(errors="surrogateescape")
         return [p for p in data.split("\0") if p]
-
-    async def snapshot(self) -> Snapshot:
-        """Record the workspace as it is now, as a tree; new nested repositories and large files are skipped.
-
-        No git call when the watch saw no change since the last snapshot (the usual case before a step); one when
-        a full scan finds none."""
-        dirty = self._cp._changed_paths()
-        if dirty is None:
-            listed = await self.git("ls-files", "-z", "--others", "--modified", "--deleted", "--exclude-standard")
-        elif dirty:  # `ls-files --modified` would lstat every tracked file before it matches the pathspecs
-            listed = await self.git("ls-files", "-z", "--others", "--exclude-standard", "--", *dirty)
-            listed += await self.git("diff-files", "-z", "--name-only", "--", *dirty)
-        else:
-            listed = ""
-        known = self._skipped()
-        skip = set(known)
-        paths = [p for p in dict.fromkeys(listed.split("\0")) if p]
-        if folders := [p for p in paths if self._now_a_folder(p)]:
-            # a tracked file or symlink that is a folder now (a command swapped them): git takes a folder only
-            # as the files inside, so its old entry goes and they are listed
-            await self.git("update-index", "--force-remove", "-z", "--stdin", paths=folders)
-            inside = await self.git("ls-files", "-z", "--others", "--exclude-standard", "--", *folders)
-            paths = [p for p in paths if p not in folders] + [p for p in inside.split("\0") if p]
-        if not paths and (tree := self._cp._cached_tree()):
-            self._cp._remember_tree(tree)  # the index is still the one this object wrote
-            return Snapshot(tree, self._not_covered(known), dirty is None)
-        new = [p for p in paths if p not in skip and self._too_big_or_repo(p)]
-        if new:
-            known = [*known, *new]
-            self._write_excludes(known)
-            tracked = [p for p in new if not p.endswith("/")]
-            if tracked:
-                await self.git("rm", "-q", "-f", "--cached", "--ignore-unmatch", "--", *tracked)
-        skip.update(new)
-        changed = [p for p in paths if p not in skip]  # only these are added: no second walk of the workspace
-        if changed:  # exactly these paths: `add -A` would walk the whole tree again for its pathspecs
-            await self.git("update-index", "--add", "--remove", "--replace", "-z", "--stdin", paths=changed)
-        tree = (await self.git("write-tree")).strip()
-        self._cp._remember_tree(tree)
-        return Snapshot(tree, self._not_covered(known), dirty is None)
-
-    def _now_a_folder(self, path: str) -> bool:
-        """A real folder (lstat: a symlink to one is not), where git listed a file or symlink."""
-        if path.endswith("/"):
-            return False  # a nested repository, listed as its folder
-        try:
-            return stat.S_ISDIR((self._cp.workspace / path).lstat().st_mode)
-        except OSError:  # deleted: its entry is removed as usual
-            return False
-
-    def _too_big_or_repo(self, path: str) -> bool:
-        if path.endswith("/"):
-            return True  # git lists a nested repository as its folder and never enters it
-        try:
-            return (self._cp.workspace / path).lstat().st_size > self._cp._max_file_bytes
-        except OSError:
-            return False
-
-    def _not_covered(self, skipped: list[str]) -> tuple[str, ...]:
-        ws = self._cp.workspace
-        trees = [f"{name}/ (dependency tree)" for name in DEPENDENCY_TREES if (ws / name).is_dir()]
-        exist = [p for p in skipped if (ws / p.rstrip("/")).exists()]
-        mb = self._cp._max_file_bytes / 1e6
-        return (
-            *trees,
-            *(f"{p} (nested repository)" if p.endswith("/") else f"{p} (over {mb:g} MB)" for p in sorted(exist)),
-        )
 
     async def changed(self, a: str, b: str, paths: list[str] | None = None) -> list[str]:
         """The files that differ between two checkpoints (only among `paths`, when given)."""
@@ -308,15 +233,15 @@ class Session:
         if not paths:
             return
         await self.git("restore", f"--source={tree}", "--staged", "--worktree", "--", *paths)
-        if self._cp._known_index is not None:  # the watch sees the files restored: the index is still known
-            self._cp._known_index = self._cp._index_key()
+        if self.owner._known_index is not None:  # the watch sees the files restored: the index is still known
+            self.owner._known_index = self.owner._index_key()
         for path in paths:
             self._remove_empty_parents(path)
 
     def _remove_empty_parents(self, path: str) -> None:
         """A folder that held only files the undone steps created goes with them."""
-        parent = (self._cp.workspace / path).parent
-        while parent != self._cp.workspace:
+        parent = (self.owner.workspace / path).parent
+        while parent != self.owner.workspace:
             try:
                 parent.rmdir()
             except OSError:

@@ -14,8 +14,9 @@ from typing import Any
 
 import pytest
 
+from autogpt_ls.checkpoint_snapshot import Snapshot, snapshot
 from autogpt_ls.checkpoint_watch import Watch
-from autogpt_ls.checkpoints import Checkpoints, Snapshot
+from autogpt_ls.checkpoints import Checkpoints
 
 
 def _sh(workspace: Path, script: str) -> None:
@@ -73,9 +74,9 @@ def test_the_watch_cannot_vouch_after_a_gitignore_change_or_a_queue_overflow(wor
 async def _both(watched: Checkpoints, scanned: Checkpoints) -> tuple[Snapshot, Snapshot]:
     """A checkpoint through the watch (which must not scan) and one by a full scan, as (tree, not covered)."""
     async with watched.session() as git:
-        fast = await git.snapshot()
+        fast = await snapshot(git)
     async with scanned.session() as git:
-        full = await git.snapshot()
+        full = await snapshot(git)
     assert full.scanned and not fast.scanned
     return fast, full
 
@@ -88,7 +89,7 @@ async def test_checkpoints_through_the_watch_equal_full_scans(workspace: Path, d
     scanned = Checkpoints(workspace, data_dir / "scanned", 1000, watch=False)
     try:
         async with watched.session() as git:
-            first = await git.snapshot()
+            first = await snapshot(git)
         assert first.scanned and watched.watching and not scanned.watching  # a new watch has seen nothing yet
         fast, full = await _both(watched, scanned)  # nothing changed: the last tree
         assert fast.tree == first.tree == full.tree
@@ -123,13 +124,13 @@ async def test_an_index_written_by_another_process_means_a_full_scan(workspace: 
     other = Checkpoints(workspace, data_dir / "checkpoints", 1000, watch=False)
     try:
         async with first.session() as git:
-            await git.snapshot()
+            await snapshot(git)
         (workspace / "a.txt").write_text("seen by both")
         async with other.session() as git:
-            await git.snapshot()
+            await snapshot(git)
         (workspace / "b.txt").write_text("after the other's checkpoint")
         async with first.session() as git:
-            snap = await git.snapshot()
+            snap = await snapshot(git)
             assert snap.scanned
             assert await git.file_at(snap.tree, "a.txt") == b"seen by both"
             assert await git.file_at(snap.tree, "b.txt") == b"after the other's checkpoint"
@@ -146,12 +147,12 @@ async def test_a_file_that_became_a_folder_is_checkpointed_as_its_files(workspac
     scanned = Checkpoints(workspace, data_dir / "scanned", 10**6, watch=False)
     try:
         async with watched.session() as git:
-            assert (await git.snapshot()).scanned  # a new watch has seen nothing yet
+            assert (await snapshot(git)).scanned  # a new watch has seen nothing yet
         _sh(workspace, "rm swap link; mkdir -p swap/in link; echo s > swap/in/s.txt; echo l > link/l.txt")
         async with watched.session() as git:
-            fast = await git.snapshot()
+            fast = await snapshot(git)
         async with scanned.session() as git:
-            full = await git.snapshot()
+            full = await snapshot(git)
         assert fast.tree == full.tree and not fast.scanned
         async with watched.session() as git:
             names = (await git.git("ls-tree", "-r", "--name-only", fast.tree)).split()

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from autogpt_ls.checkpoint_snapshot import snapshot
 from autogpt_ls.checkpoints import Checkpoints
 
 
@@ -33,7 +34,7 @@ async def test_not_covered_is_skipped_and_named(workspace: Path, data_dir: Path)
     (workspace / "src.py").write_text("covered")
     cp = _checkpoints(workspace, data_dir)
     async with cp.session() as git:
-        snap = await git.snapshot()
+        snap = await snapshot(git)
         listed = await git.git("ls-tree", "-r", "--name-only", snap.tree)
     assert listed.split() == [".gitignore", "src.py"]
     assert snap.not_covered == (
@@ -47,9 +48,9 @@ async def test_a_file_that_grows_past_the_cap_leaves_the_checkpoints(workspace: 
     (workspace / "data.bin").write_bytes(b"small")
     cp = _checkpoints(workspace, data_dir)
     async with cp.session() as git:
-        first = await git.snapshot()
+        first = await snapshot(git)
         (workspace / "data.bin").write_bytes(b"\1" * 5000)
-        second = await git.snapshot()
+        second = await snapshot(git)
         assert await git.changed(first.tree, second.tree) == ["data.bin"]
         assert await git.git("ls-tree", "-r", "--name-only", second.tree) == ""
     assert second.not_covered == ("data.bin (over 0.001 MB)",)
@@ -69,7 +70,7 @@ async def test_the_callers_git_environment_and_the_users_hooks_are_ignored(
     (workspace / "a.txt").write_text("a")
     cp = _checkpoints(workspace, data_dir)
     async with cp.session() as git:
-        snap = await git.snapshot()
+        snap = await snapshot(git)
         assert (await git.git("ls-tree", "--name-only", snap.tree)).split() == ["a.txt"]
     assert not (tmp_path / "foreign-index").exists()
     assert (
@@ -105,6 +106,7 @@ KILLED = textwrap.dedent(
     """
     import asyncio, sys
     from pathlib import Path
+    from autogpt_ls.checkpoint_snapshot import snapshot
     from autogpt_ls.checkpoints import Checkpoints
 
     async def main() -> None:
@@ -113,7 +115,7 @@ KILLED = textwrap.dedent(
         while True:
             async with cp.session() as git:
                 (Path(sys.argv[1]) / f"f{n % 50}.txt").write_text(str(n))
-                await git.snapshot()
+                await snapshot(git)
             n += 1
             print(n, flush=True)
 
@@ -140,7 +142,7 @@ async def test_kill_9_during_a_checkpoint_leaves_both_usable(workspace: Path, da
     cp = _checkpoints(workspace, data_dir, 10**6)
     (cp.git_dir / "index.lock").touch()  # what a git killed while writing the index leaves, if this kill did not
     async with cp.session() as git:
-        snap = await git.snapshot()
+        snap = await snapshot(git)
         names = (await git.git("ls-tree", "--name-only", snap.tree)).split()
         await git.git("fsck", "--no-progress")
     assert "after.txt" in names and "file2999.txt" in names
@@ -154,6 +156,6 @@ async def test_a_setup_killed_after_git_init_is_done_again(workspace: Path, data
     subprocess.run(["git", "init", "-q", "--bare", str(cp.git_dir)], check=True)
     (workspace / "a.txt").write_text("a")
     async with cp.session() as git:
-        snap = await git.snapshot()
+        snap = await snapshot(git)
         assert await git.git("ls-tree", "-r", "--name-only", snap.tree) == "a.txt\n"
     assert (cp.git_dir / "info" / "skipped").exists()

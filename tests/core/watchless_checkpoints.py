@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from autogpt_ls.checkpoint_snapshot import snapshot
 from autogpt_ls.checkpoints import Checkpoints
 
 STEPS = (
@@ -54,10 +55,10 @@ async def steps(workspace: Path, data: Path) -> dict[str, Any]:
     for script in STEPS:
         subprocess.run(["sh", "-ec", script], cwd=workspace, check=True)
         async with watched.session() as git:
-            fast = await git.snapshot()
+            fast = await snapshot(git)
             names = (await git.git("ls-tree", "-r", "--name-only", fast.tree)).split()
         async with scanned.session() as git:
-            full = await git.snapshot()
+            full = await snapshot(git)
         shots.append({"tree": fast.tree, "scanned": fast.scanned, "full": full.tree, "names": names})
     watching = watched.watching
     watched.close()

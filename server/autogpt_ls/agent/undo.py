@@ -14,6 +14,7 @@ from contextlib import asynccontextmanager
 
 from autogpt_ls.agent.autocommit import AutoCommit
 from autogpt_ls.agent.errors import Conflict, InvalidInput
+from autogpt_ls.checkpoint_snapshot import snapshot
 from autogpt_ls.checkpoints import CheckpointError, Checkpoints, Session
 from autogpt_ls.models import Decision, DecisionKind, Step, StepChanges, StepStatus
 from autogpt_ls.task_models import Task, UndoRecord
@@ -42,7 +43,7 @@ async def checkpointed(
     previous = next((s.changes.not_covered for s in reversed(steps) if s.changes and s.changes.after), None)
     async with checkpoints.session() as git:
         try:
-            before = await git.snapshot()
+            before = await snapshot(git)
         except CheckpointError as e:
             log.warning("no checkpoint before step %s: %s", step.id, e)
             step.changes = StepChanges(error=str(e))
@@ -59,7 +60,7 @@ async def checkpointed(
 
 async def _after(git: Session, before: str, previous: list[str] | None) -> StepChanges:
     try:
-        after = await git.snapshot()
+        after = await snapshot(git)
         files = await git.changed(before, after.tree)
     except CheckpointError as e:
         return StepChanges(before=before, error=str(e))
@@ -122,12 +123,12 @@ async def undo(checkpoints: Checkpoints, task: Task, steps: list[Step], decision
     """Roll back; returns the undone steps (marked `undone`; the caller saves them and the task)."""
     chosen = _undoable(steps, decision)
     async with checkpoints.session() as git:
-        now = (await git.snapshot()).tree
+        now = (await snapshot(git)).tree
         targets, conflicts = await _plan(git, chosen, now)
         if conflicts and not decision.force:
             raise _conflict(conflicts, "undone")
         await _restore(git, targets, now)
-        restored = (await git.snapshot()).tree
+        restored = (await snapshot(git)).tree
     for step in chosen:
         step.status = StepStatus.UNDONE
     task.state.last_undo = UndoRecord(
@@ -146,7 +147,7 @@ async def redo(checkpoints: Checkpoints, task: Task, steps: list[Step], decision
     if any(s.index > last and s.status == StepStatus.DONE and s.changes for s in steps):
         raise InvalidInput("there is nothing to redo: a step that can change files ran since the undo")
     async with checkpoints.session() as git:
-        now = (await git.snapshot()).tree
+        now = (await snapshot(git)).tree
         conflicts = await git.changed(record.restored_to, now, record.files)
         if conflicts and not decision.force:
             raise _conflict(conflicts, "redone")

@@ -1,0 +1,92 @@
+"""A checkpoint of the workspace: what changed since the last one (the file watch's paths, else a full scan) is
+recorded in the shadow repository's index and written as a tree; what cannot be covered is skipped and named."""
+
+from __future__ import annotations
+
+import stat
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from autogpt_ls.checkpoints import DEPENDENCY_TREES
+
+if TYPE_CHECKING:
+    from autogpt_ls.checkpoints import Checkpoints, Session
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    tree: str
+    not_covered: tuple[str, ...]
+    scanned: bool = False  # the whole workspace was scanned (the file watch could not name the changed paths)
+
+
+async def snapshot(git: Session) -> Snapshot:
+    """Record the workspace as it is now, as a tree; new nested repositories and large files are skipped.
+
+    No git call when the watch saw no change since the last snapshot (the usual case before a step); one when
+    a full scan finds none."""
+    dirty = git.owner.changed_paths()
+    if dirty is None:
+        listed = await git.git("ls-files", "-z", "--others", "--modified", "--deleted", "--exclude-standard")
+    elif dirty:  # `ls-files --modified` would lstat every tracked file before it matches the pathspecs
+        listed = await git.git("ls-files", "-z", "--others", "--exclude-standard", "--", *dirty)
+        listed += await git.git("diff-files", "-z", "--name-only", "--", *dirty)
+    else:
+        listed = ""
+    cp = git.owner
+    known = git.skipped()
+    skip = set(known)
+    paths = [p for p in dict.fromkeys(listed.split("\0")) if p]
+    if folders := [p for p in paths if _now_a_folder(cp, p)]:
+        # a tracked file or symlink that is a folder now (a command swapped them): git takes a folder only
+        # as the files inside, so its old entry goes and they are listed
+        await git.git("update-index", "--force-remove", "-z", "--stdin", paths=folders)
+        inside = await git.git("ls-files", "-z", "--others", "--exclude-standard", "--", *folders)
+        paths = [p for p in paths if p not in folders] + [p for p in inside.split("\0") if p]
+    if not paths and (tree := cp.cached_tree()):
+        cp.remember_tree(tree)  # the index is still the one this object wrote
+        return Snapshot(tree, _not_covered(cp, known), dirty is None)
+    new = [p for p in paths if p not in skip and _too_big_or_repo(cp, p)]
+    if new:
+        known = [*known, *new]
+        git.write_excludes(known)
+        tracked = [p for p in new if not p.endswith("/")]
+        if tracked:
+            await git.git("rm", "-q", "-f", "--cached", "--ignore-unmatch", "--", *tracked)
+    skip.update(new)
+    changed = [p for p in paths if p not in skip]  # only these are added: no second walk of the workspace
+    if changed:  # exactly these paths: `add -A` would walk the whole tree again for its pathspecs
+        await git.git("update-index", "--add", "--remove", "--replace", "-z", "--stdin", paths=changed)
+    tree = (await git.git("write-tree")).strip()
+    cp.remember_tree(tree)
+    return Snapshot(tree, _not_covered(cp, known), dirty is None)
+
+
+def _now_a_folder(cp: Checkpoints, path: str) -> bool:
+    """A real folder (lstat: a symlink to one is not), where git listed a file or symlink."""
+    if path.endswith("/"):
+        return False  # a nested repository, listed as its folder
+    try:
+        return stat.S_ISDIR((cp.workspace / path).lstat().st_mode)
+    except OSError:  # deleted: its entry is removed as usual
+        return False
+
+
+def _too_big_or_repo(cp: Checkpoints, path: str) -> bool:
+    if path.endswith("/"):
+        return True  # git lists a nested repository as its folder and never enters it
+    try:
+        return (cp.workspace / path).lstat().st_size > cp.max_file_bytes
+    except OSError:
+        return False
+
+
+def _not_covered(cp: Checkpoints, skipped: list[str]) -> tuple[str, ...]:
+    ws = cp.workspace
+    trees = [f"{name}/ (dependency tree)" for name in DEPENDENCY_TREES if (ws / name).is_dir()]
+    exist = [p for p in skipped if (ws / p.rstrip("/")).exists()]
+    mb = cp.max_file_bytes / 1e6
+    return (
+        *trees,
+        *(f"{p} (nested repository)" if p.endswith("/") else f"{p} (over {mb:g} MB)" for p in sorted(exist)),
+    )
