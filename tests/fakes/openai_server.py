@@ -122,6 +122,7 @@ def hang(seconds: float) -> Reply:
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False  # stop() must not wait for hanging handlers
+    request_queue_size = 1024  # the listen backlog (5 by default): a load bench's hundreds of tasks connect at once
     fake: FakeOpenAI
 
     def handle_error(self, request: Any, client_address: Any) -> None:
