@@ -4,8 +4,10 @@ and the task's end ends its shell while the shared container runs on."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
+import docker.errors
 import pytest
 from dc_helpers import devcontainers
 
@@ -45,3 +47,19 @@ async def test_the_shell_keeps_its_state_and_ends_with_the_task(dev_workspace: P
     assert container.status == "running"  # the workspace's container outlives the task, its shell does not
     shells = container.exec_run(["sh", "-c", "grep -l AUTOGPT_COMMAND= /proc/[0-9]*/environ | wc -l"]).output
     assert shells.strip() == b"0"
+
+
+async def test_an_interrupt_that_cannot_reach_the_shell_is_an_error(dev_workspace: Path, docker_client: object) -> None:
+    """The interrupt's exec is checked, as the sandbox's is: aimed at a shell killed from outside (its process
+    group gone), it raises, so past a timeout the ladder goes on to the kill at once instead of waiting."""
+    ex = DevcontainerExecutor(Workspace(dev_workspace), secrets=[SECRET_KEY])
+    try:
+        assert (await ex.run(shell_argv("true"), timeout=600)).exit_code == 0
+        [container] = devcontainers(docker_client, dev_workspace)
+        assert ex.shell.session is not None
+        killed = container.exec_run(["sh", "-c", 'kill -9 "$1"', "sh", ex.shell.session.pid])  # type: ignore[attr-defined]
+        assert killed.exit_code == 0, killed.output
+        with pytest.raises(docker.errors.DockerException, match=r"kill -INT .* failed \(1\): .*No such process"):
+            await asyncio.to_thread(ex.shell.interrupt)
+    finally:
+        await ex.close()

@@ -51,6 +51,16 @@ def docker_error(message: str) -> Exception:
     return docker.errors.DockerException(message)
 
 
+def exec_in(api: APIClient, container_id: str, argv: list[str], user: str) -> None:
+    """Run a short exec (a signal, a kill) to its end; one that failed or could not start (the pids limit, the
+    process gone) raises, so the timeout ladder takes its next step at once instead of waiting for nothing."""
+    exec_id = api.exec_create(container_id, argv, user=user)["Id"]
+    out = api.exec_start(exec_id)
+    code = api.exec_inspect(exec_id).get("ExitCode")
+    if code != 0:
+        raise docker_error(f"{shlex.join(argv)} failed ({code}): {out.decode(errors='replace').strip()[:200]}")
+
+
 class ContainerShell:
     """One executor's persistent shell (blocking hooks run in threads). Subclasses say how to start its
     container and exec, and how to interrupt, kill and abandon it."""
@@ -78,6 +88,12 @@ class ContainerShell:
 
     def interrupt(self) -> None:
         raise NotImplementedError
+
+    def interrupt_argv(self) -> list[str]:
+        """SIGINT to the shell's process group (the line and what it started), for an exec in its container."""
+        if self.session is None or not self.session.pid:
+            raise docker_error("no shell to interrupt")
+        return ["/bin/sh", "-c", 'kill -INT "-$1"', "sh", self.session.pid]
 
     def kill(self, token: str) -> None:
         raise NotImplementedError

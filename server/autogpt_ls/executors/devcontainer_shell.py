@@ -15,7 +15,7 @@ import secrets
 from typing import TYPE_CHECKING
 
 from autogpt_ls.executors.base import CommandResult, OutputBuffer, OutputCallback, ProgressCallback, threadsafe_sink
-from autogpt_ls.executors.container_shell import ContainerShell, docker_error
+from autogpt_ls.executors.container_shell import ContainerShell, docker_error, exec_in
 from autogpt_ls.executors.devcontainer_config import DevcontainerError
 from autogpt_ls.executors.devcontainer_procs import OWNER, OWNER_ID, SHELL_AFTER, TOKEN, kill
 from autogpt_ls.executors.shell_session import Outcome
@@ -54,12 +54,9 @@ class DevcontainerShell(ContainerShell):
 
     def interrupt(self) -> None:
         c = self.executor._container
-        if c is None or self.session is None or not self.session.pid:
-            raise docker_error("no shell to interrupt")
-        api = self.executor._docker().api
-        exec_id = api.exec_create(c.container_id, ["/bin/sh", "-c", 'kill -INT "-$1"', "sh", self.session.pid],
-                                  user=c.remote_user)["Id"]  # fmt: skip
-        api.exec_start(exec_id)
+        if c is None:
+            raise docker_error("the devcontainer is gone")
+        exec_in(self.executor._docker().api, c.container_id, self.interrupt_argv(), c.remote_user)
 
     def kill(self, token: str) -> None:
         """The shell with its process group, and every process of the line (a `setsid` one too)."""

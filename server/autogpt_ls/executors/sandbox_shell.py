@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from autogpt_ls.executors import sandbox_ends
-from autogpt_ls.executors.container_shell import ContainerShell, docker_error
+from autogpt_ls.executors.container_shell import ContainerShell, docker_error, exec_in
 from autogpt_ls.executors.sandbox_container import SANDBOX_ENV
 from autogpt_ls.executors.sandbox_jobs import SHELL_AFTER, Report
 from autogpt_ls.executors.shell_session import Outcome
@@ -55,8 +55,7 @@ class SandboxShell(ContainerShell):
         return note + moved
 
     def interrupt(self) -> None:
-        if self.session is not None and self.session.pid:
-            self._exec(["/bin/sh", "-c", 'kill -INT "-$1"', "sh", self.session.pid])
+        self._exec(self.interrupt_argv())
 
     def kill(self, token: str) -> None:
         """Every process of the commands' uid, the shell's too (the container's own run as another uid)."""
@@ -69,11 +68,7 @@ class SandboxShell(ContainerShell):
         sb = self.sandbox
         if sb._container is None:
             raise docker_error("the sandbox container is gone")
-        api = sb._docker().api
-        exec_id = api.exec_create(sb._container.id, argv, user=sb.user)["Id"]
-        out = api.exec_start(exec_id)
-        if api.exec_inspect(exec_id).get("ExitCode") != 0:  # it could not start (the pids limit, say)
-            raise docker_error(out.decode(errors="replace"))
+        exec_in(sb._docker().api, str(sb._container.id), argv, sb.user)
 
     def reset(self) -> None:
         self.sandbox.state = ShellState()
