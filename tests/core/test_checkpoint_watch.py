@@ -161,7 +161,8 @@ async def test_a_file_that_became_a_folder_is_checkpointed_as_its_files(workspac
         watched.close()
 
 
-OWN_UID = 61234  # a user no process of this machine runs as: its inotify instances are the child's alone
+# A user no other process runs as (this pid is unique while it runs): its inotify instances are the child's alone
+OWN_UID = 100_000 + os.getpid()
 
 
 def _watchless(mode: str, uid: int | None = None) -> dict[str, Any]:
