@@ -47,11 +47,7 @@ await drive(async (ui, seen) => {
   // Run 3: a command shows as a document with its full text and where it runs; nothing runs until approved.
   const command = config.runs.command;
   await ui.runGoal(command.goal, { context: true });
-  ui.stage = 'command proposal';
-  await ui.tab('AutoGPT command, step 1').waitFor();
-  const editor = page.locator('.editor-instance', { has: page.locator('.view-line', { hasText: command.text }) });
-  const approve = editor.locator('.codelens-decoration a', { hasText: 'Approve' });
-  await approve.waitFor();
+  const { editor, approve } = await ui.commandProposal(command.text);
   seen.commandText = await editor.locator('.view-lines').innerText();
   seen.ranBeforeApproval = existsSync(path.join(config.workspace, command.file));
   await ui.shot('06-command-proposal');

@@ -149,6 +149,25 @@ export class Workbench {
     await this.tab(`AutoGPT: ${file}`).waitFor({ state: 'detached' });
   }
 
+  /** A command proposal's read-only document (step `index`, 1-based) holding `text`, and its Approve CodeLens. */
+  async commandProposal(text, index = 1) {
+    this.stage = `command proposal, step ${index}`;
+    await this.tab(`AutoGPT command, step ${index}`).waitFor();
+    const editor = this.page.locator('.editor-instance', { has: this.page.locator('.view-line', { hasText: text }) });
+    const approve = editor.locator('.codelens-decoration a', { hasText: 'Approve' });
+    await approve.waitFor();
+    return { editor, approve };
+  }
+
+  /** A change set's multi-file diff editor, once its tab (`title`) shows and its CodeLens answers are on top. */
+  async waitForMultiDiff(title) {
+    this.stage = `multi-file diff: ${title}`;
+    await this.tab(title).waitFor();
+    const editor = this.page.locator('.multiDiffEditor');
+    await editor.locator('.codelens-decoration a', { hasText: 'Approve' }).first().waitFor();
+    return editor;
+  }
+
   /** Approve a waiting proposal (not a file edit nor a command) from its status bar item and QuickPick; its
    * notification says only that it waits, and is gone once decided. */
   async approveWaiting(tool, toastText, screenshot) {
