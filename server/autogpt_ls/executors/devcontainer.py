@@ -1,63 +1,44 @@
 """Runs approved commands in the workspace's own devcontainer: the container its devcontainer.json describes.
 
-The Dev Containers CLI's `up` builds or reuses the container on the first command of a task (the one VS Code's
-"Reopen in Container" uses too: the CLI labels it by the workspace folder) and reports its user and folder; each
-command is then a line for the task's persistent shell there (devcontainer_shell: `cd` and exports carry over),
-an exec through the Docker SDK as that user, in that folder, with the user's shell environment (userEnvProbe)
-and the config's remoteEnv on top, as the CLI's own exec would (devcontainer_env.py); an image without bash gets
-an exec per command. The container is shared with other tasks and the user's editor, so it is never removed or
-stopped here: a timeout interrupts the command, then kills its processes only (its process group, and every
-process that carries its token in its environment, which also finds those that moved to a session of their own).
-Unless background jobs are allowed, the same happens when a command returns; what a killed server left running
-is ended at the next start (devcontainer_procs.py). DEVCONTAINER_NETWORK=none creates the container without a
-network. The file tools stay on the host, confined to the workspace.
+The Dev Containers CLI's `up` (devcontainer_start.py) builds or reuses the container on the first command of a task
+(the one VS Code's "Reopen in Container" uses too: the CLI labels it by the workspace folder) and reports its user
+and folder; each command is then a line for the task's persistent shell there (devcontainer_shell: `cd` and exports
+carry over), an exec through the Docker SDK as that user, in that folder, with the user's shell environment
+(userEnvProbe) and the config's remoteEnv on top, as the CLI's own exec would (devcontainer_env.py); an image
+without bash gets an exec per command. The container is shared with other tasks and the user's editor, so it is
+never removed or stopped here: a timeout interrupts the command, then kills its processes only (its process group,
+and every process that carries its token in its environment, which also finds those that moved to a session of
+their own). Unless background jobs are allowed, the same happens when a command returns; what a killed server left
+running is ended at the next start (devcontainer_procs.py). DEVCONTAINER_NETWORK=none creates the container
+without a network. The file tools stay on the host, confined to the workspace.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import re
 import secrets
-import tempfile
-import time
 from collections.abc import Callable
-from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 from autogpt_ls.executors.base import (
     CommandResult,
     OutputBuffer,
     OutputCallback,
-    Progress,
     ProgressCallback,
     WorkspaceFiles,
     threadsafe_sink,
 )
-from autogpt_ls.executors.devcontainer_cli import Container, cli_env, ensure_cli, up
-from autogpt_ls.executors.devcontainer_config import (
-    Approvals,
-    DevcontainerError,
-    config_digest,
-    config_file,
-    existing_network,
-    first_start,
-    network_note,
-    read_config,
-    without_network,
-)
-from autogpt_ls.executors.devcontainer_env import PROBE_SECONDS, run_probe, substitute
-from autogpt_ls.executors.devcontainer_procs import OWNER, OWNER_ID, TOKEN, command, kill, sweep_dead_owners
+from autogpt_ls.executors.devcontainer_cli import Container
+from autogpt_ls.executors.devcontainer_config import Approvals, DevcontainerError, config_file
+from autogpt_ls.executors.devcontainer_procs import OWNER, OWNER_ID, TOKEN, command, kill
 from autogpt_ls.executors.devcontainer_shell import DevcontainerShell
+from autogpt_ls.executors.devcontainer_start import Network, Startup
 from autogpt_ls.workspace import Workspace
 
 if TYPE_CHECKING:
     from docker import DockerClient
-
-Network = Literal["config", "none"]  # DEVCONTAINER_NETWORK: what the devcontainer.json says, or none
-_UP_LOCKS: dict[str, asyncio.Lock] = {}  # one `up` at a time per workspace in this process
-_SWEPT: set[str] = set()  # the containers this process has cleared of dead servers' commands
 
 
 class DevcontainerExecutor(WorkspaceFiles):
@@ -77,57 +58,22 @@ class DevcontainerExecutor(WorkspaceFiles):
         network: Network = "config",
     ) -> None:
         self.workspace = workspace
-        self._secrets = secrets
-        self._approvals = approvals
-        self._shown = ""  # the digest of the configuration the last proposal showed in full
         self._max_output = max_output
         self.background_jobs = background_jobs
-        self._network = network
+        self._start = Startup(workspace, secrets, approvals, network, self._docker)
         self._container: Container | None = None
         self._network_mode = ""  # the container's, once it is up
         self._client: DockerClient | None = None
         self.shell = DevcontainerShell(self)  # the task's persistent shell in it, once it is up
 
     def where(self) -> str:
-        if self._container is not None:
-            c = self._container
-            return f'in the devcontainer "{c.name}" ({c.remote_folder})' + self._network_note(self._network_mode)
-        try:
-            config = read_config(self.workspace.root)
-        except DevcontainerError as e:
-            return f"in the devcontainer of {self.workspace.root} ({e})"
-        root = self.workspace.root
-        found = existing_network(self._docker(), root, config.path) if self._network == "none" else None
-        network = self._network_note(found)
-        return f'in the devcontainer "{config.name}" ({config.folder})' + network + self._first_start()
-
-    def _network_note(self, existing: str | None) -> str:
-        return network_note(existing) if self._network == "none" else ""
-
-    def _first_start(self) -> str:
-        """Until the user approved this configuration once: the code its first start runs, shown in full."""
-        digest = self._unapproved_digest()
-        if digest is None:
-            return ""
-        try:
-            text = first_start(self.workspace.root)
-        except (DevcontainerError, OSError, ValueError):
-            return ""  # `up` will say what is wrong with it
-        self._shown = digest
-        return f"; approving this also approves the devcontainer's first start, which runs:\n{text}\n"
+        if self._container is None:
+            return self._start.where()
+        c = self._container
+        return f'in the devcontainer "{c.name}" ({c.remote_folder})' + self._start.network_note(self._network_mode)
 
     def first_start_unapproved(self) -> bool:
-        return self._unapproved_digest() is not None
-
-    def _unapproved_digest(self) -> str | None:
-        """The digest of a configuration the user has not approved yet, which the next command would start."""
-        if self._container is not None or self._approvals is None:
-            return None
-        try:
-            digest = config_digest(self.workspace.root)
-        except (DevcontainerError, OSError, ValueError):
-            return None  # `up` will refuse it with the reason
-        return None if self._approvals.approved(self.workspace.root, digest) else digest
+        return self._container is None and self._start.unapproved_digest() is not None
 
     def commands_allowed(self) -> str | None:
         if config_file(self.workspace.root) is not None:
@@ -144,84 +90,10 @@ class DevcontainerExecutor(WorkspaceFiles):
             self._client = docker.from_env(timeout=None)  # type: ignore[arg-type]
         return self._client
 
-    # -- the container
     async def _up(self, on_progress: ProgressCallback | None) -> str:
-        """Bring the container up (once per task, and again when it was stopped), reporting its progress from the
-        first line to the last (a first build can take minutes): a note for the command's output."""
-        report = on_progress or (lambda _progress: None)
-        title = f"Starting the devcontainer of {self.workspace.root.name}"
-        self._approve()
-        report(Progress(title=title, message="devcontainer up: build or reuse"))
-        started, outcome = time.monotonic(), "failed"
-        try:
-            note = await self._start(lambda news: report(Progress(title=title, message=news)))
-            outcome = f"up in {time.monotonic() - started:.1f} s"
-            return f"[devcontainer] {outcome}; {note}"
-        finally:
-            report(Progress(title=title, message=outcome, done=True))
-
-    async def _start(self, news: Callable[[str], None]) -> str:
-        lock = _UP_LOCKS.setdefault(str(self.workspace.root), asyncio.Lock())
-        async with lock:
-            cli = await ensure_cli(news)
-            container = await self._cli_up(cli, news)
-            swept = await self._sweep(container)
-        attrs = await asyncio.to_thread(self._docker().api.inspect_container, container.container_id)
-        self._network_mode = attrs["HostConfig"]["NetworkMode"]
-        env = dict(v.split("=", 1) for v in attrs["Config"].get("Env") or [] if "=" in v)
-        probed, probe_note = await self._probe(container)
-        remote_env = probed | {k: substitute(v, env) for k, v in container.remote_env.items()}
-        self._container = Container(
-            container.container_id, container.remote_user, container.remote_folder, container.name, remote_env
-        )
-        c = container
-        return f"commands run in {c.container_id[:12]} as {c.remote_user}, in {c.remote_folder}\n{probe_note}{swept}"
-
-    async def _cli_up(self, cli: list[str], show: Callable[[str], None]) -> Container:
-        root, env = self.workspace.root, cli_env(os.environ, self._secrets)
-        if self._network != "none":
-            return await up(cli, root, env, show)
-        with tempfile.TemporaryDirectory(prefix="autogpt-ls-devcontainer-") as folder:
-            return await up(cli, root, env, show, without_network(root, Path(folder)))
-
-    async def _sweep(self, container: Container) -> str:
-        """Once per container and process: end the commands that servers killed earlier left running."""
-        if container.container_id in _SWEPT:
-            return ""
-        _SWEPT.add(container.container_id)
-        ended = await asyncio.to_thread(sweep_dead_owners, self._docker(), container.container_id)
-        if not ended:
-            return ""
-        return f"[devcontainer] ended what {len(ended)} command(s) of a server that is gone had left running\n"
-
-    async def _probe(self, container: Container) -> tuple[dict[str, str], str]:
-        """The remote user's shell environment (userEnvProbe), as the CLI's own exec applies it; a note if the
-        shell did not print it in time (a startup file waiting for input)."""
-        c, token = container, secrets.token_hex(12)
-        args = (self._docker(), c.container_id, c.remote_user, c.user_env_probe, token)
-        work = asyncio.ensure_future(asyncio.to_thread(run_probe, *args))
-        try:
-            return await asyncio.wait_for(asyncio.shield(work), PROBE_SECONDS), ""
-        except TimeoutError:
-            await asyncio.to_thread(kill, self._docker(), c.container_id, c.remote_user, token)
-            with contextlib.suppress(Exception):
-                await work
-            return {}, (
-                f"[devcontainer] the user's shell did not start within {PROBE_SECONDS:g} s (userEnvProbe "
-                f"{c.user_env_probe}), so commands run without what its startup files set\n"
-            )
-
-    def _approve(self) -> None:
-        """The approved command approved the first start it showed; a configuration changed since is refused."""
-        root = self.workspace.root
-        if self._approvals is None or self._approvals.approved(root, config_digest(root)):
-            return
-        if config_digest(root) != self._shown:
-            raise DevcontainerError(
-                "the devcontainer.json or its Dockerfile changed since this command was proposed, so its first start "
-                "was not approved; propose a command again to see it"
-            )
-        self._approvals.approve(root, self._shown)
+        """Bring the container up (once per task, and again when it was stopped): a note for the command's output."""
+        self._container, self._network_mode, note = await self._start.bring_up(on_progress)
+        return note
 
     # -- commands
     def _create(self, argv: list[str], token: str) -> str:
