@@ -149,3 +149,19 @@ async def test_a_container_made_with_other_settings_is_replaced_and_the_agent_to
     finally:
         await a.close()
         await b.close()
+
+
+async def test_a_container_whose_owner_cannot_be_recorded_is_replaced_not_left_stuck(
+    docker_client: object, workspace: Path, request: pytest.FixtureRequest
+) -> None:
+    a = small_sandbox(workspace, request)
+    try:
+        full = await a.run(shell_argv("head -c 64000000 /dev/zero >/tmp/fill; df -k /tmp | tail -1"), timeout=60)
+        [first] = ids(docker_client, a.task_id)
+        # its /tmp is full: no room to record the new owner
+        b = elsewhere(a, "ls /tmp/fill 2>/dev/null || echo fresh", a.saved_shell())
+        assert b["output"].startswith("[sandbox] the task's container could not be taken over"), (full, b)
+        assert "owner could not be recorded: sh: " in b["output"]
+        assert b["output"].endswith("\nfresh\n") and ids(docker_client, a.task_id) == [b["container"]] != [first]
+    finally:
+        await a.close()

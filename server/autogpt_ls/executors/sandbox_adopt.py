@@ -128,7 +128,10 @@ def ensure(sb: DockerExecutor) -> Found:
         if container is not None:
             why = _unusable(container, wanted)
             if why is None:
-                return Found(container, _claim(sb, container, adopted=True), note)
+                try:
+                    return Found(container, _claim(sb, container, adopted=True), note)
+                except docker.errors.DockerException as e:  # it stopped meanwhile, or its /tmp is full
+                    why = f"could not be taken over ({e})"
             note = (
                 f"[sandbox] the task's container {why}; it was replaced, so background processes and files "
                 "outside the workspace are gone.\n"
@@ -168,7 +171,8 @@ def _claim(sb: DockerExecutor, container: Container, *, adopted: bool) -> int:
     if code != 0:
         import docker.errors
 
-        raise docker.errors.DockerException(f"the sandbox container's owner could not be recorded: {out[-300:]}")
+        why = out[-300:].strip()
+        raise docker.errors.DockerException(f"the sandbox container's owner could not be recorded: {why}")
     if adopted:
         _run(client, container, END_SHELLS, "1" if sb.background_jobs else "0", user=sb.user)
     return int(out.split()[-1]) if out.split() and out.split()[-1].isdigit() else 0
