@@ -1,6 +1,7 @@
 # Sourced by ./test.sh: a running Docker engine and the sandbox image for tests/executors.
 # Installs Debian's docker.io when missing, starts dockerd (vfs storage, no bridge, no iptables: nothing leaves
 # loopback) when `docker info` does not answer, and builds the sandbox image (cached in ~/.cache/autogpt-ls).
+# openssl makes the certificates of the second, TLS engine that tests/executors/remote_engine.py starts.
 # When the engine truly cannot run here, AUTOGPT_DOCKER_UNAVAILABLE says why and the Docker tests skip with it.
 # shellcheck shell=bash
 
@@ -23,6 +24,9 @@ _docker_setup() {
       sleep 0.5
     done
     _docker_engine_up || { echo "dockerd did not answer within 30 s: $(tail -3 "$log" | tr '\n' ' ')"; return 1; }
+  fi
+  if ! command -v openssl >/dev/null; then
+    debian_install "openssl" openssl >&2 || true  # the remote engine's TLS certificates; its tests skip without it
   fi
   if ! command -v docker-compose >/dev/null && ! docker compose version >/dev/null 2>&1; then
     debian_install "Docker Compose" docker-compose >&2 || true  # docker-compose.yml's test skips without it

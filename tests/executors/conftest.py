@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from dc_helpers import DEVCONTAINER, remove_devcontainers
+from remote_engine import RemoteEngine, remote_engine_started
 from sandbox_helpers import IMAGE, small_sandbox
 
 from autogpt_ls.executors.docker import DockerExecutor, engine_answers
@@ -33,6 +34,21 @@ def docker_client() -> Iterator[object]:
         pytest.skip(f"the sandbox image {IMAGE} is not built; run scripts/sandbox-image.sh")
     yield client
     client.close()
+
+
+@pytest.fixture(scope="session")
+def remote_engine(docker_client: object) -> Iterator[RemoteEngine]:
+    """A second dockerd over TLS on a loopback port, with the sandbox image loaded (once per session)."""
+    with remote_engine_started(docker_client, IMAGE) as engine:  # type: ignore[arg-type]
+        yield engine
+
+
+@pytest.fixture
+def on_remote_engine(remote_engine: RemoteEngine, monkeypatch: pytest.MonkeyPatch) -> RemoteEngine:
+    """The test's Docker clients (ours: executors/engine.client) reach the second engine, as DOCKER_HOST says."""
+    for key, value in remote_engine.env.items():
+        monkeypatch.setenv(key, value)
+    return remote_engine
 
 
 @pytest.fixture(scope="session")

@@ -22,6 +22,7 @@ import secrets
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from autogpt_ls.executors import engine
 from autogpt_ls.executors.base import (
     CommandResult,
     OutputBuffer,
@@ -85,9 +86,7 @@ class DevcontainerExecutor(WorkspaceFiles):
 
     def _docker(self) -> DockerClient:
         if self._client is None:
-            import docker
-
-            self._client = docker.from_env(timeout=None)  # type: ignore[arg-type]
+            self._client = engine.client(timeout=None)
         return self._client
 
     async def _up(self, on_progress: ProgressCallback | None) -> str:

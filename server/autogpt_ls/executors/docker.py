@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, TypeVar
 
-from autogpt_ls.executors import sandbox_adopt, sandbox_ends
+from autogpt_ls.executors import engine, sandbox_adopt, sandbox_ends
 from autogpt_ls.executors.base import (
     CommandResult,
     OutputBuffer,
@@ -101,10 +101,8 @@ class DockerExecutor(WorkspaceFiles):
 
     def _docker(self) -> DockerClient:
         if self._client is None:
-            import docker
-
             # No client-side read timeout: a command may be silent for long; run() bounds it and kills the container.
-            self._client = docker.from_env(timeout=None)  # type: ignore[arg-type]
+            self._client = engine.client(timeout=None)
         return self._client
 
     def commands_allowed(self) -> str | None:

@@ -10,6 +10,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
+from autogpt_ls.executors import engine
 from autogpt_ls.store import lease_owner_id
 
 LABEL = "autogpt-ls.sandbox"  # value: the owner process (host:pid:nonce), as for the store's leases
@@ -34,9 +35,7 @@ class SandboxLimits:
 def engine_answers(timeout: float = 3.0) -> bool:
     """Whether a Docker engine answers (DOCKER_HOST or the default socket); decides the `auto` executor."""
     try:
-        import docker
-
-        client = docker.from_env(timeout=int(timeout))
+        client = engine.client(timeout=int(timeout))
         try:
             return bool(client.ping())
         finally:

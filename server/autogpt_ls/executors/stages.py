@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from autogpt_ls.executors import engine
 from autogpt_ls.executors.overlay_scan import Entry, Scan
 from autogpt_ls.executors.sandbox_container import LABEL, OWNER, TASK_LABEL, SandboxLimits, container_options
 from autogpt_ls.executors.shell_state import STATE_MOUNT
@@ -45,9 +46,7 @@ def _unavailable(host: str) -> str | None:
     if host and not host.startswith("unix://"):
         return f"the Docker engine is remote (DOCKER_HOST={host}) and cannot mount this machine's folders as overlays"
     try:
-        import docker
-
-        client = docker.from_env(timeout=5)
+        client = engine.client(timeout=5)
         try:
             info = client.info()
         finally:
