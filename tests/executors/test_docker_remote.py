@@ -1,14 +1,18 @@
 """A remote engine: a second dockerd reached over TLS on a loopback port (remote_engine), selected as a user
 would, by DOCKER_HOST, DOCKER_TLS_VERIFY and DOCKER_CERT_PATH. Its TLS is really on (a client without the
-certificate is refused), and our client trusts its CA whatever REQUESTS_CA_BUNDLE says."""
+certificate is refused), our client trusts its CA whatever REQUESTS_CA_BUNDLE says, and the sandbox's persistent
+shell reads its exec stream over TLS: output, exit codes, `cd` carried over, a long output, a timeout."""
 
 from __future__ import annotations
 
 import pytest
 import requests
 from remote_engine import RemoteEngine
+from sandbox_helpers import task_containers
 
 from autogpt_ls.executors import engine
+from autogpt_ls.executors.docker import DockerExecutor
+from autogpt_ls.executors.shell_state import shell_argv
 
 
 def test_a_client_without_the_client_certificate_is_refused(remote_engine: RemoteEngine) -> None:
@@ -34,4 +38,28 @@ def test_our_client_trusts_the_engines_ca_whatever_requests_ca_bundle_says(
         docker.from_env()  # the SDK alone: requests takes the bundle over DOCKER_CERT_PATH's CA
     client = engine.client()
     assert client.ping() and client.api.base_url == f"https://127.0.0.1:{on_remote_engine.port}"
+    client.close()
+
+
+async def test_the_persistent_shell_runs_over_tls_on_the_second_engine(
+    on_remote_engine: RemoteEngine, sandbox: DockerExecutor, docker_client: object
+) -> None:
+    remote_sandbox = sandbox  # its client is made at its first command, from the variables on_remote_engine set
+    root = remote_sandbox.workspace.root
+    res = await remote_sandbox.run(shell_argv("echo out; echo err >&2; mkdir -p sub && cd sub; (exit 3)"), timeout=60)
+    assert (res.exit_code, res.output) == (3, "out\nerr\n")
+    assert remote_sandbox.shell is not None and remote_sandbox.shell.session is not None  # the persistent shell ran it
+    res = await remote_sandbox.run(shell_argv("pwd"), timeout=30)
+    assert (res.exit_code, res.output) == (0, f"{root}/sub\n")
+    # Far more than one TLS record: the reader must not wait on the socket for bytes already inside the SSL layer.
+    res = await remote_sandbox.run(shell_argv("seq 1 200000; echo END"), timeout=30)
+    assert res.exit_code == 0 and res.truncated and res.output.endswith("199999\n200000\nEND\n")
+    res = await remote_sandbox.run(shell_argv("echo started; sleep 40; echo never"), timeout=2)
+    assert res.timed_out and res.output.startswith("started\n") and "never" not in res.output
+    assert "interrupted (SIGINT); the shell keeps its state" in res.output
+    res = await remote_sandbox.run(shell_argv("pwd"), timeout=30)
+    assert (res.exit_code, res.output) == (0, f"{root}/sub\n")
+    client = on_remote_engine.client()
+    assert len(task_containers(client, remote_sandbox.task_id)) == 1
+    assert task_containers(docker_client, remote_sandbox.task_id) == []  # not on the main engine
     client.close()

@@ -18,12 +18,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import secrets
-import socket
 import string
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from autogpt_ls.executors.exec_socket import ExecSocket
 from autogpt_ls.executors.sandbox_jobs import Report, parse_report
 from autogpt_ls.executors.shell_state import ShellState, parse_state
 
@@ -106,12 +106,10 @@ class ShellSession:
     """One shell's exec and its attached socket (blocking: run it in a thread)."""
 
     def __init__(self, api: APIClient, exec_id: str, sock: Any) -> None:
-        from docker.utils.socket import frames_iter
-
         self._api = api
         self.exec_id = exec_id
-        self._sock = sock
-        self._frames = frames_iter(sock, tty=False)  # type: ignore[no-untyped-call]
+        self._sock = ExecSocket(sock)
+        self._frames = self._sock.frames()
         self.pid = ""  # the shell's pid in the container, for an interrupt of its process group
         self.errors = b""  # the end of what bash wrote on its own stderr (why it could not start, say)
 
@@ -142,7 +140,7 @@ class ShellSession:
 
     def _write(self, data: bytes) -> None:
         with contextlib.suppress(OSError):  # the shell is gone: reading finds the end of its stream
-            self._sock._sock.sendall(data)
+            self._sock.send(data)
 
     def read(self, token: str, sink: Callable[[bytes], None]) -> Reply:
         begin, end, fin = marker(token, "begin"), marker(token, "end"), marker(token, "fin")
@@ -196,12 +194,7 @@ class ShellSession:
 
     def close(self) -> None:
         """Close its stdin and socket: bash exits at the end of its input."""
-        raw = self._sock._sock
-        with contextlib.suppress(OSError):
-            raw.shutdown(socket.SHUT_RDWR)  # also wakes a thread reading it
-        with contextlib.suppress(OSError):
-            self._sock.close()
-            raw.close()
+        self._sock.close()
 
 
 GRACE = 2.0  # seconds an interrupted line, then a killed shell, has to end before the next step of the ladder
