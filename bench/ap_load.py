@@ -144,10 +144,11 @@ def run_task(port: int, goal: str, own_ms: list[float], done: list[str], lock: t
             return
 
 
-def cpu_seconds(pid: int) -> float:
-    """User plus system CPU time of a process so far."""
+def cpu_seconds(pid: int, children: bool = False) -> float:
+    """User plus system CPU time of a process so far (with `children`, plus its children's that ended)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    ticks = sum(int(f) for f in fields[11 : 15 if children else 13])  # utime stime [cutime cstime]
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 @dataclasses.dataclass
@@ -156,6 +157,7 @@ class Run:
     completed: int
     wall: float
     cpu_ms_per_step: float
+    cpu_parts: dict[str, float] = dataclasses.field(default_factory=dict)  # ms per step by process kind
 
     def percentiles(self) -> tuple[float, float]:
         ms = sorted(self.own_ms)
@@ -177,6 +179,7 @@ class Run:
             f"{label}: {self.completed} tasks completed, {len(self.own_ms)} steps in {self.wall:.2f} s; "
             f"our own time per step (LLM excluded) p50 {p50:.1f} ms, p95 {p95:.1f} ms{target}; "
             f"server CPU {self.cpu_ms_per_step:.2f} ms/step"
+            + "".join(f", {name} {ms:.2f}" for name, ms in self.cpu_parts.items() if name != "servers")
         )
 
 

@@ -54,10 +54,46 @@ def run_task(ports: list[int], goal: str, run: Run, lock: threading.Lock) -> Non
             return
 
 
-def run_tasks(servers: list[tuple[subprocess.Popen[bytes], int]], tasks: int) -> Run:
-    """`tasks` tasks at once over `servers`; the CPU per step is the servers' together."""
+def postgres_pid() -> int:
+    """The PostgreSQL server's postmaster (on this machine: with-postgres.sh started it), from its data folder."""
+    import psycopg
+
+    with psycopg.connect(os.environ["DATABASE_URL"]) as conn:
+        folder = conn.execute("SHOW data_directory").fetchone()[0]  # type: ignore[index]
+    return int((Path(folder) / "postmaster.pid").read_text().split()[0])
+
+
+def cpu_parts(servers: list[tuple[subprocess.Popen[bytes], int]], postmaster: int) -> dict[str, float]:
+    """CPU seconds so far of the servers, of their finished children (git), of PostgreSQL (the postmaster, its
+    backends alive and those gone), and of this process (the load client and the fake LLM)."""
+    backends = [int(p.parent.name) for p in Path("/proc").glob("[0-9]*/stat") if _ppid(p) == postmaster]
+    return {
+        "servers": sum(cpu_seconds(proc.pid) for proc, _ in servers),
+        "git": sum(cpu_seconds(proc.pid, children=True) - cpu_seconds(proc.pid) for proc, _ in servers),
+        "postgres": cpu_seconds(postmaster, children=True) + sum(_alive_cpu(pid) for pid in backends),
+        "client": time.process_time(),
+    }
+
+
+def _ppid(stat: Path) -> int:
+    try:
+        return int(stat.read_text().rpartition(")")[2].split()[1])
+    except (OSError, ValueError):
+        return 0
+
+
+def _alive_cpu(pid: int) -> float:
+    try:
+        return cpu_seconds(pid)
+    except OSError:  # it ended meanwhile: its CPU is in the postmaster's children's
+        return 0.0
+
+
+def run_tasks(servers: list[tuple[subprocess.Popen[bytes], int]], tasks: int, postmaster: int) -> Run:
+    """`tasks` tasks at once over `servers`; the CPU per step is the servers' together (and, in `cpu_parts`,
+    their git children's and PostgreSQL's)."""
     run, lock, ports = Run([], 0, 0.0, 0.0), threading.Lock(), [port for _, port in servers]
-    cpu = sum(cpu_seconds(proc.pid) for proc, _ in servers)
+    before = cpu_parts(servers, postmaster)
     threads = [threading.Thread(target=run_task, args=(ports, f"Write file {i}", run, lock)) for i in range(tasks)]
     start = time.perf_counter()
     for t in threads:
@@ -65,7 +101,9 @@ def run_tasks(servers: list[tuple[subprocess.Popen[bytes], int]], tasks: int) ->
     for t in threads:
         t.join()
     run.wall = time.perf_counter() - start
-    run.cpu_ms_per_step = (sum(cpu_seconds(proc.pid) for proc, _ in servers) - cpu) * 1000 / max(len(run.own_ms), 1)
+    steps = max(len(run.own_ms), 1)
+    run.cpu_parts = {k: (v - before[k]) * 1000 / steps for k, v in cpu_parts(servers, postmaster).items()}
+    run.cpu_ms_per_step = run.cpu_parts["servers"]
     return run
 
 
@@ -99,15 +137,16 @@ def main() -> None:
         if args.profile:
             args.profile.mkdir(parents=True, exist_ok=True)
         servers = [start_server(env, profile) for profile in profiles]
+        postmaster = postgres_pid()
         load = [os.getloadavg()[0]]
         try:
             fake.responder = with_latency(low, high)
-            paced = run_tasks(servers, args.tasks)
+            paced = run_tasks(servers, args.tasks, postmaster)
             load.append(os.getloadavg()[0])
             fake.responder = writes_then_finishes
-            run_tasks(servers, 10)  # warm-up
-            one = run_tasks(servers[:1], args.instant_tasks)
-            two = run_tasks(servers, args.instant_tasks)
+            run_tasks(servers, 10, postmaster)  # warm-up
+            one = run_tasks(servers[:1], args.instant_tasks, postmaster)
+            two = run_tasks(servers, args.instant_tasks, postmaster)
             load.append(os.getloadavg()[0])
         finally:
             for proc, _ in servers:
@@ -125,7 +164,8 @@ def main() -> None:
     p50, p95 = paced.percentiles()
     figures = {"bench": "ap_scale", "tasks": args.tasks, "completed": paced.completed, "own_ms_p50": round(p50, 2)}
     figures |= {"own_ms_p95": round(p95, 2), "steps_per_s_one": round(rate_one), "steps_per_s_two": round(rate_two)}
-    figures |= {"cpu_ms_per_step": round(paced.cpu_ms_per_step, 2), "load_avg": [round(x, 2) for x in load]}
+    figures |= {f"cpu_ms_per_step_{k}": round(v, 2) for k, v in paced.cpu_parts.items()}
+    figures |= {"load_avg": [round(x, 2) for x in load]}
     print(json.dumps(figures))
 
 
