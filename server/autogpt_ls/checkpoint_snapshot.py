@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 
 from autogpt_ls.checkpoints import DEPENDENCY_TREES
 
+EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"  # SHA-1 (the shadow repositories' format); git knows it
+
 if TYPE_CHECKING:
     from autogpt_ls.checkpoints import Checkpoints, Session
 
@@ -24,7 +26,7 @@ async def snapshot(git: Session) -> Snapshot:
     """Record the workspace as it is now, as a tree; new nested repositories and large files are skipped.
 
     No git call when the watch saw no change since the last snapshot (the usual case before a step); one when
-    a full scan finds none."""
+    a full scan finds none (a new workspace's first, among them)."""
     dirty = git.owner.changed_paths()
     if dirty is None:
         listed = await git.git("ls-files", "-z", "--others", "--modified", "--deleted", "--exclude-standard")
@@ -43,8 +45,8 @@ async def snapshot(git: Session) -> Snapshot:
         await git.git("update-index", "--force-remove", "-z", "--stdin", paths=folders)
         inside = await git.git("ls-files", "-z", "--others", "--exclude-standard", "--", *folders)
         paths = [p for p in paths if p not in folders] + [p for p in inside.split("\0") if p]
-    if not paths and (tree := cp.cached_tree()):
-        cp.remember_tree(tree)  # the index is still the one this object wrote
+    if not paths and (tree := cp.cached_tree() or _empty(cp)):
+        cp.remember_tree(tree)  # the index is still the one this object wrote, or there is none yet
         return Snapshot(tree, _not_covered(cp, known), dirty is None)
     new = [p for p in paths if p not in skip and _too_big_or_repo(cp, p)]
     if new:
@@ -60,6 +62,12 @@ async def snapshot(git: Session) -> Snapshot:
     tree = (await git.git("write-tree")).strip()
     cp.remember_tree(tree)
     return Snapshot(tree, _not_covered(cp, known), dirty is None)
+
+
+def _empty(cp: Checkpoints) -> str | None:
+    """git's empty tree, when there is no index yet (nothing was ever recorded) and nothing to record: a new
+    workspace's first checkpoint needs no `write-tree`."""
+    return None if (cp.git_dir / "index").exists() else EMPTY_TREE
 
 
 def _now_a_folder(cp: Checkpoints, path: str) -> bool:

@@ -23,6 +23,7 @@ import hashlib
 import logging
 import os
 import re
+import shutil
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -36,16 +37,21 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 DEPENDENCY_TREES = ("node_modules", ".venv", "venv", "__pycache__", ".tox", ".mypy_cache", ".pytest_cache")
-_CONFIG = {
-    "core.hooksPath": "/dev/null",
-    "core.excludesFile": "/dev/null",
-    "core.attributesFile": "/dev/null",
-    "core.autocrlf": "false",
-    "core.fsmonitor": "false",
-    "core.untrackedCache": "true",
-    "gc.auto": "0",
-    "index.version": "4",  # prefix-compressed paths: a smaller index to read and write at every checkpoint
-}
+# Appended to the config `git init` writes (a second [core] section is valid): written by us, not by eight
+# `git config` processes. index.version 4: prefix-compressed paths, a smaller index to read and write each time.
+_CONFIG = """\
+[core]
+\thooksPath = /dev/null
+\texcludesFile = /dev/null
+\tattributesFile = /dev/null
+\tautocrlf = false
+\tfsmonitor = false
+\tuntrackedCache = true
+[gc]
+\tauto = 0
+[index]
+\tversion = 4
+"""
 # Files are stored and restored byte for byte, whatever the workspace's .gitattributes ask (eol, filters).
 _ATTRIBUTES = "* -text -eol -ident -filter -working-tree-encoding\n"
 _GLOB_SPECIAL = re.compile(r"([\\*?\[\]!# ])")
@@ -185,17 +191,20 @@ class Session:
             raise CheckpointError(str(e)) from None
 
     async def prepare(self) -> None:
-        """Create the repository on first use; a lock file left by a killed git is stale while we hold ours.
-        `info/skipped` is written last, so a setup killed halfway (HEAD made, no config yet) is simply done again."""
+        """Create the repository on first use, with one git process (no template: no sample hooks; our config
+        written after git's); a lock file left by a killed git is stale while we hold ours. `info/skipped` is
+        written last, so a setup killed halfway (HEAD made, no config yet) is removed and done again: no
+        checkpoint was taken in it, and `git init` would keep a config it finds."""
         git_dir = self.owner.git_dir
         if not (git_dir / "info" / "skipped").exists():
+            shutil.rmtree(git_dir, ignore_errors=True)
             env = {k: v for k, v in self.owner._env.items() if k not in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE")}
             try:
-                await run_git(["init", "-q", "--bare", str(git_dir)], env=env, cwd=git_dir.parent)
+                await run_git(["init", "-q", "--bare", "--template=", str(git_dir)], env=env, cwd=git_dir.parent)
             except GitFailed as e:
                 raise CheckpointError(str(e)) from None
-            for key, value in _CONFIG.items():
-                await self.git("config", key, value)
+            with (git_dir / "config").open("a") as config:
+                config.write(_CONFIG)
             (git_dir / "info").mkdir(exist_ok=True)
             (git_dir / "info" / "attributes").write_text(_ATTRIBUTES)
             self.write_excludes([])

@@ -159,3 +159,7 @@ async def test_a_setup_killed_after_git_init_is_done_again(workspace: Path, data
         snap = await snapshot(git)
         assert await git.git("ls-tree", "-r", "--name-only", snap.tree) == "a.txt\n"
     assert (cp.git_dir / "info" / "skipped").exists()
+    config = ["git", "config", "--file", str(cp.git_dir / "config"), "--get"]
+    # our config, though `git init` keeps a config it finds (the killed setup's, without it)
+    assert subprocess.run([*config, "core.hooksPath"], capture_output=True, text=True).stdout == "/dev/null\n"
+    assert subprocess.run([*config, "index.version"], capture_output=True, text=True).stdout == "4\n"
