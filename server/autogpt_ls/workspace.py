@@ -26,6 +26,10 @@ class Workspace:
             raise NotADirectoryError(f"workspace {self.root} is not a folder")
         self._forbidden = tuple(p.resolve() for p in forbidden)
 
+    @property
+    def forbidden(self) -> tuple[Path, ...]:
+        return self._forbidden
+
     def _walk(self, path: str) -> Walk:
         return Walk(self.root, path, self._forbidden)
 

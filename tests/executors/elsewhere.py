@@ -21,6 +21,7 @@ async def main(spec: dict[str, object]) -> None:
         image=str(spec["image"]),
         limits=SandboxLimits(**spec["limits"]),  # type: ignore[arg-type]
         max_output=4_000,
+        workspace_mode=spec.get("workspace_mode", "bind"),  # type: ignore[arg-type]
     )
     saved = spec["saved"]
     sandbox.resume(SavedShell.model_validate(saved) if saved else None)

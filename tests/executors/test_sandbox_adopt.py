@@ -25,7 +25,9 @@ from autogpt_ls.task_models import SavedShell
 ELSEWHERE = Path(__file__).with_name("elsewhere.py")
 
 
-def elsewhere(sandbox: DockerExecutor, line: str, saved: SavedShell | None) -> dict[str, Any]:
+def elsewhere(
+    sandbox: DockerExecutor, line: str, saved: SavedShell | None, workspace_mode: str = "bind"
+) -> dict[str, Any]:
     """Run `line` for the same task in another process, from the stored state `saved`."""
     spec = {
         "workspace": str(sandbox.workspace.root),
@@ -34,6 +36,7 @@ def elsewhere(sandbox: DockerExecutor, line: str, saved: SavedShell | None) -> d
         "limits": dataclasses.asdict(sandbox.limits),
         "saved": saved.model_dump() if saved else None,
         "line": line,
+        "workspace_mode": workspace_mode,
     }
     done = subprocess.run(
         [sys.executable, str(ELSEWHERE), json.dumps(spec)], capture_output=True, text=True, timeout=120

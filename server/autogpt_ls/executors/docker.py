@@ -8,9 +8,11 @@ uid:gid, and CPU, memory and pids limits. Every process a command started ends w
 allows background jobs (sandbox_jobs); a command that hit the pids limit gets the container replaced. A container
 that dies (killed, OOM, timed out) is reported in the command's output and replaced on the next command. A
 container left idle (its task waits on a user who went away) is removed after a while and replaced on the next
-command, so a long editor session does not collect them. Whichever server process drives the task next finds its
-container again by its name and adopts it, with a shell of its own in the task's stored folder and variables
-(sandbox_adopt); those whose owner crashed are removed when a sandbox next starts.
+command, so a long editor session does not collect them. For an engine on another machine the workspace is copied
+into a volume of the container instead of mounted, and each command's changes come back (sandbox_copy). Whichever
+server process drives the task next finds its container again by its name and adopts it, with a shell of its own
+in the task's stored folder and variables (sandbox_adopt); those whose owner crashed are removed when a sandbox
+next starts.
 """
 
 from __future__ import annotations
@@ -32,10 +34,11 @@ from autogpt_ls.executors.base import (
     threadsafe_sink,
 )
 from autogpt_ls.executors.sandbox_container import LABEL as LABEL
-from autogpt_ls.executors.sandbox_container import OWNER, SANDBOX_ENV
+from autogpt_ls.executors.sandbox_container import OWNER, SANDBOX_ENV, image_missing
 from autogpt_ls.executors.sandbox_container import TASK_LABEL as TASK_LABEL
 from autogpt_ls.executors.sandbox_container import SandboxLimits as SandboxLimits
 from autogpt_ls.executors.sandbox_container import engine_answers as engine_answers
+from autogpt_ls.executors.sandbox_copy import CopySync, WorkspaceMode
 from autogpt_ls.executors.sandbox_jobs import parse_report, wrapped
 from autogpt_ls.executors.sandbox_shell import SandboxShell
 from autogpt_ls.executors.shell_state import ShellState
@@ -69,6 +72,7 @@ class DockerExecutor(WorkspaceFiles):
         idle_seconds: float = 900.0,
         background_jobs: bool = False,
         persistent_shell: bool = True,  # False: an exec per command (bench/sandbox_exec.py compares both)
+        workspace_mode: WorkspaceMode = "bind",  # copy: for an engine elsewhere (sandbox_copy)
     ) -> None:
         self.workspace = workspace
         self.task_id = task_id
@@ -90,10 +94,12 @@ class DockerExecutor(WorkspaceFiles):
         self.state = ShellState()  # the shell's folder and exported variables after the last command
         self.shell = SandboxShell(self) if persistent_shell else None
         self._ran = False  # whether a command ran since the driver resumed the task's stored state
+        self.copy = CopySync(self) if workspace_mode == "copy" else None
 
     def where(self) -> str:
         net = "network on" if self.network else "no network"
         staged = ", on a staged copy: its file changes come back for review" if self.stager else ""
+        staged += ", on a copy of the workspace: its file changes come back after each command" if self.copy else ""
         return (
             f"in a Docker sandbox ({self.image}, {net}, uid:gid {self.user}, {self.limits.memory} memory{staged}), "
             f"in {self.state.cwd or self.workspace.root}"  # the folder the shell is in
@@ -108,24 +114,16 @@ class DockerExecutor(WorkspaceFiles):
     def commands_allowed(self) -> str | None:
         if self._ready:
             return None
-        import docker.errors
-
-        try:
-            self._docker().images.get(self.image)
-        except docker.errors.ImageNotFound:
-            return (
-                f"The sandbox image {self.image} is not built. The user can build it with "
-                "scripts/sandbox-image.sh, or choose EXECUTOR=local. Use the file tools meanwhile."
-            )
-        except docker.errors.DockerException as e:
-            return f"The Docker engine does not answer ({e}); commands cannot run in the sandbox. Use the file tools."
-        self._ready = True
-        return None
+        why = image_missing(self._docker(), self.image)
+        self._ready = why is None
+        return why
 
     # -- the container
     def _start(self) -> tuple[Container, str]:
         """The task's container, adopted from the process that drove it last or started (sandbox_adopt)."""
         found = sandbox_adopt.ensure(self)
+        if self.copy is not None:
+            self.copy.attach(found.container, found.adopted)
         self._pids_max = found.pids_max
         return found.container, found.note
 
@@ -144,7 +142,7 @@ class DockerExecutor(WorkspaceFiles):
             import docker.errors
 
             with contextlib.suppress(docker.errors.NotFound, docker.errors.APIError):
-                container.remove(force=True)
+                container.remove(force=True, v=True)  # copy mode's workspace volume goes with it
 
     # -- idleness
     def _arm_idle(self) -> None:
@@ -226,14 +224,21 @@ class DockerExecutor(WorkspaceFiles):
         on_output: OutputCallback | None = None,
         on_progress: ProgressCallback | None = None,  # its container starts in a second
     ) -> CommandResult:
-        import docker.errors
-
         self._ran = True  # the shell's state after it is stored with the task (saved_shell)
-        if self.stager is not None:  # each staged command has a container of its own; the state carries over
+        if self.stager is not None and self.copy is None:  # each staged command has a container of its own
             if self.shell is not None:
                 self.shell.forget()
             return await self.stager.run(argv, timeout=timeout, on_output=on_output)
         woke = await self._wake()
+        if self.copy is not None:
+            return await self.copy.run(argv, woke, lambda note: self._command(argv, timeout, note, on_output))
+        return await self._command(argv, timeout, woke, on_output)
+
+    async def _command(
+        self, argv: list[str], timeout: float, woke: str, on_output: OutputCallback | None
+    ) -> CommandResult:
+        import docker.errors
+
         if self.shell is not None and self.shell.available:
             buffer = OutputBuffer(self._max_output)
             try:

@@ -128,7 +128,9 @@ def _same(upper: Path, lower: Path) -> bool:
     return fingerprint(upper) == fingerprint(lower)
 
 
-class _Scanner:
+class Scanner:
+    """Reads an upper folder against the workspace; copy mode (sandbox_copy) feeds it the paths a command changed."""
+
     def __init__(self, upper: Path, lower: Path) -> None:
         self.upper, self.lower = upper, lower
         self.root = os.path.realpath(lower)
@@ -205,7 +207,7 @@ class _Scanner:
 
 def scan(upper: Path, lower: Path) -> Scan:
     """The change set of an unmounted overlay: each file created, modified or deleted, sorted by path."""
-    scanner = _Scanner(upper, lower)
+    scanner = Scanner(upper, lower)
     scanner.folder(".")
     scanner.scan.entries.sort(key=lambda e: e.path)
     scanner.scan.folders.sort(key=lambda e: e.path)

@@ -24,7 +24,7 @@ import json
 import re
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from autogpt_ls.executors.sandbox_container import LABEL, OWNER, container_options
 from autogpt_ls.executors.sandbox_jobs import keeper_user
@@ -68,6 +68,7 @@ class Found:
     container: Container
     pids_max: int  # forks refused at its pids limit before this process had it (settle compares with it)
     note: str  # for the command's output: the container it found could not be used
+    adopted: bool  # made by another process (or before a restart): copy mode compares its files with the host's
 
 
 def container_name(task_id: str, root: str) -> str:
@@ -86,6 +87,7 @@ def _settings(client: DockerClient, sb: DockerExecutor) -> dict[str, str]:
         "network": "on" if sb.network else "off",
         "limits": f"memory {limits.memory}, cpus {limits.cpus:g}, pids {limits.pids}, /tmp {limits.tmp_size}",
         "user": sb.user,
+        "files": "copy" if sb.copy is not None else "bind",  # a volume filled by copies, or the workspace mounted
     }
 
 
@@ -129,7 +131,7 @@ def ensure(sb: DockerExecutor) -> Found:
             why = _unusable(container, wanted)
             if why is None:
                 try:
-                    return Found(container, _claim(sb, container, adopted=True), note)
+                    return Found(container, _claim(sb, container, adopted=True), note, adopted=True)
                 except docker.errors.DockerException as e:  # it stopped meanwhile, or its /tmp is full
                     why = f"could not be taken over ({e})"
             note = (
@@ -137,24 +139,41 @@ def ensure(sb: DockerExecutor) -> Found:
                 "outside the workspace are gone.\n"
             )
             with contextlib.suppress(docker.errors.NotFound, docker.errors.APIError):
-                container.remove(force=True)
+                container.remove(force=True, v=True)
         if not swept:  # after the lookup: the task's own container, left by a dead process, is adopted above
             remove_orphans(client)
             swept = True
         options = container_options(
             sb.image, task_id=sb.task_id, root=str(sb.workspace.root), network=sb.network, limits=sb.limits,
             user=keeper_user(sb.user),  # not the commands' uid: their `kill -9 -1` spares it
+            workspace_volume=sb.copy is not None,
         )  # fmt: skip
         options["name"], options["labels"][SETTINGS_LABEL] = name, json.dumps(wanted, sort_keys=True)
         try:
-            container = client.containers.run(detach=True, **options)
+            container = _make(sb, options)
         except docker.errors.APIError as e:
             if e.status_code != 409:
                 raise
             time.sleep(0.1)  # another process makes it (the engine knows its name before it can show it) or
             continue  # still removes an old one: look again
-        return Found(container, _claim(sb, container, adopted=False), note)
+        return Found(container, _claim(sb, container, adopted=False), note, adopted=False)
     raise docker.errors.DockerException(f"the task's container {name} could neither be adopted nor started")
+
+
+def _make(sb: DockerExecutor, options: dict[str, Any]) -> Container:
+    """Create and start the container; in copy mode its workspace volume is given to the workspace owner between."""
+    client = sb._docker()
+    if sb.copy is None:
+        return client.containers.run(detach=True, **options)
+    container = client.containers.create(**options)
+    try:
+        sb.copy.own_volume(container)
+        container.start()
+    except BaseException:
+        with contextlib.suppress(Exception):
+            container.remove(force=True, v=True)
+        raise
+    return container
 
 
 def _run(client: DockerClient, container: Container, script: str, *args: str, user: str = "") -> tuple[int, str]:
@@ -199,7 +218,7 @@ def remove_orphans(client: DockerClient) -> None:
         if adopter is not None and owner_alive(adopter):
             continue
         with contextlib.suppress(Exception):  # another server may be removing it at the same time
-            container.remove(force=True)
+            container.remove(force=True, v=True)
 
 
 def release(sb: DockerExecutor) -> bool:
@@ -222,7 +241,7 @@ def end(sb: DockerExecutor) -> None:
 
     sb._discard()
     with contextlib.suppress(docker.errors.DockerException, requests.RequestException):
-        sb._docker().containers.get(container_name(sb.task_id, str(sb.workspace.root))).remove(force=True)
+        sb._docker().containers.get(container_name(sb.task_id, str(sb.workspace.root))).remove(force=True, v=True)
 
 
 def resume(sb: DockerExecutor, saved: SavedShell | None) -> None:

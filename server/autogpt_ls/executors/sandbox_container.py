@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from autogpt_ls.executors import engine
 from autogpt_ls.store import lease_owner_id
+
+if TYPE_CHECKING:
+    from docker import DockerClient
 
 LABEL = "autogpt-ls.sandbox"  # value: the owner process (host:pid:nonce), as for the store's leases
 TASK_LABEL = "autogpt-ls.task"
@@ -44,6 +47,22 @@ def engine_answers(timeout: float = 3.0) -> bool:
         return False
 
 
+def image_missing(client: DockerClient, image: str) -> str | None:
+    """Why commands cannot run in the sandbox (its image not built, the engine silent), or None."""
+    import docker.errors
+
+    try:
+        client.images.get(image)
+    except docker.errors.ImageNotFound:
+        return (
+            f"The sandbox image {image} is not built. The user can build it with "
+            "scripts/sandbox-image.sh, or choose EXECUTOR=local. Use the file tools meanwhile."
+        )
+    except docker.errors.DockerException as e:
+        return f"The Docker engine does not answer ({e}); commands cannot run in the sandbox. Use the file tools."
+    return None
+
+
 def _mounts(volumes: dict[str, dict[str, str]]) -> list[Any]:
     """Structured mounts, not `src:dst:mode` binds, which cannot hold a path with a `:` in it."""
     from docker.types import Mount
@@ -63,9 +82,14 @@ def container_options(
     limits: SandboxLimits,
     user: str,
     volumes: dict[str, dict[str, str]] | None = None,
+    workspace_volume: bool = False,
 ) -> dict[str, Any]:
-    """A task's container: the workspace at its own path (or what `volumes` mounts there) and nothing else of the
-    host; no capabilities."""
+    """A task's container: the workspace at its own path (or what `volumes` mounts there, or, with
+    `workspace_volume`, an empty volume of its own that copy mode fills) and nothing else of the host; no
+    capabilities."""
+    from docker.types import Mount
+
+    workspace = {root: {"bind": root, "mode": "rw"}}
     return dict(
         image=image,
         command=["sleep", "infinity"],
@@ -76,7 +100,7 @@ def container_options(
         network_mode=None if network else "none",
         read_only=True,
         tmpfs={"/tmp": f"rw,nosuid,nodev,size={limits.tmp_size}"},
-        mounts=_mounts(volumes or {root: {"bind": root, "mode": "rw"}}),
+        mounts=[Mount(root, None, type="volume")] if workspace_volume else _mounts(volumes or workspace),
         working_dir="/",  # commands get the workspace as their workdir; `user` may not be able to enter it
         user=user,
         environment=SANDBOX_ENV,

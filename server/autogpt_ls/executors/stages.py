@@ -151,6 +151,16 @@ def make(recipe: Recipe) -> Stage:
     return stage
 
 
+def blank(root: Path) -> Stage:
+    """A stage of copy mode (sandbox_copy): only the folder its downloads go in, the command ran in the task's own
+    container (no overlay, no container of its own)."""
+    stage_id = new_id()[:12]
+    stage = Stage(stage_id, root / stage_id)
+    stage.upper.mkdir(parents=True)
+    (stage.folder / "owner").write_text(OWNER)
+    return stage
+
+
 def stop(stage: Stage) -> None:
     """End the container: the engine unmounts the overlay, and the upper folder holds what the command did."""
     import docker.errors

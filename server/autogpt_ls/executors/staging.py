@@ -173,6 +173,17 @@ class Stager:
         self._later(stages.release, stage)
         return result.model_copy(update={"output": note + result.output + self._told(stage, scan)})
 
+    def blank(self) -> stages.Stage:
+        """A copy-mode stage for the next command's downloads; a change set left undecided goes with it."""
+        if self._last is not None:
+            self.discard(self._last)
+        return stages.blank(self.root)
+
+    def offer(self, stage: stages.Stage, command: str, scan: overlay_scan.Scan) -> str:
+        """A copy-mode command's changes, kept for review as a staged command's are."""
+        stages.save(stage, command, scan)
+        return self._told(stage, scan)
+
     def _later(self, removal: Callable[[stages.Recipe, stages.Stage], None], stage: stages.Stage) -> None:
         """A removal off the command's path (removing a container copies nothing but still takes a while)."""
         future = asyncio.ensure_future(asyncio.to_thread(removal, self.recipe(), stage))
