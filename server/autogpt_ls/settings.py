@@ -161,6 +161,10 @@ class Settings(BaseSettings):
     # Docker sandbox only: each command runs in a container of its own on a copy-on-write view of the workspace,
     # and its file changes come back as a change set to approve (all or nothing) before they reach the workspace.
     sandbox_stage_changes: bool = False
+    # Where the sandbox's workspace comes from: `bind` mounts the folder; `copy` copies it into a volume of the
+    # container and brings each command's changes back (an engine on another machine cannot see the folder);
+    # `auto`: bind when DOCKER_HOST is unset or unix://, copy for tcp:// or ssh:// (executors/sandbox_copy).
+    sandbox_workspace: Literal["auto", "copy", "bind"] = "auto"
     # Checkpoints before and after every step that can change files, in a shadow git repository per workspace in
     # the data folder (the user's .git is never touched), so any step can be undone. Files over the cap are skipped.
     checkpoints: bool = True

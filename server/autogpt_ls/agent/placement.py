@@ -35,15 +35,18 @@ def check(executor: ExecutorName, network: bool, folder: Path | None) -> None:
             raise ConfigError(f"the devcontainer executor needs {' or '.join(CONFIG_FILES)} in {folder}")
 
 
-def staging(requested: bool, executor: ExecutorName) -> dict[str, Any]:
-    """A task's config on staging: whether its commands are staged, and, when asked to be but they cannot, why
-    (said at its start)."""
-    if not requested:
+def staging(settings: Settings, asked: bool | None, executor: ExecutorName) -> dict[str, Any]:
+    """A task's config on staging (`asked`, else SANDBOX_STAGE_CHANGES): whether its commands are staged, and, when
+    asked to be but they cannot, why (said at its start). A copied workspace (sandbox_copy) needs no overlay: its
+    changes come back to review anyway."""
+    from autogpt_ls.executors.sandbox_copy import workspace_mode
+
+    if not (settings.sandbox_stage_changes if asked is None else asked):
         return {"stage_changes": False}
     reason = None
     if executor != "docker":
         reason = f"commands run with the {executor} executor; only the Docker sandbox can stage them"
-    else:
+    elif workspace_mode(settings.sandbox_workspace) == "bind":
         from autogpt_ls.executors.stages import unavailable
 
         reason = unavailable()
@@ -69,6 +72,7 @@ def build(choice: ExecutorName, settings: Settings, task: Task, workspace: Works
         )
     if choice == "docker":
         from autogpt_ls.executors.docker import DockerExecutor, SandboxLimits
+        from autogpt_ls.executors.sandbox_copy import workspace_mode
 
         s = settings
         sandbox = DockerExecutor(
@@ -79,6 +83,7 @@ def build(choice: ExecutorName, settings: Settings, task: Task, workspace: Works
             limits=SandboxLimits(memory=s.sandbox_memory, cpus=s.sandbox_cpus, pids=s.sandbox_pids),
             idle_seconds=s.sandbox_idle_seconds,
             background_jobs=task.config.background_jobs,
+            workspace_mode=workspace_mode(s.sandbox_workspace),
         )
         if task.config.stage_changes:
             from autogpt_ls.executors.staging import Stager

@@ -148,7 +148,7 @@ class Runtime:
             executor=executor,
             network=network,
             background_jobs=s.allow_background_jobs,
-            **placement.staging(s.sandbox_stage_changes if stage_changes is None else stage_changes, executor),
+            **placement.staging(s, stage_changes, executor),
         )
         task = Task(id=task_id, goal=goal, workspace=folder, config=config, context=context)
         await self.store.add_task(task)
