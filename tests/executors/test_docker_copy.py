@@ -1,7 +1,8 @@
 """Copy mode (SANDBOX_WORKSPACE=copy) against the real engine: the workspace lives in a volume of the container,
 never bind-mounted; each command's changes come back to the host, host edits reach the next command, what must not
 come back (.git, a symlink leading outside) stays out and is put back in the container, staged tasks get a change
-set to review, and another process adopts the container with its files."""
+set to review, another process adopts the container with its files, and a remote engine (a second dockerd over
+TLS) gets a copied workspace with the default settings."""
 
 from __future__ import annotations
 
@@ -11,12 +12,15 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from remote_engine import RemoteEngine
 from sandbox_helpers import small_sandbox, task_containers
 from test_sandbox_adopt import elsewhere
 
 from autogpt_ls.executors.docker import DockerExecutor
+from autogpt_ls.executors.sandbox_copy import workspace_mode
 from autogpt_ls.executors.shell_state import shell_argv
 from autogpt_ls.executors.staging import Stager
+from autogpt_ls.settings import Settings
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -153,3 +157,32 @@ async def test_another_process_adopts_the_copy_and_a_bind_sandbox_replaces_it(
         assert [m["Type"] for m in mounts if m["Destination"] == str(root)] == ["bind"], json.dumps(mounts)
     finally:
         await bind.close()
+
+
+async def test_a_remote_engine_gets_a_copied_workspace_with_the_default_settings(
+    on_remote_engine: RemoteEngine,
+    docker_client: object,
+    workspace: Path,
+    data_dir: Path,
+    request: pytest.FixtureRequest,
+) -> None:
+    settings = Settings(smart_llm="openai/gpt-4o-mini", openai_api_key="k", data_dir=data_dir)
+    assert settings.sandbox_workspace == "auto" and workspace_mode(settings.sandbox_workspace) == "copy"
+    (workspace / "edit.txt").write_text("old\n")
+    remote = small_sandbox(workspace, request, workspace_mode=workspace_mode(settings.sandbox_workspace))
+    root = remote.workspace.root
+    try:
+        out = await sh(remote, "cat edit.txt; echo over-tls > edit.txt; mkdir -p d && echo n > d/n.txt")
+        assert out.startswith("old\n") and "copied back 2 changed file(s)" in out, out
+        assert (root / "edit.txt").read_text() == "over-tls\n" and (root / "d" / "n.txt").read_text() == "n\n"
+        assert task_containers(docker_client, remote.task_id) == []  # not on the main engine: on the TLS one
+        assert remote._container is not None
+        remote._container.reload()
+        mounts = remote._container.attrs["Mounts"]
+        assert [m["Type"] for m in mounts] == ["volume"] and mounts[0]["Destination"] == str(root), mounts
+        (root / "d" / "n.txt").unlink()
+        (root / "host.txt").write_text("from the host\n")
+        out = await sh(remote, "cat host.txt; ls d | wc -l")
+        assert out.splitlines()[:2] == ["from the host", "0"], out
+    finally:
+        await remote.close()
