@@ -1,17 +1,21 @@
 """A remote engine: a second dockerd reached over TLS on a loopback port (remote_engine), selected as a user
 would, by DOCKER_HOST, DOCKER_TLS_VERIFY and DOCKER_CERT_PATH. Its TLS is really on (a client without the
 certificate is refused), our client trusts its CA whatever REQUESTS_CA_BUNDLE says, and the sandbox's persistent
-shell reads its exec stream over TLS: output, exit codes, `cd` carried over, a long output, a timeout."""
+shell reads its exec stream over TLS: output, exit codes, `cd` carried over, a long output, a timeout, and output
+that streams while a command runs, with or without the shell."""
 
 from __future__ import annotations
+
+import asyncio
+from pathlib import Path
 
 import pytest
 import requests
 from remote_engine import RemoteEngine
-from sandbox_helpers import task_containers
+from sandbox_helpers import small_sandbox, task_containers
 
 from autogpt_ls.executors import engine
-from autogpt_ls.executors.docker import DockerExecutor
+from autogpt_ls.executors.docker import DockerExecutor, engine_answers
 from autogpt_ls.executors.shell_state import shell_argv
 
 
@@ -39,6 +43,7 @@ def test_our_client_trusts_the_engines_ca_whatever_requests_ca_bundle_says(
     client = engine.client()
     assert client.ping() and client.api.base_url == f"https://127.0.0.1:{on_remote_engine.port}"
     client.close()
+    assert engine_answers()  # the `auto` executor picks the sandbox on it
 
 
 async def test_the_persistent_shell_runs_over_tls_on_the_second_engine(
@@ -63,3 +68,33 @@ async def test_the_persistent_shell_runs_over_tls_on_the_second_engine(
     assert len(task_containers(client, remote_sandbox.task_id)) == 1
     assert task_containers(docker_client, remote_sandbox.task_id) == []  # not on the main engine
     client.close()
+
+
+@pytest.mark.parametrize("where", ["remote", "local"])
+@pytest.mark.parametrize("persistent_shell", [True, False], ids=["shell", "exec-per-command"])
+async def test_output_streams_while_the_command_runs(
+    where: str, persistent_shell: bool, docker_client: object, workspace: Path, request: pytest.FixtureRequest
+) -> None:
+    """The command's first line must reach on_output while it waits for a file only the test makes after seeing
+    that line: over TLS, a reader that waits on the socket for bytes already inside the SSL layer never sees it.
+    The same reader serves the local engine's unix socket."""
+    client = request.getfixturevalue("on_remote_engine").client() if where == "remote" else docker_client
+    sandbox = small_sandbox(workspace, request, persistent_shell=persistent_shell)
+    seen = asyncio.Event()
+
+    def on_output(text: str) -> None:
+        if "started" in text:
+            seen.set()
+
+    line = "echo started; until [ -e /tmp/go ]; do sleep 0.1; done; echo done"
+    try:
+        running = asyncio.create_task(sandbox.run(shell_argv(line), timeout=90, on_output=on_output))
+        await asyncio.wait_for(seen.wait(), 60)
+        (container,) = task_containers(client, sandbox.task_id)
+        container.exec_run(["touch", "/tmp/go"], user=sandbox.user)  # type: ignore[attr-defined]
+        res = await running
+        assert (res.exit_code, res.output) == (0, "started\ndone\n")
+    finally:
+        await sandbox.close()
+        if client is not docker_client:
+            client.close()  # type: ignore[attr-defined]

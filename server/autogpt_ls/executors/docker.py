@@ -33,6 +33,7 @@ from autogpt_ls.executors.base import (
     WorkspaceFiles,
     threadsafe_sink,
 )
+from autogpt_ls.executors.exec_socket import STDERR, ExecSocket
 from autogpt_ls.executors.sandbox_container import LABEL as LABEL
 from autogpt_ls.executors.sandbox_container import OWNER, SANDBOX_ENV, image_missing
 from autogpt_ls.executors.sandbox_container import TASK_LABEL as TASK_LABEL
@@ -207,11 +208,12 @@ class DockerExecutor(WorkspaceFiles):
         api = self._docker().api
         since = time.time()
         report = bytearray()
-        for out, err in api.exec_start(exec_id, stream=True, demux=True):
-            if out:
-                sink(out)
-            if err:  # only the wrapper writes there
-                report += err
+        with ExecSocket(api.exec_start(exec_id, socket=True)) as stream:  # streams over TLS too (exec_socket)
+            for kind, data in stream.frames():
+                if kind == STDERR:  # only the wrapper writes there
+                    report += data
+                else:
+                    sink(data)
         exit_code = api.exec_inspect(exec_id).get("ExitCode")
         death = sandbox_ends.death(self, exit_code, since)
         return exit_code, death + sandbox_ends.settle(self, parse_report(report.decode(errors="replace")))

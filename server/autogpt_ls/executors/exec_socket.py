@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from typing import Any
 
 HEADER = struct.Struct(">BxxxL")  # a non-tty exec's frame: its stream (1 stdout, 2 stderr) and payload size
+STDOUT, STDERR = 1, 2
 
 
 class ExecSocket:
@@ -48,6 +49,12 @@ class ExecSocket:
     def send(self, data: bytes) -> None:
         with self._writing:
             self._raw.sendall(data)
+
+    def __enter__(self) -> ExecSocket:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
 
     def close(self) -> None:
         """Shut it down (which also wakes a thread reading it), then close it."""

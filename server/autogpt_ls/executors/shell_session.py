@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from autogpt_ls.executors.exec_socket import ExecSocket
+from autogpt_ls.executors.exec_socket import STDOUT, ExecSocket
 from autogpt_ls.executors.sandbox_jobs import Report, parse_report
 from autogpt_ls.executors.shell_state import ShellState, parse_state
 
@@ -55,7 +55,6 @@ __agls_done() {  # $1 the line's token, $2 its exit code, $3 1: what it started 
 # Starts the shell where the image has bash; BASH_ENV and ENV would source a file no one checked.
 START = "unset BASH_ENV ENV; command -v bash >/dev/null 2>&1 || exit 98; exec bash --norc --noprofile --noediting -i"
 HISTORY_OFF = {"HISTFILE": "/dev/null"}  # also for the prelude's own lines, read before it turns history off
-_STDOUT = 1
 
 
 def marker(token: str, what: str) -> bytes:
@@ -146,7 +145,7 @@ class ShellSession:
         begin, end, fin = marker(token, "begin"), marker(token, "end"), marker(token, "fin")
         pending, phase = b"", 0  # 0: before the line (stale output of earlier jobs), 1: its output, 2: its report
         for stream, data in self._frames:
-            if stream != _STDOUT:
+            if stream != STDOUT:
                 self.errors = (self.errors + data)[-2000:]
                 continue
             pending += data
