@@ -126,7 +126,7 @@ FRESH2: list[tuple[str, dict[str, str], Check]] = [
 def _well_formed(raw: str, runtime: Runtime) -> bool:
     """A reply that parses into one call of a registered tool with valid arguments (checks aside)."""
     try:
-        parse_reply(ChatReply(content=raw), runtime.tools)
+        parse_reply(ChatReply(content=raw), runtime.wiring.tools)
     except UnusableReply:
         return False
     return True

@@ -66,11 +66,11 @@ async def run_goal(opts: RunOptions) -> int:
     try:
         task_id = opts.resume_id or (await _new_task(runtime, opts)).id
         task = await runtime.store.get_task(task_id)
-        started = await runtime.connect_mcp(Path(task.workspace) if task else None)
-        terminal = Terminal(runtime.tools, secrets=runtime.secrets, debug=opts.debug)
+        started = await runtime.wiring.connect_mcp(Path(task.workspace) if task else None)
+        terminal = Terminal(runtime.wiring.tools, secrets=runtime.wiring.secrets, debug=opts.debug)
         terminal.say_mcp(started)
         if opts.speak:
-            speaker = Speaker.start(settings, task_id, terminal.note, runtime.secrets)
+            speaker = Speaker.start(settings, task_id, terminal.note, runtime.wiring.secrets)
         async with runtime.driving(task_id, resume=bool(opts.resume_id)) as driver:
             terminal.say_start(driver.task)
             terminal.say_rules(driver.agent.rules)

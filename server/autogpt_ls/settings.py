@@ -144,7 +144,7 @@ class Settings(BaseSettings):
     auto_approve: CommaList = Field(default_factory=lambda: list(DEFAULT_AUTO_APPROVE))
     auto_approve_commands: CommaList = Field(default_factory=list)
     # Where commands run: `docker` (a sandbox container per task), `devcontainer` (the workspace's own), `local`, or
-    # `auto`, decided per workspace when a task is created (see Runtime.default_executor).
+    # `auto`, decided per workspace when a task is created (see Wiring.default_executor).
     executor: Literal["auto"] | ExecutorName = "auto"
     # `none`: the devcontainers we create get no network (`--network none`); `config`: what their devcontainer.json
     # says. A container that exists already keeps its network (the proposal says so).

@@ -24,7 +24,7 @@ async def test_the_local_executor_cannot_stage_and_says_so_at_the_start(
         assert not task.config.stage_changes
         assert "Staging is off for this task" in task.config.staging_note
         assert "local executor" in task.config.staging_note
-        Terminal(runtime.tools).say_start(task)
+        Terminal(runtime.wiring.tools).say_start(task)
         assert "Staging is off for this task" in capsys.readouterr().out
         plain = await runtime.new_task("goal", workspace, executor="local")
         assert not plain.config.stage_changes and plain.config.staging_note == ""  # not asked: nothing said

@@ -50,7 +50,7 @@ def create_app(service: Service, token: str | None = None) -> FastAPI:
         )
         # The user's MCP servers (MCP_CONFIG_FILE) serve every task (each failure is logged, the rest go on); a
         # task's workspace is a folder this server made, so no workspace config of its own is read.
-        await service.runtime.connect_mcp(None)
+        await service.runtime.wiring.connect_mcp(None)
         yield
         await service.runtime.aclose()
 

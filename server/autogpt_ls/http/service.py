@@ -75,7 +75,7 @@ class Service:
         steps = await self.store.get_steps(task_id)
         indexes = range(offset, min(offset + limit, len(steps)))
         artifacts = await self.store.list_artifacts(task_id)
-        return Page(items=reports(task, steps, indexes, self.runtime.tools, artifacts), total=len(steps))
+        return Page(items=reports(task, steps, indexes, self.runtime.wiring.tools, artifacts), total=len(steps))
 
     async def step_report(self, task_id: str, step_id: str) -> StepReport:
         task = await self._task(task_id)
@@ -83,7 +83,7 @@ class Service:
         for i, step in enumerate(steps):
             if step.id == step_id:
                 artifacts = await self.store.list_artifacts(task_id)
-                return reports(task, steps, [i], self.runtime.tools, artifacts)[0]
+                return reports(task, steps, [i], self.runtime.wiring.tools, artifacts)[0]
         raise NotFound(f"task {task_id} has no step {step_id!r}")
 
     async def step(self, task_id: str, text: str, options: dict[str, Any] | None = None) -> StepReport:
@@ -100,7 +100,7 @@ class Service:
             outcome = await driver.advance(decision)
             steps = driver.agent.steps()
             artifacts = await self.store.list_artifacts(task_id)
-            report = reports(driver.task, steps, [len(steps) - 1], self.runtime.tools, artifacts, since)[0]
+            report = reports(driver.task, steps, [len(steps) - 1], self.runtime.wiring.tools, artifacts, since)[0]
         if rules:
             report = report.model_copy(update={"output": f"{rules}\n\n{report.output}"})
         if isinstance(outcome, Pending) and isinstance(outcome.preview, CommandPreview):
@@ -116,7 +116,7 @@ class Service:
 
     def _workspace(self, task: Task) -> Workspace:
         try:
-            return self.runtime.workspace(task)
+            return self.runtime.wiring.workspace(task)
         except (OSError, NotADirectoryError):
             raise NotFound(f"the workspace of task {task.id} no longer exists") from None
 

@@ -37,7 +37,7 @@ class McpServers:
             if workspace in self._seen:
                 return
             self._seen.add(workspace)
-            started = await self.ls.runtime.connect_mcp(workspace)
+            started = await self.ls.runtime.wiring.connect_mcp(workspace)
         self._report(started)
         if started.untrusted is not None:
             self.ls.background(self._ask(started.untrusted, workspace))
@@ -77,7 +77,7 @@ class McpServers:
             return
         trust(self.ls.settings.data_dir, config, shown)
         async with self._lock:
-            started = await self.ls.runtime.connect_mcp(workspace)
+            started = await self.ls.runtime.wiring.connect_mcp(workspace)
         self._report(started)
         names = ", ".join(t.name for t in started.hub.tools()) if started.hub else "none"
         self._tell(types.MessageType.Info, f"Trusted {config}: the next tasks get its tools ({names}).")

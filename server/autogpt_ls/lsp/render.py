@@ -170,7 +170,7 @@ class Renderer:
 
     def _shows_its_files(self, step: Step) -> bool:
         """A step whose files the user wants to see at once: a generated image (an edit is opened when proposed)."""
-        tool = self.ls.runtime.tools.get(step.proposal.tool_call.name) if step.proposal else None
+        tool = self.ls.runtime.wiring.tools.get(step.proposal.tool_call.name) if step.proposal else None
         return tool is not None and tool.category == "image"
 
     def _apply_to_dirty_buffer(self, file: EditedFile) -> None:

@@ -120,9 +120,9 @@ class AutogptLanguageServer(LanguageServer):
             from autogpt_ls.lsp.render import Renderer
 
             self._runtime = Runtime(self.settings)
-            self._runtime.buffers = self.buffer_text
+            self._runtime.wiring.buffers = self.buffer_text
             if self._option("diagnosticsFeedback"):
-                self._runtime.diagnostics = self.diagnostics_inbox.wait
+                self._runtime.wiring.diagnostics = self.diagnostics_inbox.wait
             self._runtime.subscribe(Renderer(self).on_event)
         return self._runtime
 
@@ -184,7 +184,7 @@ class AutogptLanguageServer(LanguageServer):
         from autogpt_ls.models import DecisionKind
 
         step = await self.jobs.pending(task_id, step_id)
-        tool = self.runtime.tools.get(step.proposal.tool_call.name) if step.proposal else None
+        tool = self.runtime.wiring.tools.get(step.proposal.tool_call.name) if step.proposal else None
         if decision.kind == DecisionKind.APPROVE and tool is not None and tool.kind == "command":
             self.begin_progress(f"run-{step.id}", task_id, "AutoGPT is running a command")
         return await self.jobs.decide(task_id, step_id, decision)

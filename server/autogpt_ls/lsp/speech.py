@@ -36,7 +36,7 @@ async def speech(ls: AutogptLanguageServer, raw: Any) -> Speech:
     except ConfigError as e:
         raise JsonRpcInvalidRequest(f"speak mode ({ls.settings.tts_provider}): {e}") from None
     try:
-        wav = await voice.wav(utterance(step.proposal.thoughts, ls.runtime.secrets))
+        wav = await voice.wav(utterance(step.proposal.thoughts, ls.runtime.wiring.secrets))
     except SpeechError as e:
         raise JsonRpcInvalidRequest(f"speak mode ({voice.name}): {e}") from None
     return Speech(task_id=p.task_id, step_id=p.step_id, voice=voice.name, data=base64.b64encode(wav).decode())
