@@ -20,7 +20,8 @@ log = logging.getLogger(__name__)
 
 
 class Conversation:
-    """The LLM side of one task's Agent: what it is asked, and how (native tool calls or JSON replies)."""
+    """The LLM side of one task's Agent: what it is asked, and how (native tool calls or JSON replies). Built
+    first: the Agent takes its task, tools, rules and summarizers from it."""
 
     def __init__(
         self,
@@ -36,8 +37,9 @@ class Conversation:
         rules: tuple[Rule, ...],
     ) -> None:
         self.task = task
-        self._tools = tools
-        self._rules = rules
+        self.tools = tools
+        self.rules = rules
+        self.summarizers = summarizers  # FAST_LLM first: they also answer a tool's own questions
         self._provider = provider
         self._emit = emit
         self._model = split_model(task.config.smart_llm)[1]
@@ -47,7 +49,7 @@ class Conversation:
     def _use_json_replies(self, json_replies: bool) -> None:
         """Native tool calls, or the JSON-reply fallback for models without function calling."""
         self._native_tools = not json_replies
-        self._history = History(self.task, self._tools.specs(), self._native_tools, self._rules)
+        self._history = History(self.task, self.tools.specs(), self._native_tools, self.rules)
 
     async def chat(self, steps: list[Step], index: int) -> ChatReply:
         """One LLM call; its text streams out as ThinkingDelta events. A model whose server refuses tools is
@@ -57,7 +59,7 @@ class Conversation:
             self._emit(ThinkingDelta(task_id=self.task.id, step_index=index, text=text))
 
         try:
-            tools = self._tools.specs() if self._native_tools else None
+            tools = self.tools.specs() if self._native_tools else None
             messages = await self._compactor.prompt(self._history, steps, tools)
             reply = await self._provider.chat(self._model, messages, tools, on_text, cache_key=self.task.id)
         except ToolsUnsupported as e:
@@ -73,7 +75,7 @@ class Conversation:
     async def consult(self, steps: list[Step], request: str) -> tuple[str, Usage]:
         """One LLM call outside the steps (self-feedback): the task's prompt so far and `request`; its text and
         usage. The tools stay declared (providers want them beside past tool calls) but the text is what counts."""
-        tools = self._tools.specs() if self._native_tools else None
+        tools = self.tools.specs() if self._native_tools else None
         messages = await self._compactor.prompt(self._history, steps, tools)
         asked = [*messages, ChatMessage(role="user", content=request)]
         reply = await self._provider.chat(self._model, asked, tools, lambda _text: None)

@@ -16,13 +16,11 @@ from pydantic import ValidationError
 
 from autogpt_ls.agent.approval import NO_RULES, ApprovalRules
 from autogpt_ls.agent.autocommit import AutoCommit
-from autogpt_ls.agent.compaction import Summarizer
 from autogpt_ls.agent.conversation import Conversation
 from autogpt_ls.agent.decisions import account, for_tool
 from autogpt_ls.agent.errors import NotWaiting, TaskBusy
 from autogpt_ls.agent.events import (
     CommandOutput,
-    Event,
     EventSink,
     PlanChanged,
     Preparing,
@@ -37,15 +35,13 @@ from autogpt_ls.agent.undo import checkpointed
 from autogpt_ls.changes import Preview
 from autogpt_ls.checkpoints import Checkpoints
 from autogpt_ls.executors.base import Executor, Progress
-from autogpt_ls.llm.base import BadReply, ChatProvider
-from autogpt_ls.llm.context import DEFAULT_WINDOW
+from autogpt_ls.llm.base import BadReply
 from autogpt_ls.llm.pricing import usage_of
 from autogpt_ls.models import Decision, DecisionKind, Result, Step, StepStatus, Usage
 from autogpt_ls.secrets_mask import NO_SECRETS, SecretMask
 from autogpt_ls.store import Store
-from autogpt_ls.task_models import Rule, Task, TaskStatus
+from autogpt_ls.task_models import TaskStatus
 from autogpt_ls.tools.base import Buffers, ShellPolicy, Tool, ToolContext, ToolRefused, no_buffers
-from autogpt_ls.tools.registry import ToolRegistry
 from autogpt_ls.tools.shell_policy import ShellCommandDenied
 from autogpt_ls.workspace import PathOutsideWorkspace
 
@@ -64,46 +60,29 @@ class Agent:
 
     def __init__(
         self,
-        task: Task,
+        llm: Conversation,
         *,
         store: Store,
-        provider: ChatProvider,
-        tools: ToolRegistry,
         executor: Executor,
         shell: ShellPolicy,
-        native_tools: bool = True,
-        emit: EventSink | None = None,
+        emit: EventSink,
         buffers: Buffers = no_buffers,
         secrets: SecretMask = NO_SECRETS,
         checkpoints: Checkpoints | None = None,
-        summarizers: list[Summarizer] | None = None,
-        window: int = DEFAULT_WINDOW,
-        rules: tuple[Rule, ...] = (),
         auto_commit: bool = False,
         approval: ApprovalRules = NO_RULES,
     ) -> None:
-        self.task = task
+        self.task = task = llm.task
         self.store = store
-        self.tools = tools
+        self.tools = llm.tools  # the registry the LLM is offered is the one its proposals are checked against
         self.executor = executor
         executor.resume(task.state.shell)  # the last command may have run in another process
         self.checkpoints = checkpoints  # None: CHECKPOINTS=False, steps are not undoable
         self.auto_commit = AutoCommit(executor.workspace.root, task) if auto_commit else None  # GIT_AUTO_COMMIT
-        self._emit_to = emit
-        self.rules = rules  # the project's rules files, read when the task's driver started
+        self.emit = emit
+        self.rules = llm.rules  # the project's rules files, read when the task's driver started
         self.approval = approval  # AUTO_APPROVE, AUTO_APPROVE_COMMANDS: what runs without asking (the driver asks it)
-        summarizers = summarizers or [Summarizer(task.config.smart_llm, provider)]
-        self._llm = Conversation(
-            task,
-            store=store,
-            provider=provider,
-            tools=tools,
-            native_tools=native_tools,
-            emit=self.emit,
-            summarizers=summarizers,
-            window=window,
-            rules=rules,
-        )
+        self._llm = llm
         self._steps: list[Step] = []  # this task's steps, loaded by recover(); the Agent is their only writer
         self._running_step = ""
         self.ctx = ToolContext(
@@ -115,14 +94,10 @@ class Agent:
             secrets=secrets,
             plan=task.state.plan,
             network=task.config.network,
-            ask_llm=FastLLM(task, summarizers),
+            ask_llm=FastLLM(task, llm.summarizers),
         )
 
     # -- events
-    def emit(self, event: Event) -> None:
-        if self._emit_to:
-            self._emit_to(event)
-
     def _on_output(self, text: str) -> None:
         self.emit(CommandOutput(task_id=self.task.id, step_id=self._running_step, text=text))
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from autogpt_ls.agent import placement
 from autogpt_ls.agent.approval import ApprovalRules
 from autogpt_ls.agent.compaction import Summarizer
+from autogpt_ls.agent.conversation import Conversation
 from autogpt_ls.agent.editor import DiagnosticsFeed, DiagnosticsSource
 from autogpt_ls.agent.events import EventSink
 from autogpt_ls.agent.loop import Agent
@@ -105,21 +106,26 @@ class Wiring:
 
     def agent(self, task: Task, emit: EventSink) -> Agent:
         s = self.settings
-        return Agent(
+        llm = Conversation(
             task,
             store=self._store,
             provider=self.provider(task.config.smart_llm),
             tools=self.tools,
+            native_tools=s.llm_tool_calling,
+            emit=emit,
+            summarizers=self._summarizers(task),
+            window=context_window(task.config.smart_llm, s.context_window, s.local_model_context),
+            rules=self._rules(task),
+        )
+        return Agent(
+            llm,
+            store=self._store,
             executor=self._executor(task),
             shell=self.shell,
-            native_tools=s.llm_tool_calling,
             emit=emit,
             buffers=lambda path: self.buffers(path),
             secrets=self.secrets,
             checkpoints=self.checkpoints(task),
-            summarizers=self._summarizers(task),
-            window=context_window(task.config.smart_llm, s.context_window, s.local_model_context),
-            rules=self._rules(task),
             auto_commit=s.git_auto_commit,
             approval=self.approval,
         )
