@@ -6,6 +6,7 @@ TLS) gets a copied workspace with the default settings."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from collections.abc import AsyncIterator
@@ -186,3 +187,17 @@ async def test_a_remote_engine_gets_a_copied_workspace_with_the_default_settings
         assert out.splitlines()[:2] == ["from the host", "0"], out
     finally:
         await remote.close()
+
+
+async def test_large_files_go_in_streamed_and_one_over_the_limit_stays_in_the_container(
+    copied: DockerExecutor,
+) -> None:
+    root = copied.workspace.root
+    big = os.urandom(1 << 20) * 40  # 40 MiB: past the upload's in-memory spool
+    (root / "big.bin").write_bytes(big)
+    out = await sh(copied, "sha256sum big.bin; head -c 70000000 /dev/zero > huge.bin; echo small > s.txt")
+    assert out.split()[0] == hashlib.sha256(big).hexdigest(), out
+    assert "files over 64 MiB" in out and "copied back 1 changed file(s)" in out, out
+    assert (root / "s.txt").read_text() == "small\n" and not (root / "huge.bin").exists()
+    out = await sh(copied, "stat -c %s huge.bin")  # kept in the sandbox for the commands that need it
+    assert out.startswith("70000000\n"), out

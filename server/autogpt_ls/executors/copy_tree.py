@@ -15,8 +15,9 @@ import io
 import os
 import stat
 import tarfile
+import time
 from pathlib import Path
-from typing import NamedTuple
+from typing import IO, NamedTuple
 
 from autogpt_ls.executors import copy_walk
 
@@ -57,15 +58,15 @@ def same_content(host: Sig, box: Sig) -> bool:
     return (host.kind, host.mode, host.link, host.digest) == (box.kind, box.mode, box.link, box.digest)
 
 
-def upload_tar(root: Path, manifest: Manifest, paths: list[str], owner: tuple[int, int]) -> bytes:
-    """A tar of those paths as the host has them, owned by the commands' uid:gid (they must write them)."""
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w", format=tarfile.PAX_FORMAT) as tar:
+def write_tar(into: IO[bytes], root: Path, manifest: Manifest, paths: list[str], owner: tuple[int, int]) -> None:
+    """A tar of those paths as the host has them, owned by the commands' uid:gid (they must write them), written
+    file by file (`into` a spooled file: a large workspace is not held in memory)."""
+    with tarfile.open(fileobj=into, mode="w", format=tarfile.PAX_FORMAT) as tar:
         for rel in paths:
             sig = manifest[rel]
             info = tarfile.TarInfo(rel)
             info.uid, info.gid, info.mode = owner[0], owner[1], sig.mode
-            info.mtime = sig.mtime_ns / 1e9 if sig.mtime_ns else 0
+            info.mtime = sig.mtime_ns / 1e9 if sig.mtime_ns else time.time()  # a folder's is not kept
             if sig.kind == "d":
                 info.type = tarfile.DIRTYPE
                 tar.addfile(info)
@@ -78,10 +79,12 @@ def upload_tar(root: Path, manifest: Manifest, paths: list[str], owner: tuple[in
                 except OSError:  # gone or replaced since the walk: the next sync sees it
                     continue
                 with os.fdopen(fd, "rb") as handle:
-                    data = handle.read()
-                info.size = len(data)
-                tar.addfile(info, io.BytesIO(data))
-    return buffer.getvalue()
+                    st = os.fstat(handle.fileno())
+                    if not stat.S_ISREG(st.st_mode):
+                        continue
+                    info.size = st.st_size  # a file cut short meanwhile fails the copy (OSError): the command is told
+                    tar.addfile(info, handle)
+    into.seek(0)
 
 
 class Refused(Exception):

@@ -100,7 +100,9 @@ class CopySync:
                 parent = os.path.dirname(parent)
         paths = sorted(p for p in wanted if p in host)
         if paths:
-            container.put_archive(str(self.root), copy_tree.upload_tar(self.root, host, paths, self.owner))
+            with tempfile.SpooledTemporaryFile(max_size=32 << 20) as tar:
+                copy_tree.write_tar(tar, self.root, host, paths, self.owner)
+                container.put_archive(str(self.root), tar)
 
     # -- syncs
     def attach(self, container: Container, adopted: bool) -> None:
@@ -189,7 +191,7 @@ class CopySync:
 
         try:
             _, note = await asyncio.to_thread(self.sb.on_live_container, self.push)
-        except docker.errors.DockerException as e:
+        except (docker.errors.DockerException, OSError) as e:
             return CommandResult(exit_code=None, output=f"{woke}[sandbox] the workspace could not be copied in: {e}")
         result = await command(woke + note)
         try:
