@@ -24,6 +24,7 @@ import pytest
 if TYPE_CHECKING:
     from docker import APIClient, DockerClient
 
+PREFIX = "agls-de-"  # its folder in /tmp: short, since containerd's sockets live under it
 READY = b"API listen on "  # dockerd logs it once the daemon is initialised and its API serves
 START_SECONDS = 120.0  # a loaded 2-core machine; a cold start is a few seconds
 
@@ -73,7 +74,7 @@ def why_not() -> str | None:
         return f"no Docker engine here: {reason}"
     if os.geteuid() != 0:
         return "starting a second dockerd needs root"
-    missing = [tool for tool in ("dockerd", "openssl") if shutil.which(tool) is None]
+    missing = [tool for tool in ("dockerd", "openssl", "setpriv") if shutil.which(tool) is None]
     if missing:
         return f"{' and '.join(missing)} not installed (scripts/setup.d/20-docker.sh installs them)"
     return None
@@ -126,6 +127,7 @@ def dockerd_argv(folder: Path, port: int) -> list[str]:
     tls = folder / "tls"
     (folder / "daemon.json").write_text("{}\n")  # not /etc/docker/daemon.json, which may name hosts
     return [
+        "setpriv", "--pdeathsig", "TERM", "--",  # a killed test process takes its engine along
         "dockerd", "--config-file", str(folder / "daemon.json"),
         "--data-root", str(folder / "data"), "--exec-root", str(folder / "exec"), "--pidfile", str(folder / "pid"),
         "-H", f"tcp://127.0.0.1:{port}", "--tlsverify", "--tlscacert", str(tls / "ca.pem"),
@@ -154,6 +156,23 @@ def _unmount_under(folder: Path) -> None:
         subprocess.run(["umount", "-l", point], capture_output=True, timeout=30)
 
 
+def _alive(pid_file: Path) -> bool:
+    try:
+        os.kill(int(pid_file.read_text()), 0)
+    except (OSError, ValueError):
+        return False
+    return True
+
+
+def _sweep() -> None:
+    """The folders of engines whose test process was killed (vfs holds a copy of the image in each), unless
+    their engine still runs."""
+    for folder in Path("/tmp").glob(f"{PREFIX}*"):
+        if (folder / "owner").exists() and not _alive(folder / "owner") and not _alive(folder / "pid"):
+            _unmount_under(folder)
+            shutil.rmtree(folder, ignore_errors=True)
+
+
 def _stop(proc: subprocess.Popen[bytes], client: DockerClient | None) -> None:
     if client is not None:
         with contextlib.suppress(Exception):
@@ -175,7 +194,9 @@ def remote_engine_started(main: DockerClient, image: str) -> Iterator[RemoteEngi
     reason = why_not()
     if reason:
         pytest.skip(reason)
-    folder = Path(tempfile.mkdtemp(prefix="agls-de-", dir="/tmp"))  # short: containerd's sockets live under it
+    _sweep()
+    folder = Path(tempfile.mkdtemp(prefix=PREFIX, dir="/tmp"))
+    (folder / "owner").write_text(str(os.getpid()))
     make_certs(folder)
     engine = RemoteEngine(folder, _free_port())
     ready = threading.Event()
