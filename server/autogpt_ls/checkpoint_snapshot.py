@@ -3,6 +3,7 @@ recorded in the shadow repository's index and written as a tree; what cannot be 
 
 from __future__ import annotations
 
+import os
 import stat
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -26,8 +27,10 @@ async def snapshot(git: Session) -> Snapshot:
     """Record the workspace as it is now, as a tree; new nested repositories and large files are skipped.
 
     No git call when the watch saw no change since the last snapshot (the usual case before a step); one when
-    a full scan finds none (a new workspace's first, among them)."""
+    a full scan finds none; none for the first of a new, empty workspace."""
     dirty = git.owner.changed_paths()
+    if dirty is None and _nothing_yet(git.owner):
+        dirty = []  # a new repository on an empty folder: nothing to list
     if dirty is None:
         listed = await git.git("ls-files", "-z", "--others", "--modified", "--deleted", "--exclude-standard")
     elif dirty:  # `ls-files --modified` would lstat every tracked file before it matches the pathspecs
@@ -68,6 +71,14 @@ def _empty(cp: Checkpoints) -> str | None:
     """git's empty tree, when there is no index yet (nothing was ever recorded) and nothing to record: a new
     workspace's first checkpoint needs no `write-tree`."""
     return None if (cp.git_dir / "index").exists() else EMPTY_TREE
+
+
+def _nothing_yet(cp: Checkpoints) -> bool:
+    """No index yet and an empty workspace (a new task's folder): its first checkpoint needs no git at all."""
+    if (cp.git_dir / "index").exists():
+        return False
+    with os.scandir(cp.workspace) as entries:
+        return next(entries, None) is None
 
 
 def _now_a_folder(cp: Checkpoints, path: str) -> bool:

@@ -44,6 +44,29 @@ async def test_not_covered_is_skipped_and_named(workspace: Path, data_dir: Path)
     )
 
 
+async def test_a_new_empty_workspace_starts_from_gits_empty_tree(
+    workspace: Path, data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its first checkpoint runs no git (here there is none on PATH), and the steps after it diff and restore
+    against the empty tree git knows without storing it."""
+    cp = _checkpoints(workspace, data_dir)
+    async with cp.session():  # the repository's setup (git init)
+        pass
+    with monkeypatch.context() as m:
+        m.setenv("PATH", str(tmp_path / "no-git-here"))
+        gitless = _checkpoints(workspace, data_dir)
+        async with gitless.session() as git:
+            first = await snapshot(git)
+        gitless.close()
+    async with cp.session() as git:
+        (workspace / "sub").mkdir()
+        (workspace / "sub" / "new.txt").write_text("new")
+        second = await snapshot(git)
+        assert await git.changed(first.tree, second.tree) == ["sub/new.txt"]
+        await git.restore(first.tree, ["sub/new.txt"])
+    assert not (workspace / "sub").exists()
+
+
 async def test_a_file_that_grows_past_the_cap_leaves_the_checkpoints(workspace: Path, data_dir: Path) -> None:
     (workspace / "data.bin").write_bytes(b"small")
     cp = _checkpoints(workspace, data_dir)
