@@ -9,15 +9,17 @@ from contextlib import asynccontextmanager
 
 from autogpt_ls.agent.errors import NotFound, TaskBusy
 from autogpt_ls.store import LeaseHeld, Store
+from autogpt_ls.task_models import Task
 
 LEASE_TTL = 30.0
 
 
 @asynccontextmanager
-async def leased(store: Store, task_id: str, owner: str) -> AsyncIterator[None]:
-    """Hold the task's lease for the block (NotFound, or TaskBusy while another live process holds it)."""
+async def leased(store: Store, task_id: str, owner: str) -> AsyncIterator[Task]:
+    """Hold the task's lease for the block (NotFound, or TaskBusy while another live process holds it); the
+    task as it is once the lease is ours."""
     try:
-        await store.acquire_lease(task_id, owner, LEASE_TTL)
+        task = await store.acquire_lease(task_id, owner, LEASE_TTL)
     except KeyError:
         raise NotFound(f"no task {task_id!r}") from None
     except LeaseHeld as e:
@@ -25,7 +27,7 @@ async def leased(store: Store, task_id: str, owner: str) -> AsyncIterator[None]:
     stop = asyncio.Event()
     beat = asyncio.create_task(_heartbeat(store, task_id, owner, stop))
     try:
-        yield
+        yield task
     finally:
         stop.set()
         beat.cancel()

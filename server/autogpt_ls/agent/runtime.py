@@ -118,17 +118,18 @@ class Runtime:
     async def driving(self, task_id: str, *, resume: bool = False, step_driven: bool = False) -> AsyncIterator[Driver]:
         """The task's driver, while this process holds its lease (renewed meanwhile) and drives it nowhere else.
 
-        `resume` restarts a stopped or failed task. The task and its steps are read after the lease is taken,
-        so a task another process drove a moment ago goes on from where it left it. The executor outlives the
-        driver while the task runs (a sandbox stays warm between HTTP steps) and is closed when it ends.
+        `resume` restarts a stopped or failed task. The task is read by the statement that takes the lease, its
+        steps after it, so a task another process drove a moment ago goes on from where it left it. The executor
+        outlives the driver while the task runs (a sandbox stays warm between HTTP steps) and is closed when it
+        ends.
         """
         if task_id in self._driving:
             raise TaskBusy(f"task {task_id} is already running here; its pending step takes the next decision")
-        async with leased(self.store, task_id, self._owner):
+        async with leased(self.store, task_id, self._owner) as stored:
             self._driving[task_id] = asyncio.current_task()
             task: Task | None = None
             try:
-                task = await self._startable(task_id, resume)
+                task = await self._startable(stored, resume)
                 agent = self.wiring.agent(task, self._emit)
                 pending = await agent.recover()
                 yield Driver(agent, pending, step_driven=step_driven, diagnostics=self.wiring.diagnostics_feed())
@@ -137,16 +138,13 @@ class Runtime:
                     await self.wiring.close_executor(task_id)
                 self._driving.pop(task_id, None)
 
-    async def _startable(self, task_id: str, resume: bool) -> Task:
-        task = await self.store.get_task(task_id)
-        if task is None:
-            raise NotFound(f"no task {task_id!r} in {self.store.location}")
+    async def _startable(self, task: Task, resume: bool) -> Task:
         if task.status == TaskStatus.RUNNING:
             return task
         if resume and task.status == TaskStatus.FINISHED:
-            raise TaskOver(f"task {task_id} already finished: {task.end_reason}")
+            raise TaskOver(f"task {task.id} already finished: {task.end_reason}")
         if not resume:
-            raise TaskOver(f"task {task_id} has ended ({task.status}: {task.end_reason}); it takes no more steps")
+            raise TaskOver(f"task {task.id} has ended ({task.status}: {task.end_reason}); it takes no more steps")
         task.status, task.end_reason = TaskStatus.RUNNING, ""
         await self.store.save_task(task)
         return task

@@ -88,8 +88,9 @@ class Store(Protocol):
 
     async def list_artifacts(self, task_id: str) -> list[Artifact]: ...
 
-    async def acquire_lease(self, task_id: str, owner: str, ttl: float) -> None:
-        """Take the right to drive a task, or raise LeaseHeld naming the live process that has it."""
+    async def acquire_lease(self, task_id: str, owner: str, ttl: float) -> Task:
+        """Take the right to drive a task, or raise LeaseHeld naming the live process that has it; the task as it
+        is once the lease is ours."""
         ...
 
     async def renew_lease(self, task_id: str, owner: str, ttl: float) -> bool: ...
