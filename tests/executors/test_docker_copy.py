@@ -136,6 +136,14 @@ async def test_a_staged_task_gets_a_change_set_and_a_rejected_one_is_undone_in_t
     assert (root / "edit.txt").read_text() == "staged\n" and not (root / "r.txt").exists()
 
 
+async def test_a_change_set_left_undecided_goes_with_the_task(copied: DockerExecutor, tmp_path: Path) -> None:
+    copied.stager = Stager(copied, tmp_path / "stages")
+    await sh(copied, "echo undecided > u.txt")
+    assert (tmp_path / "stages" / copied.task_id).is_dir()
+    await copied.close()  # the task ends before anyone decided: its stage folder goes too
+    assert not (tmp_path / "stages" / copied.task_id).exists() and not (copied.workspace.root / "u.txt").exists()
+
+
 async def test_another_process_adopts_the_copy_and_a_bind_sandbox_replaces_it(
     copied: DockerExecutor, docker_client: object, request: pytest.FixtureRequest
 ) -> None:

@@ -252,7 +252,7 @@ class Stager:
             with contextlib.suppress(Exception):
                 left.append(await self._next)
             self._next = None
-        if self._recipe is None:
+        if self._recipe is None and not left:  # nothing made; a copy-mode stage (stages.blank) needs no recipe first
             return
         recipe = self.recipe()
         folders = list(self.root.iterdir()) if self.root.exists() else []
