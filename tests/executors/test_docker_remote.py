@@ -1,21 +1,24 @@
 """A remote engine: a second dockerd reached over TLS on a loopback port (remote_engine), selected as a user
 would, by DOCKER_HOST, DOCKER_TLS_VERIFY and DOCKER_CERT_PATH. Its TLS is really on (a client without the
 certificate is refused), our client trusts its CA whatever REQUESTS_CA_BUNDLE says, and the sandbox's persistent
-shell reads its exec stream over TLS: output, exit codes, `cd` carried over, a long output, a timeout, and output
-that streams while a command runs, with or without the shell."""
+shell reads its exec stream over TLS: output, exit codes, `cd` carried over, a long output and line, a timeout,
+and output that streams while a command runs, with or without the shell."""
 
 from __future__ import annotations
 
 import asyncio
+import os
+import threading
 from pathlib import Path
 
 import pytest
 import requests
 from remote_engine import RemoteEngine
-from sandbox_helpers import small_sandbox, task_containers
+from sandbox_helpers import IMAGE, small_sandbox, task_containers
 
 from autogpt_ls.executors import engine
 from autogpt_ls.executors.docker import DockerExecutor, engine_answers
+from autogpt_ls.executors.exec_socket import ExecSocket
 from autogpt_ls.executors.shell_state import shell_argv
 
 
@@ -59,6 +62,8 @@ async def test_the_persistent_shell_runs_over_tls_on_the_second_engine(
     # Far more than one TLS record: the reader must not wait on the socket for bytes already inside the SSL layer.
     res = await remote_sandbox.run(shell_argv("seq 1 200000; echo END"), timeout=30)
     assert res.exit_code == 0 and res.truncated and res.output.endswith("199999\n200000\nEND\n")
+    res = await remote_sandbox.run(shell_argv(f"echo {'y' * 300_000} | wc -c"), timeout=30)  # a long line in
+    assert (res.exit_code, res.output) == (0, "300001\n")
     res = await remote_sandbox.run(shell_argv("echo started; sleep 40; echo never"), timeout=2)
     assert res.timed_out and res.output.startswith("started\n") and "never" not in res.output
     assert "interrupted (SIGINT); the shell keeps its state" in res.output
@@ -96,5 +101,37 @@ async def test_output_streams_while_the_command_runs(
         assert (res.exit_code, res.output) == (0, "started\ndone\n")
     finally:
         await sandbox.close()
+        if client is not docker_client:
+            client.close()  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("where", ["remote", "local"])
+def test_an_exec_socket_carries_both_ways_at_once(
+    where: str, docker_client: object, request: pytest.FixtureRequest
+) -> None:
+    """2 MB written to `cat` in 100-byte pieces while another thread reads the echo (as a shell's interrupt report
+    is written while its output is read): every byte comes back, in order, over TLS and the unix socket."""
+    client = request.getfixturevalue("remote_engine").client() if where == "remote" else docker_client
+    container = client.containers.run(IMAGE, ["sleep", "infinity"], network_mode="none", detach=True)  # type: ignore[attr-defined]
+    sent, got = os.urandom(2_000_000), bytearray()
+    try:
+        api = client.api  # type: ignore[attr-defined]
+        stream = ExecSocket(api.exec_start(api.exec_create(container.id, ["cat"], stdin=True)["Id"], socket=True))
+
+        def read() -> None:
+            for _kind, data in stream.frames():
+                got.extend(data)
+                if len(got) >= len(sent):
+                    return
+
+        reader = threading.Thread(target=read)
+        reader.start()
+        for at in range(0, len(sent), 100):
+            stream.send(sent[at : at + 100])
+        reader.join(60)
+        stream.close()
+        assert bytes(got) == sent
+    finally:
+        container.remove(force=True)
         if client is not docker_client:
             client.close()  # type: ignore[attr-defined]
