@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from autogpt_ls.agent import loop_guard, self_feedback, staged, undo
 from autogpt_ls.agent.decisions import automatic
 from autogpt_ls.agent.editor import DiagnosticsFeed
-from autogpt_ls.agent.errors import Conflict, CoreError, InvalidInput, LLMUnavailable, NotWaiting, TaskBusy
+from autogpt_ls.agent.errors import Conflict, CoreError, InvalidInput, LLMUnavailable, NotWaiting
 from autogpt_ls.agent.events import ProposalMade, RewindRefused, StepCompleted
 from autogpt_ls.agent.limits import limit_reached, time_limit, too_many_failures
 from autogpt_ls.agent.loop import Agent
@@ -121,12 +121,7 @@ class Driver:
             await agent.auto_commit.record(undo.files_of(moved), f"autogpt: {what} of step {undo.shown(moved)}")
         step.decision, step.status = decision, StepStatus.FEEDBACK
         step.result = Result(ok=True, output=undo.report(decision.kind, moved))
-        async with agent.store.atomic():
-            if not await agent.store.claim_step(step):
-                raise TaskBusy(f"step {step.id} was already decided")
-            for done in moved:
-                await agent.store.save_step(done)
-            await agent.store.save_task(self.task)
+        await agent.claim(step, *moved)
         self.pending = None
         agent.emit(StepCompleted(task_id=self.task.id, step=step))
 

@@ -223,11 +223,7 @@ class Agent:
         step.decision = decision = for_tool(decision, tool.kind)
         step.status = _STATUS_FOR[decision.kind]
         account(self.task.state, decision)
-        async with self.store.atomic():
-            if not await self.store.claim_step(step):
-                raise TaskBusy(f"step {step.id} was already decided")
-            await self.store.save_task(self.task)
-        self._remember(step)
+        await self.claim(step)
         if step.status == StepStatus.EXECUTING:
             plan = [item.model_copy() for item in self.task.state.plan]
             await self._execute(step, tool, decision)
@@ -240,6 +236,17 @@ class Agent:
         elif tool.kind == "finish" and step.status == StepStatus.DONE:
             await self.end(TaskStatus.FINISHED, str(step.proposal.tool_call.arguments.get("reason", "")))  # type: ignore[union-attr]
         return step
+
+    async def claim(self, step: Step, *moved: Step) -> None:
+        """Store the decision on an awaiting step with the task (and the steps an undo or redo `moved`), in one
+        transaction: TaskBusy if another driver decided it first."""
+        async with self.store.atomic():
+            if not await self.store.claim_step(step):
+                raise TaskBusy(f"step {step.id} was already decided")
+            for done in moved:
+                await self.store.save_step(done)
+            await self.store.save_task(self.task)
+        self._remember(step)
 
     def _checkpointed(self, step: Step, tool: Tool) -> AbstractAsyncContextManager[None]:
         """A step that can change files (a write, any command, a generated image) is checkpointed before and after."""

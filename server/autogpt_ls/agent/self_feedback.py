@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 
-from autogpt_ls.agent.errors import TaskBusy
 from autogpt_ls.agent.events import StepCompleted
 from autogpt_ls.agent.loop import Agent
 from autogpt_ls.models import Decision, Result, Step, StepStatus
@@ -34,9 +33,6 @@ async def revise(agent: Agent, step: Step, decision: Decision) -> str:
     step.status, step.result = StepStatus.REVISED, Result(ok=True, output=critique)
     step.usage = step.usage + usage
     agent.task.state.usage = agent.task.state.usage + usage
-    async with agent.store.atomic():
-        if not await agent.store.claim_step(step):
-            raise TaskBusy(f"step {step.id} was already decided")
-        await agent.store.save_task(agent.task)
+    await agent.claim(step)
     agent.emit(StepCompleted(task_id=agent.task.id, step=step))  # its result is the critique, shown
     return critique
