@@ -14,7 +14,7 @@ import pytest
 from autogpt_ls.executors.local import LocalExecutor
 from autogpt_ls.tools import ripgrep
 from autogpt_ls.tools.base import Tool, ToolContext, ToolRefused
-from autogpt_ls.tools.files import edit_file
+from autogpt_ls.tools.files import edit_file, list_folder
 from autogpt_ls.tools.search import MAX_MATCHES, find_files, search_files
 from autogpt_ls.workspace import PathOutsideWorkspace, Workspace
 
@@ -140,6 +140,20 @@ async def test_search_caps_the_lines_shown_and_counts_them_all(tree: Path) -> No
 async def test_search_refusals(tree: Path, arguments: dict[str, str], message: str) -> None:
     with pytest.raises(ToolRefused, match=re.escape(message)):
         search_files.check(context(tree), search_files.validate(arguments))
+
+
+@pytest.mark.parametrize(
+    ("tool", "arguments"),
+    [(search_files, {"pattern": "x"}), (find_files, {"glob": "*"}), (list_folder, {})],
+)
+@pytest.mark.parametrize("folder", ["nope", "src/app.py"])
+async def test_a_folder_argument_that_is_no_folder_is_refused_alike(
+    tree: Path, tool: Tool, arguments: dict[str, str], folder: str
+) -> None:
+    """The three tools that take a folder refuse a missing one, or a file, with the same words."""
+    named = arguments | {"folder" if tool is list_folder else "path": folder}
+    with pytest.raises(ToolRefused, match=f"^{re.escape(repr(folder))} is not a folder of the workspace.$"):
+        tool.check(context(tree), tool.validate(named))
 
 
 @pytest.mark.parametrize("path", ["..", "out", "secret"])

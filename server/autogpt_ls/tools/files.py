@@ -144,14 +144,15 @@ async def edit_file(
     )
 
 
-def _check_folder(ctx: ToolContext, args: Any) -> None:
+def check_folder(ctx: ToolContext, path: str) -> None:
+    """A refusal the LLM can act on for a folder argument that is not one (the search tools' too)."""
     try:
-        ctx.executor.workspace.listdir(args.folder or ".")
+        ctx.executor.workspace.listdir(path or ".")
     except (FileNotFoundError, NotADirectoryError):
-        raise ToolRefused(f"{args.folder!r} is not a folder.") from None
+        raise ToolRefused(f"{path!r} is not a folder of the workspace.") from None
 
 
-@tool("list_folder", "file_operations", "read", check=_check_folder)
+@tool("list_folder", "file_operations", "read", check=lambda ctx, a: check_folder(ctx, a.folder))
 async def list_folder(
     ctx: ToolContext,
     folder: Annotated[str, Field(description="Folder relative to the workspace; '.' for its root")] = ".",

@@ -19,6 +19,7 @@ from pydantic import Field
 from autogpt_ls.models import Result
 from autogpt_ls.tools import ripgrep
 from autogpt_ls.tools.base import ToolContext, ToolRefused, tool
+from autogpt_ls.tools.files import check_folder
 from autogpt_ls.workspace import PathOutsideWorkspace, Workspace
 
 MAX_MATCHES = 100  # lines shown; the total is counted all the same
@@ -106,14 +107,7 @@ def _check_search(ctx: ToolContext, args: Any) -> None:
         re.compile(args.pattern)
     except re.error as exc:
         raise ToolRefused(f"pattern {args.pattern!r} is not a valid regular expression: {exc}.") from None
-    _check_folder(ctx, args.path)
-
-
-def _check_folder(ctx: ToolContext, path: str) -> None:
-    try:
-        ctx.executor.workspace.listdir(path or ".")
-    except (FileNotFoundError, NotADirectoryError):
-        raise ToolRefused(f"{path!r} is not a folder of the workspace.") from None
+    check_folder(ctx, args.path)
 
 
 @tool("search_files", "file_operations", "read", check=_check_search)
@@ -156,7 +150,7 @@ def _hits(regex: re.Pattern[str], text: str) -> list[tuple[int, str]]:
     ]
 
 
-@tool("find_files", "file_operations", "read", check=lambda ctx, a: _check_folder(ctx, a.path))
+@tool("find_files", "file_operations", "read", check=lambda ctx, a: check_folder(ctx, a.path))
 async def find_files(
     ctx: ToolContext,
     glob: Glob,
