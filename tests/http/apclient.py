@@ -100,22 +100,31 @@ class Server:
     """`autogpt-ls serve --port 0` as a user starts it; the URL comes from the line it prints."""
 
     def __init__(self, env: dict[str, str], log: Path, *args: str, timeout: float = 20) -> None:
-        self._log = log.open("ab")
+        self._stderr = log.open("ab")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "autogpt_ls", "serve", "--port", "0", *args],
             stdout=subprocess.PIPE,
-            stderr=self._log,
+            stderr=self._stderr,
             env=env,
         )
+        self.log, self._killed = log, False
         line = _read_line(self.proc, timeout)
         match = re.search(rb"(http://\S+/ap/v1)", line)
         if not match:
-            self.stop()
+            self.kill()
             raise RuntimeError(f"serve printed {line!r}; stderr in {log}: {log.read_text()[-2000:]}")
         self.url = match.group(1).decode()
         self.api = Api(self.url, env.get("AP_SERVER_TOKEN"))
 
-    def stop(self) -> int:
+    def kill(self) -> None:
+        """SIGKILL, as a crash or a lost machine: the one way the test may end a server other than gracefully."""
+        self._killed = True
+        self.proc.kill()
+        self.proc.wait()
+
+    def stop(self) -> None:
+        """SIGTERM, as a service manager stops a server, and fail unless it exits 0 (a graceful stop); a server
+        that exited before, unless the test killed it, must have exited 0 as well."""
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             try:
@@ -125,8 +134,12 @@ class Server:
                 self.proc.wait()
         if self.proc.stdout:
             self.proc.stdout.close()
-        self._log.close()
-        return self.proc.returncode
+        self._stderr.close()
+        if not self._killed and self.proc.returncode != 0:
+            stderr = self.log.read_text(errors="replace")[-3000:]
+            raise AssertionError(
+                f"serve exited {self.proc.returncode}, not 0 as a graceful stop does; stderr:\n{stderr}"
+            )
 
 
 def _read_line(proc: subprocess.Popen[bytes], timeout: float) -> bytes:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -25,8 +26,9 @@ def start_server(server_env: dict[str, str], tmp_path: Path) -> Iterator[Callabl
         return server
 
     yield start
-    for server in started:
-        server.stop()
+    with contextlib.ExitStack() as stopping:  # all are stopped even if one fails its stop (non-zero exit)
+        for server in started:
+            stopping.callback(server.stop)
 
 
 @pytest.fixture

@@ -46,8 +46,7 @@ class Fleet:
             return self.server, self.generation
 
     def kill_and_restart(self) -> None:
-        self.server.proc.kill()
-        self.server.proc.wait()
+        self.server.kill()
         replacement = self._start()
         with self._changed:
             self.server, self.generation = replacement, self.generation + 1

