@@ -8,12 +8,14 @@ Needs DATABASE_URL naming a PostgreSQL database; `scripts/with-postgres.sh` star
 
 1. `--tasks` tasks at once, each step posted to the two servers in turn (so the lease moves with every request),
    the loopback fake LLM answering after a seeded 2-6 s: all must complete; our own time per step (the request's
-   latency minus the LLM time the server reports) p95 <= 50 ms.
+   latency minus the LLM time the server reports for a step thought in that request) p95 <= 50 ms, also by the
+   task's step number (the first steps of all tasks come at once).
 2. With an instant LLM, `--instant-tasks` tasks run to completion on one server, then across two: steps per second
    and their ratio (target >= 1.5x on a 2-core machine; the fake LLM and this load client share those cores).
 Every task writes a file, then finishes (ap_load.py's script), three step requests each. The machine's load
 average is printed with the figures (the cores are shared with the fake LLM, PostgreSQL and this client, and
-perhaps with others). `--profile DIR` runs each server under cProfile and prints where their CPU went (the stats
+perhaps with others), and the CPU per step is split by process: the servers, their git children, PostgreSQL,
+this process. `--profile DIR` runs each server under cProfile and prints where their CPU went (the stats
 are written when a server stops: SIGTERM is a graceful exit).
 """
 
