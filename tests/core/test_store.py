@@ -137,7 +137,9 @@ async def test_racing_claims_and_takeovers_have_one_winner(connect: Connect) -> 
     takeovers = [s.acquire_lease(task.id, f"host{i}:1:x", ttl=60) for i, s in enumerate(stores)]
     outcomes = await asyncio.gather(*takeovers, return_exceptions=True)
     won = [o for o in outcomes if not isinstance(o, LeaseHeld)]
-    assert won == [task]  # the winner reads the task in the statement that took the lease
+    # the winner reads the task in the statement that took the lease, and its steps (the claimed one) after it
+    assert won == [(task, await stores[0].get_steps(task.id))]
+    assert won[0][1][0].status == StepStatus.EXECUTING
 
 
 async def test_a_rollback_undoes_only_its_own_task_writes(connect: Connect, store_url: str | None) -> None:

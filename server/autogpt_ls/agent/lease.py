@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from autogpt_ls.agent.errors import NotFound, TaskBusy
+from autogpt_ls.models import Step
 from autogpt_ls.store import LeaseHeld, Store
 from autogpt_ls.task_models import Task
 
@@ -15,11 +16,11 @@ LEASE_TTL = 30.0
 
 
 @asynccontextmanager
-async def leased(store: Store, task_id: str, owner: str) -> AsyncIterator[Task]:
+async def leased(store: Store, task_id: str, owner: str) -> AsyncIterator[tuple[Task, list[Step]]]:
     """Hold the task's lease for the block (NotFound, or TaskBusy while another live process holds it); the
-    task as it is once the lease is ours."""
+    task and its steps as they are once the lease is ours."""
     try:
-        task = await store.acquire_lease(task_id, owner, LEASE_TTL)
+        task, steps = await store.acquire_lease(task_id, owner, LEASE_TTL)
     except KeyError:
         raise NotFound(f"no task {task_id!r}") from None
     except LeaseHeld as e:
@@ -27,7 +28,7 @@ async def leased(store: Store, task_id: str, owner: str) -> AsyncIterator[Task]:
     stop = asyncio.Event()
     beat = asyncio.create_task(_heartbeat(store, task_id, owner, stop))
     try:
-        yield task
+        yield task, steps
     finally:
         stop.set()
         beat.cancel()

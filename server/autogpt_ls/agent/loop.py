@@ -128,12 +128,13 @@ class Agent:
         except (*REFUSALS, ValidationError):
             return None
 
-    async def recover(self) -> Step | None:
-        """Load the steps; after a restart a step caught executing is marked interrupted, never run again.
+    async def recover(self, steps: list[Step]) -> Step | None:
+        """Take the task's steps as read under its lease; after a restart a step caught executing is marked
+        interrupted, never run again.
 
         Returns the step still waiting for a decision, if any.
         """
-        self._steps = await self.store.get_steps(self.task.id)
+        self._steps = steps
         pending = None
         for step in self._steps:
             if step.status == StepStatus.EXECUTING:
@@ -279,6 +280,5 @@ class Agent:
             async with self.store.atomic():
                 await self.store.save_step(step)
                 await self.store.save_task(self.task)
-                if step.result is not None and step.result.ok:
-                    for path in step.result.files:
-                        await self.store.add_artifact(self.task.id, path, agent_created=True)
+                if step.result is not None and step.result.ok and step.result.files:
+                    await self.store.add_artifacts(self.task.id, step.result.files, agent_created=True)

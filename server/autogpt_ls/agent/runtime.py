@@ -119,19 +119,19 @@ class Runtime:
         """The task's driver, while this process holds its lease (renewed meanwhile) and drives it nowhere else.
 
         `resume` restarts a stopped or failed task. The task is read by the statement that takes the lease, its
-        steps after it, so a task another process drove a moment ago goes on from where it left it. The executor
-        outlives the driver while the task runs (a sandbox stays warm between HTTP steps) and is closed when it
-        ends.
+        steps right after it (one round trip on PostgreSQL), so a task another process drove a moment ago goes on
+        from where it left it. The executor outlives the driver while the task runs (a sandbox stays warm between
+        HTTP steps) and is closed when it ends.
         """
         if task_id in self._driving:
             raise TaskBusy(f"task {task_id} is already running here; its pending step takes the next decision")
-        async with leased(self.store, task_id, self._owner) as stored:
+        async with leased(self.store, task_id, self._owner) as (stored, steps):
             self._driving[task_id] = asyncio.current_task()
             task: Task | None = None
             try:
                 task = await self._startable(stored, resume)
                 agent = self.wiring.agent(task, self._emit)
-                pending = await agent.recover()
+                pending = await agent.recover(steps)
                 yield Driver(agent, pending, step_driven=step_driven, diagnostics=self.wiring.diagnostics_feed())
             finally:
                 if task is None or task.status != TaskStatus.RUNNING:

@@ -118,6 +118,11 @@ def reports(
     return [_report(task, steps, i, totals[i], tools, by_path, since) for i in indexes]
 
 
+def wrote_files(steps: list[Step]) -> bool:
+    """Whether any of these steps wrote files: only then may their reports list artifacts (none to read else)."""
+    return any(s.result is not None and s.result.files for s in steps)
+
+
 def _lines(
     task: Task, step: Step, ran: list[Step], proposal: Any, is_last: bool, tools: ToolRegistry, guard: str = ""
 ) -> str:

@@ -16,7 +16,7 @@ from autogpt_ls.agent.errors import Forbidden, InvalidInput, NotFound
 from autogpt_ls.agent.rules import listing
 from autogpt_ls.agent.runtime import Runtime
 from autogpt_ls.changes import CommandPreview
-from autogpt_ls.http.reports import Page, StepReport, TaskReport, reports
+from autogpt_ls.http.reports import Page, StepReport, TaskReport, reports, wrote_files
 from autogpt_ls.settings import ConfigError
 from autogpt_ls.store import Artifact
 from autogpt_ls.task_models import ExecutorName, Task
@@ -99,7 +99,7 @@ class Service:
             rules = listing(driver.agent.rules) if since == 0 and not pending else ""  # said at the task's start
             outcome = await driver.advance(decision)
             steps = driver.agent.steps()
-            artifacts = await self.store.list_artifacts(task_id)
+            artifacts = await self.store.list_artifacts(task_id) if wrote_files(steps[since:]) else []
             report = reports(driver.task, steps, [len(steps) - 1], self.runtime.wiring.tools, artifacts, since)[0]
         if rules:
             report = report.model_copy(update={"output": f"{rules}\n\n{report.output}"})

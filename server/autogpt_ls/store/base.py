@@ -84,13 +84,18 @@ class Store(Protocol):
         """The artifact for this path (the existing one when the path is listed already)."""
         ...
 
+    async def add_artifacts(self, task_id: str, relative_paths: list[str], agent_created: bool) -> None:
+        """List these paths as artifacts (those not listed yet), reading nothing back: inside atomic() the writes
+        may go out with the commit."""
+        ...
+
     async def get_artifact(self, artifact_id: str) -> Artifact | None: ...
 
     async def list_artifacts(self, task_id: str) -> list[Artifact]: ...
 
-    async def acquire_lease(self, task_id: str, owner: str, ttl: float) -> Task:
-        """Take the right to drive a task, or raise LeaseHeld naming the live process that has it; the task as it
-        is once the lease is ours."""
+    async def acquire_lease(self, task_id: str, owner: str, ttl: float) -> tuple[Task, list[Step]]:
+        """Take the right to drive a task, or raise LeaseHeld naming the live process that has it; the task and
+        its steps as they are once the lease is ours."""
         ...
 
     async def renew_lease(self, task_id: str, owner: str, ttl: float) -> bool: ...

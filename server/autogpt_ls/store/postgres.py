@@ -94,6 +94,16 @@ class PostgresStore(SQLStore):
         async with self._connection() as conn:
             await conn.execute(_placeholders(sql), params)
 
+    async def _batch(self, statements: list[tuple[str, Params]]) -> list[list[Row]]:
+        async with self._connection() as conn:
+            if held := self._transaction.get():
+                cursors = [await conn.execute(_placeholders(sql), params) for sql, params in statements]
+                await held[1].sync()
+            else:
+                async with conn.pipeline():  # leaving it sends one Sync: every result comes back in one trip
+                    cursors = [await conn.execute(_placeholders(sql), params) for sql, params in statements]
+            return [await cursor.fetchall() for cursor in cursors]
+
     @asynccontextmanager
     async def atomic(self) -> AsyncIterator[None]:
         """Group writes into one transaction, so a crash never leaves a step without its task's counters."""

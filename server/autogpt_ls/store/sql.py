@@ -70,6 +70,11 @@ class SQLStore:
         statement that needs an answer, or with the commit (PostgreSQL's pipeline: one round trip, not one each)."""
         await self._run(sql, params)
 
+    async def _batch(self, statements: list[tuple[str, Params]]) -> list[list[Row]]:
+        """Run statements in order, each one's rows in a list: a backend may send them together (PostgreSQL's
+        pipeline: one round trip for all)."""
+        return [await self._rows(sql, params) for sql, params in statements]
+
     def atomic(self) -> AbstractAsyncContextManager[None]:
         raise NotImplementedError
 
@@ -124,18 +129,21 @@ class SQLStore:
         return changed == 1
 
     async def get_steps(self, task_id: str) -> list[Step]:
-        rows = await self._rows("SELECT data FROM steps WHERE task_id = ? ORDER BY idx", (task_id,))
-        return [Step.model_validate_json(r[0]) for r in rows]
+        return _steps(await self._rows(*_steps_of(task_id)))
 
     # artifacts
+    async def add_artifacts(self, task_id: str, relative_paths: list[str], agent_created: bool) -> None:
+        created = utcnow().isoformat()
+        for path in relative_paths:
+            await self._write(
+                "INSERT INTO artifacts (id, task_id, relative_path, agent_created, created_at) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT (task_id, relative_path) DO NOTHING",
+                (new_id(), task_id, path, int(agent_created), created),
+            )
+
     async def add_artifact(self, task_id: str, relative_path: str, agent_created: bool) -> Artifact:
         """The artifact for this path (the existing one when the path is listed already)."""
-        created = utcnow().isoformat()
-        await self._write(
-            "INSERT INTO artifacts (id, task_id, relative_path, agent_created, created_at) VALUES (?, ?, ?, ?, ?) "
-            "ON CONFLICT (task_id, relative_path) DO NOTHING",
-            (new_id(), task_id, relative_path, int(agent_created), created),
-        )
+        await self.add_artifacts(task_id, [relative_path], agent_created)
         [row] = await self._rows(
             f"{ARTIFACT_COLUMNS} WHERE task_id = ? AND relative_path = ?", (task_id, relative_path)
         )
@@ -150,9 +158,10 @@ class SQLStore:
         return [_artifact(r) for r in rows]
 
     # leases
-    async def acquire_lease(self, task_id: str, owner: str, ttl: float) -> Task:
+    async def acquire_lease(self, task_id: str, owner: str, ttl: float) -> tuple[Task, list[Step]]:
         """Take the right to drive a task, or raise LeaseHeld naming the live process that has it; the task as
-        the statement that took the lease found it (RETURNING: no second round trip to read it).
+        the statement that took the lease found it (RETURNING), and its steps read right after, in the same
+        batch (on PostgreSQL the two are one round trip).
 
         A lease that is free, ours or lapsed is taken by one UPDATE whose WHERE checks that: a concurrent taker's
         UPDATE waits for the row and, checked again on the row as the first left it, changes nothing. Otherwise
@@ -161,12 +170,18 @@ class SQLStore:
         once are served one after the other, and the second sees the first.
         """
         now = time.time()
-        if taken := await self._rows(
-            "UPDATE tasks SET lease_owner = ?, lease_expires = ? WHERE id = ? AND (lease_owner IS NULL "
-            "OR lease_owner = ? OR lease_expires IS NULL OR lease_expires <= ?) RETURNING data",
-            (owner, now + ttl, task_id, owner, now),
-        ):
-            return Task.model_validate_json(taken[0][0])
+        taken, steps = await self._batch(
+            [
+                (
+                    "UPDATE tasks SET lease_owner = ?, lease_expires = ? WHERE id = ? AND (lease_owner IS NULL "
+                    "OR lease_owner = ? OR lease_expires IS NULL OR lease_expires <= ?) RETURNING data",
+                    (owner, now + ttl, task_id, owner, now),
+                ),
+                _steps_of(task_id),
+            ]
+        )
+        if taken:
+            return Task.model_validate_json(taken[0][0]), _steps(steps)
         async with self.atomic():
             lease_of = f"SELECT lease_owner, lease_expires, data FROM tasks WHERE id = ?{self.for_update}"  # noqa: S608
             rows = await self._rows(lease_of, (task_id,))
@@ -178,7 +193,8 @@ class SQLStore:
             await self._write(
                 "UPDATE tasks SET lease_owner = ?, lease_expires = ? WHERE id = ?", (owner, now + ttl, task_id)
             )
-        return Task.model_validate_json(data)
+            steps = await self._rows(*_steps_of(task_id))
+        return Task.model_validate_json(data), _steps(steps)
 
     async def renew_lease(self, task_id: str, owner: str, ttl: float) -> bool:
         changed = await self._run(
@@ -191,6 +207,14 @@ class SQLStore:
             "UPDATE tasks SET lease_owner = NULL, lease_expires = NULL WHERE id = ? AND lease_owner = ?",
             (task_id, owner),
         )
+
+
+def _steps_of(task_id: str) -> tuple[str, Params]:
+    return "SELECT data FROM steps WHERE task_id = ? ORDER BY idx", (task_id,)
+
+
+def _steps(rows: list[Row]) -> list[Step]:
+    return [Step.model_validate_json(r[0]) for r in rows]
 
 
 def _artifact(row: Row) -> Artifact:
