@@ -21,6 +21,9 @@ class Snapshot:
     tree: str
     not_covered: tuple[str, ...]
     scanned: bool = False  # the whole workspace was scanned (the file watch could not name the changed paths)
+    # the first tree of a repository (no index before it): every file it holds, in git's order, so the diff from
+    # the empty tree (a new workspace's first step) needs no git call
+    added: tuple[str, ...] | None = None
 
 
 async def snapshot(git: Session) -> Snapshot:
@@ -29,13 +32,15 @@ async def snapshot(git: Session) -> Snapshot:
     No git call when the watch saw no change since the last snapshot (the usual case before a step); one when
     a full scan finds none; none for the first of a new, empty workspace."""
     dirty = git.owner.changed_paths()
+    first = not (git.owner.git_dir / "index").exists()  # nothing recorded yet: no file is tracked
     if dirty is None and _nothing_yet(git.owner):
         dirty = []  # a new repository on an empty folder: nothing to list
     if dirty is None:
         listed = await git.git("ls-files", "-z", "--others", "--modified", "--deleted", "--exclude-standard")
     elif dirty:  # `ls-files --modified` would lstat every tracked file before it matches the pathspecs
         listed = await git.git("ls-files", "-z", "--others", "--exclude-standard", "--", *dirty)
-        listed += await git.git("diff-files", "-z", "--name-only", "--", *dirty)
+        if not first:  # with no index, no tracked file can be modified
+            listed += await git.git("diff-files", "-z", "--name-only", "--", *dirty)
     else:
         listed = ""
     cp = git.owner
@@ -64,7 +69,8 @@ async def snapshot(git: Session) -> Snapshot:
         await git.git("update-index", "--add", "--remove", "--replace", "-z", "--stdin", paths=changed)
     tree = (await git.git("write-tree")).strip()
     cp.remember_tree(tree)
-    return Snapshot(tree, _not_covered(cp, known), dirty is None)
+    added = tuple(sorted(changed, key=lambda p: p.encode(errors="surrogateescape"))) if first else None
+    return Snapshot(tree, _not_covered(cp, known), dirty is None, added)
 
 
 def _empty(cp: Checkpoints) -> str | None:

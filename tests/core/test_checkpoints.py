@@ -67,6 +67,30 @@ async def test_a_new_empty_workspace_starts_from_gits_empty_tree(
     assert not (workspace / "sub").exists()
 
 
+@pytest.mark.parametrize("watch", [True, False])
+async def test_a_first_trees_files_are_gits_diff_from_the_empty_tree(
+    workspace: Path, data_dir: Path, watch: bool
+) -> None:
+    """The first tree of a repository lists its files without a diff-tree: the same files in git's order (a
+    folder's files after a sibling file whose name sorts before '/'), skipped ones left out."""
+    cp = Checkpoints(workspace, data_dir / "checkpoints", 1000, watch)
+    async with cp.session() as git:
+        first = await snapshot(git)
+        for name in ["a/b.txt", "a.txt", "a-z/c", "Z", "é.txt", "sub/deep/x"]:
+            (workspace / name).parent.mkdir(parents=True, exist_ok=True)
+            (workspace / name).write_text(name)
+        (workspace / "big.bin").write_bytes(b"\0" * 2000)
+        second = await snapshot(git)
+        assert second.added is not None
+        assert list(second.added) == await git.changed(first.tree, second.tree)
+        assert "big.bin" not in second.added and len(second.added) == 6
+        (workspace / "a.txt").write_text("changed")
+        third = await snapshot(git)
+        assert third.added is None  # past the first tree, git says what changed
+        assert await git.changed(second.tree, third.tree) == ["a.txt"]
+    cp.close()
+
+
 async def test_a_file_that_grows_past_the_cap_leaves_the_checkpoints(workspace: Path, data_dir: Path) -> None:
     (workspace / "data.bin").write_bytes(b"small")
     cp = _checkpoints(workspace, data_dir)

@@ -14,7 +14,7 @@ from contextlib import asynccontextmanager
 
 from autogpt_ls.agent.autocommit import AutoCommit
 from autogpt_ls.agent.errors import Conflict, InvalidInput
-from autogpt_ls.checkpoint_snapshot import snapshot
+from autogpt_ls.checkpoint_snapshot import EMPTY_TREE, snapshot
 from autogpt_ls.checkpoints import CheckpointError, Checkpoints, Session
 from autogpt_ls.models import Decision, DecisionKind, Step, StepChanges, StepStatus
 from autogpt_ls.task_models import Task, UndoRecord
@@ -61,7 +61,10 @@ async def checkpointed(
 async def _after(git: Session, before: str, previous: list[str] | None) -> StepChanges:
     try:
         after = await snapshot(git)
-        files = await git.changed(before, after.tree)
+        if before == EMPTY_TREE and after.added is not None:
+            files = list(after.added)  # a new workspace's first step: its tree is what it added
+        else:
+            files = await git.changed(before, after.tree)
     except CheckpointError as e:
         return StepChanges(before=before, error=str(e))
     not_covered = list(after.not_covered)
