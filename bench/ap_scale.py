@@ -4,12 +4,14 @@ second with two processes against one.
 Needs DATABASE_URL naming a PostgreSQL database; `scripts/with-postgres.sh` starts a throwaway server:
 
     scripts/with-postgres.sh .venv/bin/python bench/ap_scale.py [--tasks 500] [--latency 2-6] [--instant-tasks 100]
-        [--profile DIR]
+        [--profile DIR] [--ramp SECONDS]
 
-1. `--tasks` tasks at once, each step posted to the two servers in turn (so the lease moves with every request),
-   the loopback fake LLM answering after a seeded 2-6 s: all must complete; our own time per step (the request's
-   latency minus the LLM time the server reports for a step thought in that request) p95 <= 50 ms, also by the
-   task's step number (the first steps of all tasks come at once).
+1. `--tasks` tasks at once (with `--ramp`, their starts spread evenly over that many seconds: the load's steady
+   state without the burst of every first step at the same instant), each step posted to the two servers in turn
+   (so the lease moves with every request), the loopback fake LLM answering after a seeded 2-6 s: all must
+   complete; our own time per step (the request's latency minus the LLM time the server reports for a step
+   thought in that request) p95 <= 50 ms, also by the task's step number (without a ramp the first steps of all
+   tasks come at once).
 2. With an instant LLM, `--instant-tasks` tasks run to completion on one server, then across two: steps per second
    and their ratio (target >= 1.5x on a 2-core machine; the fake LLM and this load client share those cores).
 Every task writes a file, then finishes (ap_load.py's script), three step requests each. The machine's load
@@ -47,9 +49,10 @@ from ap_load import (
 from fakes.openai_server import FakeOpenAI
 
 
-def run_task(ports: list[int], goal: str, run: Run, lock: threading.Lock) -> None:
-    """One task to its end, its steps posted to `ports` in turn (a new connection each: between two steps on one
-    server the other's may outlast its keep-alive)."""
+def run_task(ports: list[int], goal: str, run: Run, lock: threading.Lock, delay: float = 0.0) -> None:
+    """One task to its end, created after `delay` seconds, its steps posted to `ports` in turn (a new connection
+    each: between two steps on one server the other's may outlast its keep-alive)."""
+    time.sleep(delay)
     servers = cycle(ports)
     status, task = Client(next(servers)).call("POST", "/agent/tasks", {"input": goal})
     assert status == 200, task
@@ -104,12 +107,17 @@ def _alive_cpu(pid: int) -> float:
         return 0.0
 
 
-def run_tasks(servers: list[tuple[subprocess.Popen[bytes], int]], tasks: int, postmaster: int) -> Run:
-    """`tasks` tasks at once over `servers`; the CPU per step is the servers' together (and, in `cpu_parts`,
-    their git children's and PostgreSQL's)."""
+def run_tasks(
+    servers: list[tuple[subprocess.Popen[bytes], int]], tasks: int, postmaster: int, ramp: float = 0.0
+) -> Run:
+    """`tasks` tasks over `servers`, at once or their starts spread evenly over `ramp` seconds; the CPU per step
+    is the servers' together (and, in `cpu_parts`, their git children's and PostgreSQL's)."""
     run, lock, ports = Run([], 0, 0.0, 0.0), threading.Lock(), [port for _, port in servers]
     before = cpu_parts(servers, postmaster)
-    threads = [threading.Thread(target=run_task, args=(ports, f"Write file {i}", run, lock)) for i in range(tasks)]
+    threads = [
+        threading.Thread(target=run_task, args=(ports, f"Write file {i}", run, lock, ramp * i / tasks))
+        for i in range(tasks)
+    ]
     start = time.perf_counter()
     for t in threads:
         t.start()
@@ -135,6 +143,9 @@ def main() -> None:
     parser.add_argument("--latency", default="2-6", help="the fake LLM's latency range in seconds")
     parser.add_argument("--instant-tasks", type=int, default=100)
     parser.add_argument("--profile", type=Path, help="a folder for each server's cProfile stats")
+    parser.add_argument(
+        "--ramp", type=float, default=0.0, help="spread the paced tasks' starts over this many seconds (0: at once)"
+    )
     args = parser.parse_args()
     if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
         raise SystemExit("DATABASE_URL must name a PostgreSQL database: run under scripts/with-postgres.sh")
@@ -156,7 +167,7 @@ def main() -> None:
         load = [os.getloadavg()[0]]
         try:
             fake.responder = with_latency(low, high)
-            paced = run_tasks(servers, args.tasks, postmaster)
+            paced = run_tasks(servers, args.tasks, postmaster, args.ramp)
             load.append(os.getloadavg()[0])
             fake.responder = writes_then_finishes
             run_tasks(servers, 10, postmaster)  # warm-up
@@ -170,7 +181,8 @@ def main() -> None:
         print_profile(args.profile)
     rate_one, rate_two = len(one.own_ms) / one.wall, len(two.own_ms) / two.wall
     print(f"load average (1 min) {load[0]:.2f} before, {load[1]:.2f} after the paced run, {load[2]:.2f} at the end")
-    print(paced.line(f"{args.tasks} tasks across 2 servers, LLM latency {low:g}-{high:g} s", verdict=True))
+    started = f"started over {args.ramp:g} s" if args.ramp else "started at once"
+    print(paced.line(f"{args.tasks} tasks across 2 servers ({started}), LLM latency {low:g}-{high:g} s", verdict=True))
     # the first steps come all at once (every task starts together); the later ones as the LLM's latency spreads them
     shares = [
         f"step {n} p50 {percentiles(ms)[0]:.0f} ms, p95 {percentiles(ms)[1]:.0f} ms"
@@ -183,7 +195,8 @@ def main() -> None:
         f"{rate_two / rate_one:.2f}x (target >= 1.5x: {verdict}; {os.cpu_count()} cores)"
     )
     p50, p95 = paced.percentiles()
-    figures = {"bench": "ap_scale", "tasks": args.tasks, "completed": paced.completed, "own_ms_p50": round(p50, 2)}
+    figures = {"bench": "ap_scale", "tasks": args.tasks, "ramp_s": args.ramp, "completed": paced.completed}
+    figures |= {"own_ms_p50": round(p50, 2)}
     figures |= {"own_ms_p95": round(p95, 2), "steps_per_s_one": round(rate_one), "steps_per_s_two": round(rate_two)}
     figures |= {f"cpu_ms_per_step_{k}": round(v, 2) for k, v in paced.cpu_parts.items()}
     figures |= {f"own_ms_p95_step_{n}": round(percentiles(ms)[1], 2) for n, ms in sorted(paced.by_step.items())}
