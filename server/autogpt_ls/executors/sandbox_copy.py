@@ -22,7 +22,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from autogpt_ls.executors import copy_tree, overlay_apply
+from autogpt_ls.executors import copy_box, copy_tree, overlay_apply
 from autogpt_ls.executors.base import CommandResult
 from autogpt_ls.executors.copy_tree import Manifest
 from autogpt_ls.executors.overlay_scan import GIT, Scan, Scanner
@@ -72,26 +72,17 @@ class CopySync:
             labels={LABEL: OWNER},
         )  # fmt: skip
 
-    def _exec(self, container: Container, argv: list[str]) -> bytes:
-        api = self.sb._docker().api
-        exec_id = api.exec_create(container.id, argv, user=self.sb.user)["Id"]
-        out, err = api.exec_start(exec_id, demux=True)
-        code = api.exec_inspect(exec_id).get("ExitCode")
-        if code != 0:
-            import docker.errors
-
-            why = (err or b"").decode(errors="replace")[-300:].strip()
-            raise docker.errors.DockerException(f"{argv[0]} in the sandbox failed ({code}): {why}")
-        return out or b""
-
     def _box(self, container: Container, digests: bool = False) -> Manifest:
-        argv = ["python3", "-c", copy_tree.SCAN, str(self.root), "hash" if digests else ""]
-        return copy_tree.parse(json.loads(self._exec(container, argv)))
+        """The container's copy as it is now (the walk through the shell when it can: copy_box)."""
+        argv = ["python3", "-I", "-c", copy_tree.SCAN, str(self.root), "hash" if digests else ""]
+        return copy_tree.parse(json.loads(copy_box.run(self.sb, container, argv)))
 
     def _send(self, container: Container, host: Manifest, upload: list[str], delete: list[str]) -> None:
         """Remove `delete` in the container, then put the host's `upload` there (with every folder above them)."""
         for start in range(0, len(delete), 500):
-            self._exec(container, ["rm", "-rf", "--", *(str(self.root / p) for p in delete[start : start + 500])])
+            copy_box.run(
+                self.sb, container, ["rm", "-rf", "--", *(str(self.root / p) for p in delete[start : start + 500])]
+            )
         wanted = set(upload)
         for rel in upload:
             parent = os.path.dirname(rel)

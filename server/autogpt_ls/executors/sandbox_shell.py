@@ -30,6 +30,8 @@ class SandboxShell(ContainerShell):
     def __init__(self, sandbox: DockerExecutor) -> None:
         super().__init__()
         self.sandbox = sandbox
+        # The last line left no process that could write into the shell's output: copy mode's walk may use it.
+        self.quiet = False
 
     def folder(self) -> str:
         return str(self.sandbox.workspace.root)
@@ -61,6 +63,10 @@ class SandboxShell(ContainerShell):
         """Every process of the commands' uid, the shell's too (the container's own run as another uid)."""
         self._exec(["/bin/sh", "-c", "for i in 1 2 3 4 5; do kill -9 -1 2>/dev/null || break; done"])
 
+    def forget(self) -> None:
+        self.quiet = False
+        super().forget()
+
     def abandon(self) -> None:
         self.sandbox._discard()
 
@@ -75,6 +81,7 @@ class SandboxShell(ContainerShell):
 
     def ended(self, outcome: Outcome, code: int | None, since: float) -> str:
         sb, reply = self.sandbox, outcome.reply
+        self.quiet = reply.report is not None and reply.report.complete and not reply.report.left
         if reply.report is not None and reply.state is not None:
             sb.state = reply.state
             death = sandbox_ends.death(sb, code, since) if not outcome.past_timeout else ""  # SIGINT's 130 says why
