@@ -30,11 +30,11 @@ _CODE = b"\0rc="
 
 
 def helper_line(argv: list[str]) -> str:
-    """The shell line that runs `argv` apart from the shell's state; it prints NUL, the output, NUL rc=CODE."""
+    """The shell line that runs `argv` apart from the shell's state; it prints NUL, the output, NUL rc=CODE NUL."""
     return (
         "( builtin trap - DEBUG ERR RETURN; { builtin set +xvETeu; } 2>/dev/null; "
         f"PATH={shlex.quote(SANDBOX_ENV['PATH'])}; builtin printf '\\0'; builtin command {shlex.join(argv)}; "
-        "builtin printf '\\0rc=%s' \"$?\" )"
+        "builtin printf '\\0rc=%s\\0' \"$?\" )"
     )
 
 
@@ -57,7 +57,8 @@ def _through_shell(sb: DockerExecutor, argv: list[str]) -> bytes | None:
     if reply.report is None:
         shell.quiet = False
         return None
-    body, found, code = b"".join(chunks).rpartition(_CODE)
+    body, found, rest = b"".join(chunks).rpartition(_CODE)
+    code = rest.partition(b"\0")[0]  # what follows is the shell's (a DEBUG trap the command set, say)
     out = body.rpartition(b"\0")[2]
     if not found or code != b"0":
         why = out.decode(errors="replace")[-300:].strip()
