@@ -1,7 +1,8 @@
 """Copy mode's walk goes through the task's persistent shell (copy_box): while the shell lives a command costs no
 `docker exec` of its own, counted by the engine's exec_create events, and its changes still come back; an exec
 again when the shell died or a background job could write into its output; and nothing a command did to the shell
-(xtrace, errexit, a venv's PATH, a function or a fake python3, PYTHONPATH) changes the walk or shows in the output."""
+(xtrace, errexit, a venv's PATH, a function or a fake python3, PYTHONPATH) changes the walk or shows in the output.
+The same holds over the remote engine (the second dockerd over TLS), where each exec saved is network round trips."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from remote_engine import RemoteEngine
 from sandbox_helpers import small_sandbox
 from test_docker_copy import in_box, sh
 
@@ -102,3 +104,21 @@ async def test_a_background_job_that_writes_sends_the_walk_to_an_exec(
         assert [a for a in execs.actions if "python3 -I -c" in a], execs.actions
     finally:
         await sandbox.close()
+
+
+async def test_over_the_tls_engine_a_command_makes_no_exec_either(
+    on_remote_engine: RemoteEngine, workspace: Path, request: pytest.FixtureRequest
+) -> None:
+    (workspace / "edit.txt").write_text("old\n")
+    remote = small_sandbox(workspace, request, workspace_mode="copy")
+    try:
+        await sh(remote, "true")
+        with ExecCount(remote) as execs:
+            assert await sh(remote, "echo hi") == "hi\n"
+            assert "copied back 1 changed file(s)" in await sh(remote, "echo over-tls > edit.txt")
+            (workspace / "host.txt").write_text("from the host\n")
+            assert await sh(remote, "cat host.txt") == "from the host\n"
+        assert execs.actions == []
+        assert (workspace / "edit.txt").read_text() == "over-tls\n"
+    finally:
+        await remote.close()
