@@ -4,10 +4,11 @@ on a workspace of N files, in the same run and on the same (local) engine.
 Each mode: one task's sandbox on a fresh workspace of N files of 1 KiB in folders of 100; the first command
 (container start, and in copy mode the upload) timed apart; then `echo hi` (nothing changes: copy mode's cost is
 the walk of both sides), a command that writes one file (one file downloaded and applied), and a host edit before
-`cat` of it (one file pushed, the container walked again); and a bare `docker exec true`, the engine's floor for
-each of copy mode's walks (python3 in the container). Medians, and copy / bind ratios, since the engine is
-shared and noisy. A remote engine adds its network round trips to every copy-mode call (two to four per command,
-plus one per changed file); none is measured here.
+`cat` of it (one file pushed, the container walked again); and a bare `docker exec true`, what each walk cost
+when it was an exec of its own (now a line to the persistent shell: executors/copy_box.py). Medians, and copy /
+bind ratios, since the engine is shared and noisy. A remote engine adds its network round trips to every copy-mode
+call (the walks are lines on the shell's open connection; an archive upload or download per changed file, and the
+put_archive of a host edit); none is measured here.
 
     .venv/bin/python bench/sandbox_copy.py [--files 1000] [--runs 15]
 """

@@ -2,14 +2,15 @@
 folders (DOCKER_HOST on another machine, over TCP with TLS or SSH), so nothing is bind-mounted.
 
 The workspace is uploaded (put_archive) when the container starts. Before each command what changed on the host
-since the last sync (the agent's file tools write there) is pushed; after it, a walk in the container lists what
-the command changed and get_archive brings those files back. They come back as a change set (overlay_scan's
-Scanner on a folder of the downloads): applied to the workspace through overlay_apply's confined, all-or-nothing
-writes, or, when the task stages changes, kept as a stage for review (staging's Stager). What is not applied (inside
-.git, names that are not UTF-8, symlinks leading outside, a conflict, a rejected change set) is put back to the
-host's version in the container before the next command, so the container stays a copy of the workspace; a file
-over the size limit stays in the container only. An adopter (another process that drives the task next) starts
-from both sides' contents compared and pushes what differs: the host is the truth.
+since the last sync (the agent's file tools write there) is pushed; after it, a walk in the container (a line to the
+task's shell when it can: copy_box) lists what the command changed and get_archive brings those files back. They
+come back as a change set (overlay_scan's Scanner on a folder of the downloads): applied to the workspace through
+overlay_apply's confined, all-or-nothing writes, or, when the task stages changes, kept as a stage for review
+(staging's Stager). What is not applied (inside .git, names that are not UTF-8, symlinks leading outside, a
+conflict, a rejected change set) is put back to the host's version in the container before the next command, so the
+container stays a copy of the workspace; a file over the size limit stays in the container only. An adopter (another
+process that drives the task next) starts from both sides' contents compared and pushes what differs: the host is
+the truth.
 """
 
 from __future__ import annotations
