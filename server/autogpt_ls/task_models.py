@@ -143,7 +143,9 @@ class TaskState(Record):
     plan: list[PlanItem] = Field(default_factory=list)  # the agent's todo list, as its last `todo` step left it
     nested_rules: list[str] = Field(default_factory=list)  # the nested AGENTS.md files already shown to the LLM
     rules: list[Rule] | None = None  # the project's rules files, read once at the task's start (None: not yet)
-    shell: SavedShell | None = None  # the sandbox shell's folder and variables after the last command
+    # The sandbox shell's folder and variables after the last command; the initial ones from the claim of the first
+    # command step. None: no command ever ran, so the task has no sandbox container to remove when it ends.
+    shell: SavedShell | None = None
 
 
 class Task(Record):

@@ -40,7 +40,7 @@ from autogpt_ls.llm.pricing import usage_of
 from autogpt_ls.models import Decision, DecisionKind, Result, Step, StepStatus, Usage
 from autogpt_ls.secrets_mask import NO_SECRETS, SecretMask
 from autogpt_ls.store import Store
-from autogpt_ls.task_models import TaskStatus
+from autogpt_ls.task_models import SavedShell, TaskStatus
 from autogpt_ls.tools.base import Buffers, ShellPolicy, Tool, ToolContext, ToolRefused, no_buffers
 from autogpt_ls.tools.shell_policy import ShellCommandDenied
 from autogpt_ls.workspace import PathOutsideWorkspace
@@ -224,6 +224,8 @@ class Agent:
         step.decision = decision = for_tool(decision, tool.kind)
         step.status = _STATUS_FOR[decision.kind]
         account(self.task.state, decision)
+        if tool.kind == "command" and step.status == StepStatus.EXECUTING and self.task.state.shell is None:
+            self.task.state.shell = SavedShell()  # stored with the claim: from now on the task may have a sandbox
         await self.claim(step)
         if step.status == StepStatus.EXECUTING:
             plan = [item.model_copy() for item in self.task.state.plan]

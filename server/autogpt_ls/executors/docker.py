@@ -95,6 +95,7 @@ class DockerExecutor(WorkspaceFiles):
         self.state = ShellState()  # the shell's folder and exported variables after the last command
         self.shell = SandboxShell(self) if persistent_shell else None
         self._ran = False  # whether a command ran since the driver resumed the task's stored state
+        self._sandboxed = True  # whether the task may have a container, here or elsewhere (resume() knows better)
         self.copy = CopySync(self) if workspace_mode == "copy" else None
 
     def where(self) -> str:
@@ -122,6 +123,7 @@ class DockerExecutor(WorkspaceFiles):
     # -- the container
     def _start(self) -> tuple[Container, str]:
         """The task's container, adopted from the process that drove it last or started (sandbox_adopt)."""
+        self._sandboxed = True
         found = sandbox_adopt.ensure(self)
         if self.copy is not None:
             self.copy.attach(found.container, found.adopted)
@@ -284,15 +286,15 @@ class DockerExecutor(WorkspaceFiles):
         return SavedShell(cwd=self.state.cwd, env=dict(self.state.env), by=OWNER) if self._ran else None
 
     async def close(self, *, ended: bool = True) -> None:
-        """Remove the task's stages and its container: when the task ended, or, when this process stops, unless
-        another process adopted it."""
+        """Remove the task's stages and its container: when the task ended (no engine call if it never had one),
+        or, when this process stops, unless another process adopted it."""
         if self.stager is not None:
             await self.stager.close()
         await self._wake()
-        if ended:
-            await asyncio.to_thread(sandbox_adopt.end, self)
-        else:
+        if not ended:
             await asyncio.to_thread(sandbox_adopt.release, self)
+        elif self._sandboxed:
+            await asyncio.to_thread(sandbox_adopt.end, self)
         if self._client is not None:
             self._client.close()
             self._client = None

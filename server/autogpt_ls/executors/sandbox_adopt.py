@@ -246,7 +246,9 @@ def end(sb: DockerExecutor) -> None:
 
 def resume(sb: DockerExecutor, saved: SavedShell | None) -> None:
     """Take the task's stored shell state; when another process (or this one before a restart) ran the last
-    command, this process's shell and container handle are stale: the next command adopts the container anew."""
+    command, this process's shell and container handle are stale: the next command adopts the container anew.
+    None stored: no command step was ever claimed (agent/loop), so no process made the task a container."""
+    sb._sandboxed = saved is not None or sb._container is not None
     if saved is None:
         return
     sb.state = ShellState(cwd=saved.cwd, env=dict(saved.env))
