@@ -141,14 +141,20 @@ def _prune(workspace: Workspace, upper: Path, deleted: list[str]) -> None:
     folders = {os.path.dirname(p) for p in deleted} - {""}
     for folder in sorted(folders, key=lambda f: -f.count("/")):
         while folder and not os.path.isdir(upper / folder):
-            with contextlib.suppress(OSError):
-                parent, name = _split(folder)
-                fd = workspace.folder(parent)
-                try:
-                    os.rmdir(name, dir_fd=fd)
-                finally:
-                    os.close(fd)
+            _rmdir(workspace, folder)
             folder = os.path.dirname(folder)
+
+
+def _rmdir(workspace: Workspace, folder: str) -> None:
+    """Remove the folder if it is empty (else, or gone already, leave it), through its parent's descriptor: a
+    symlink swapped in for a parent cannot lead outside the workspace."""
+    with contextlib.suppress(OSError):
+        parent, name = _split(folder)
+        fd = workspace.folder(parent)
+        try:
+            os.rmdir(name, dir_fd=fd)
+        finally:
+            os.close(fd)
 
 
 def _folders(workspace: Workspace, folders: list[Entry], owner: tuple[int, int] | None) -> None:
@@ -156,13 +162,7 @@ def _folders(workspace: Workspace, folders: list[Entry], owner: tuple[int, int] 
     still empty: a folder someone put a file in meanwhile stays)."""
     for entry in sorted(folders, key=lambda e: -e.path.count("/")):
         if entry.change == "deleted":
-            parent, name = _split(entry.path)
-            with contextlib.suppress(OSError):
-                fd = workspace.folder(parent)
-                try:
-                    os.rmdir(name, dir_fd=fd)
-                finally:
-                    os.close(fd)
+            _rmdir(workspace, entry.path)
     for entry in folders:
         if entry.change == "created":
             made = _missing_folders(workspace, os.path.join(entry.path, "."))  # the folder itself and its parents
