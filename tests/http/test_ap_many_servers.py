@@ -19,6 +19,20 @@ pytestmark = pytest.mark.parametrize("store_url", ["postgres"], indirect=True)
 
 GOAL = "Write the word 'Washington' to a .txt file"
 FINISH = tool_call("finish", {"reason": "done"})
+# The command notes that it ran, then waits for the test's go: the server that runs it holds the lease until then.
+COMMAND = "echo ran >> count.txt; until [ -e go ]; do sleep 0.05; done"
+
+
+def command_proposed(
+    start_server: Callable[..., Server], server_env: dict[str, str], fake: FakeOpenAI
+) -> tuple[Server, Server, str]:
+    """Two servers that run local commands, and a task whose first step, proposed by the first, is COMMAND."""
+    env = server_env | {"EXECUTE_LOCAL_COMMANDS": "True"}
+    one, two = start_server(env=env), start_server(env=env)
+    fake.script(tool_call("execute_shell", {"command_line": COMMAND}), FINISH)
+    task_id = one.api.create(GOAL)
+    assert one.api.step(task_id)["name"] == "execute_shell"
+    return one, two, task_id
 
 
 def test_a_task_created_on_one_server_steps_on_the_other(
@@ -37,13 +51,7 @@ def test_a_task_created_on_one_server_steps_on_the_other(
 def test_a_step_posted_to_both_servers_at_once_runs_once(
     start_server: Callable[..., Server], server_env: dict[str, str], fake: FakeOpenAI, data_dir: Path
 ) -> None:
-    env = server_env | {"EXECUTE_LOCAL_COMMANDS": "True"}
-    one, two = start_server(env=env), start_server(env=env)
-    # the command notes that it ran, then waits for the test's go: the winner holds the lease until then
-    command = "echo ran >> count.txt; until [ -e go ]; do sleep 0.05; done"
-    fake.script(tool_call("execute_shell", {"command_line": command}), FINISH)
-    task_id = one.api.create(GOAL)
-    assert one.api.step(task_id)["name"] == "execute_shell"  # proposed; both servers get its approval
+    one, two, task_id = command_proposed(start_server, server_env, fake)  # both servers get its approval
     answers: queue.Queue[Answer] = queue.Queue()
     start = threading.Barrier(2)
 
@@ -70,12 +78,7 @@ def test_a_step_posted_to_both_servers_at_once_runs_once(
 def test_a_killed_servers_task_is_taken_over_and_its_step_not_run_again(
     start_server: Callable[..., Server], server_env: dict[str, str], fake: FakeOpenAI, data_dir: Path
 ) -> None:
-    env = server_env | {"EXECUTE_LOCAL_COMMANDS": "True"}
-    one, two = start_server(env=env), start_server(env=env)
-    command = "echo ran >> count.txt; until [ -e go ]; do sleep 0.05; done"
-    fake.script(tool_call("execute_shell", {"command_line": command}), FINISH)
-    task_id = one.api.create(GOAL)
-    one.api.step(task_id)
+    one, two, task_id = command_proposed(start_server, server_env, fake)
     workspace = data_dir / "workspaces" / task_id
 
     def approve() -> None:
