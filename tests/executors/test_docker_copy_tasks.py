@@ -8,13 +8,12 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from sandbox_helpers import IMAGE, task_containers
+from sandbox_helpers import sandbox_runtime, task_containers
 from test_staging import APPROVE, FINISH, OWNER, command_then_review, listed, owned, shell
 
 from autogpt_ls.agent.driver import Ended, Pending
 from autogpt_ls.agent.runtime import Runtime
 from autogpt_ls.models import Decision, DecisionKind, StepStatus
-from autogpt_ls.settings import Settings
 from fakes.openai_server import FakeOpenAI
 
 __all__ = ["owned"]  # the fixture, from test_staging
@@ -27,18 +26,8 @@ CHANGED = ["a.txt", "b.txt", "c.txt", "d/e/f"]
 async def runtime(
     request: pytest.FixtureRequest, docker_client: object, fake: FakeOpenAI, data_dir: Path
 ) -> AsyncIterator[Runtime]:
-    settings = Settings(
-        openai_base_url=fake.base_url,
-        smart_llm="openai/gpt-4o-mini",
-        data_dir=data_dir,
-        executor="docker",
-        sandbox_image=IMAGE,
-        sandbox_workspace="copy",
-        sandbox_stage_changes=request.param,
-    )
-    rt = Runtime(settings)
-    yield rt
-    await rt.aclose()
+    async with sandbox_runtime(fake, data_dir, sandbox_workspace="copy", sandbox_stage_changes=request.param) as rt:
+        yield rt
 
 
 async def test_a_tasks_command_changes_come_back_in_its_step_and_undo_reaches_the_container(

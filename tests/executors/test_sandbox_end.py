@@ -10,13 +10,12 @@ from pathlib import Path
 
 import pytest
 from engine_proxy import engine_proxy
-from sandbox_helpers import IMAGE, task_containers
+from sandbox_helpers import IMAGE, sandbox_runtime, task_containers
 
 from autogpt_ls.agent.driver import Pending, interact
 from autogpt_ls.agent.runtime import Runtime
 from autogpt_ls.executors.docker import DockerExecutor
 from autogpt_ls.models import Decision, DecisionKind
-from autogpt_ls.settings import Settings
 from autogpt_ls.task_models import SavedShell, TaskStatus
 from autogpt_ls.workspace import Workspace
 from fakes.openai_server import FakeOpenAI, tool_call
@@ -31,13 +30,8 @@ async def approve(_step: object) -> Decision:
 
 @pytest.fixture
 async def runtime(docker_client: object, fake: FakeOpenAI, data_dir: Path) -> AsyncIterator[Runtime]:
-    settings = Settings(
-        openai_base_url=fake.base_url, smart_llm="openai/gpt-4o-mini", data_dir=data_dir, executor="docker",
-        sandbox_image=IMAGE,
-    )  # fmt: skip
-    rt = Runtime(settings)
-    yield rt
-    await rt.aclose()
+    async with sandbox_runtime(fake, data_dir) as rt:
+        yield rt
 
 
 async def test_a_task_that_never_ran_a_command_ends_without_an_engine_request(

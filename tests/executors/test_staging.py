@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from sandbox_helpers import IMAGE
+from sandbox_helpers import IMAGE, sandbox_runtime
 
 from autogpt_ls.agent.driver import Driver, Ended, Pending
 from autogpt_ls.agent.runtime import Runtime
@@ -19,7 +19,6 @@ from autogpt_ls.executors.overlay_scan import PREVIEW_BYTES
 from autogpt_ls.executors.sandbox_container import TASK_LABEL
 from autogpt_ls.lsp import previews
 from autogpt_ls.models import Decision, DecisionKind, StepStatus
-from autogpt_ls.settings import Settings
 from fakes.openai_server import FakeOpenAI, tool_call
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "http"))
@@ -37,17 +36,8 @@ def shell(line: str):  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 async def runtime(docker_client: object, fake: FakeOpenAI, data_dir: Path) -> AsyncIterator[Runtime]:
-    settings = Settings(
-        openai_base_url=fake.base_url,
-        smart_llm="openai/gpt-4o-mini",
-        data_dir=data_dir,
-        executor="docker",
-        sandbox_image=IMAGE,
-        sandbox_stage_changes=True,
-    )
-    rt = Runtime(settings)
-    yield rt
-    await rt.aclose()
+    async with sandbox_runtime(fake, data_dir, sandbox_stage_changes=True) as rt:
+        yield rt
 
 
 @pytest.fixture
