@@ -33,8 +33,8 @@ async def snapshot(git: Session) -> Snapshot:
     a full scan finds none; none for the first of a new, empty workspace."""
     dirty = git.owner.changed_paths()
     first = not (git.owner.git_dir / "index").exists()  # nothing recorded yet: no file is tracked
-    if dirty is None and _nothing_yet(git.owner):
-        dirty = []  # a new repository on an empty folder: nothing to list
+    if dirty is None and first and _workspace_empty(git.owner):
+        dirty = []  # a new repository on an empty folder (a new task's): its first checkpoint needs no git
     if dirty is None:
         listed = await git.git("ls-files", "-z", "--others", "--modified", "--deleted", "--exclude-standard")
     elif dirty:  # `ls-files --modified` would lstat every tracked file before it matches the pathspecs
@@ -79,10 +79,7 @@ def _empty(cp: Checkpoints) -> str | None:
     return None if (cp.git_dir / "index").exists() else EMPTY_TREE
 
 
-def _nothing_yet(cp: Checkpoints) -> bool:
-    """No index yet and an empty workspace (a new task's folder): its first checkpoint needs no git at all."""
-    if (cp.git_dir / "index").exists():
-        return False
+def _workspace_empty(cp: Checkpoints) -> bool:
     with os.scandir(cp.workspace) as entries:
         return next(entries, None) is None
 
