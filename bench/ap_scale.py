@@ -183,7 +183,8 @@ def main() -> None:
     print(f"load average (1 min) {load[0]:.2f} before, {load[1]:.2f} after the paced run, {load[2]:.2f} at the end")
     started = f"started over {args.ramp:g} s" if args.ramp else "started at once"
     print(paced.line(f"{args.tasks} tasks across 2 servers ({started}), LLM latency {low:g}-{high:g} s", verdict=True))
-    # the first steps come all at once (every task starts together); the later ones as the LLM's latency spreads them
+    # without --ramp the first steps come all at once (every task starts together); the later ones as the LLM's
+    # latency spreads them
     shares = [
         f"step {n} p50 {percentiles(ms)[0]:.0f} ms, p95 {percentiles(ms)[1]:.0f} ms"
         for n, ms in sorted(paced.by_step.items())
