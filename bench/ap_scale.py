@@ -51,7 +51,9 @@ from fakes.openai_server import FakeOpenAI
 
 def run_task(ports: list[int], goal: str, run: Run, lock: threading.Lock, delay: float = 0.0) -> None:
     """One task to its end, created after `delay` seconds, its steps posted to `ports` in turn (a new connection
-    each: between two steps on one server the other's may outlast its keep-alive)."""
+    each: between two steps on one server the other's may outlast its keep-alive). The callers rotate `ports` by
+    the task's number, as a load balancer spreads requests: with the same first port for every task, one server
+    would take every task's creation and every write, the other only thoughts and finishes."""
     time.sleep(delay)
     servers = cycle(ports)
     status, task = Client(next(servers)).call("POST", "/agent/tasks", {"input": goal})
@@ -82,11 +84,13 @@ def postgres_pid() -> int:
 
 
 def cpu_parts(servers: list[tuple[subprocess.Popen[bytes], int]], postmaster: int) -> dict[str, float]:
-    """CPU seconds so far of the servers, of their finished children (git), of PostgreSQL (the postmaster, its
-    backends alive and those gone), and of this process (the load client and the fake LLM)."""
+    """CPU seconds so far of the servers (together, and each: an imbalance shows), of their finished children
+    (git), of PostgreSQL (the postmaster, its backends alive and those gone), and of this process (the load
+    client and the fake LLM)."""
     backends = [int(p.parent.name) for p in Path("/proc").glob("[0-9]*/stat") if _ppid(p) == postmaster]
     return {
         "servers": sum(cpu_seconds(proc.pid) for proc, _ in servers),
+        **{f"server{n}": cpu_seconds(proc.pid) for n, (proc, _) in enumerate(servers)},
         "git": sum(cpu_seconds(proc.pid, children=True) - cpu_seconds(proc.pid) for proc, _ in servers),
         "postgres": cpu_seconds(postmaster, children=True) + sum(_alive_cpu(pid) for pid in backends),
         "client": time.process_time(),
@@ -110,12 +114,16 @@ def _alive_cpu(pid: int) -> float:
 def run_tasks(
     servers: list[tuple[subprocess.Popen[bytes], int]], tasks: int, postmaster: int, ramp: float = 0.0
 ) -> Run:
-    """`tasks` tasks over `servers`, at once or their starts spread evenly over `ramp` seconds; the CPU per step
-    is the servers' together (and, in `cpu_parts`, their git children's and PostgreSQL's)."""
+    """`tasks` tasks over `servers`, at once or their starts spread evenly over `ramp` seconds, task i's first
+    request to server i mod n; the CPU per step is the servers' together (and, in `cpu_parts`, each server's,
+    their git children's and PostgreSQL's)."""
     run, lock, ports = Run([], 0, 0.0, 0.0), threading.Lock(), [port for _, port in servers]
     before = cpu_parts(servers, postmaster)
     threads = [
-        threading.Thread(target=run_task, args=(ports, f"Write file {i}", run, lock, ramp * i / tasks))
+        threading.Thread(
+            target=run_task,
+            args=(ports[i % len(ports) :] + ports[: i % len(ports)], f"Write file {i}", run, lock, ramp * i / tasks),
+        )
         for i in range(tasks)
     ]
     start = time.perf_counter()
