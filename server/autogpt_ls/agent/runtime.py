@@ -125,18 +125,22 @@ class Runtime:
         """
         if task_id in self._driving:
             raise TaskBusy(f"task {task_id} is already running here; its pending step takes the next decision")
-        async with leased(self.store, task_id, self._owner) as (stored, steps):
-            self._driving[task_id] = asyncio.current_task()
-            task: Task | None = None
-            try:
-                task = await self._startable(stored, resume)
-                agent = self.wiring.agent(task, self._emit)
-                pending = await agent.recover(steps)
-                yield Driver(agent, pending, step_driven=step_driven, diagnostics=self.wiring.diagnostics_feed())
-            finally:
-                if task is None or task.status != TaskStatus.RUNNING:
-                    await self.wiring.close_executor(task_id)
-                self._driving.pop(task_id, None)
+        # listed until the lease is released: aclose() waits for a cancelled driver until then, not just until
+        # its own cleanup, or the store closes under the lease's release
+        self._driving[task_id] = asyncio.current_task()
+        try:
+            async with leased(self.store, task_id, self._owner) as (stored, steps):
+                task: Task | None = None
+                try:
+                    task = await self._startable(stored, resume)
+                    agent = self.wiring.agent(task, self._emit)
+                    pending = await agent.recover(steps)
+                    yield Driver(agent, pending, step_driven=step_driven, diagnostics=self.wiring.diagnostics_feed())
+                finally:
+                    if task is None or task.status != TaskStatus.RUNNING:
+                        await self.wiring.close_executor(task_id)
+        finally:
+            self._driving.pop(task_id, None)
 
     async def _startable(self, task: Task, resume: bool) -> Task:
         if task.status == TaskStatus.RUNNING:
