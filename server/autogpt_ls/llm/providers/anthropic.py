@@ -14,7 +14,14 @@ import json
 from typing import Any
 
 from autogpt_ls.llm.base import BadArguments, BadReply, ChatMessage, ChatReply, LLMError, OnText, decode_arguments
-from autogpt_ls.llm.providers.openai import CallParts, SdkClient, StreamedReply, error_text, transport_errors
+from autogpt_ls.llm.providers.openai import (
+    CallParts,
+    SdkClient,
+    StreamedReply,
+    error_text,
+    http_client,
+    transport_errors,
+)
 
 MAX_TOKENS = 4096  # required by the API; a proposal is far shorter
 EPHEMERAL = {"type": "ephemeral"}
@@ -98,7 +105,11 @@ class AnthropicProvider(SdkClient):
         self._sdk = anthropic
         self._transport_errors = transport_errors()
         self._client = anthropic.AsyncAnthropic(
-            api_key=api_key, base_url=base_url, max_retries=max_retries, timeout=timeout
+            api_key=api_key,
+            base_url=base_url,
+            max_retries=max_retries,
+            timeout=timeout,
+            http_client=http_client(anthropic),
         )
 
     def tool_calling(self, model: str) -> bool:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from platformdirs import user_config_dir
 
-from autogpt_ls.llm.providers.openai import ChatCompletionsProvider
+from autogpt_ls.llm.providers.openai import ChatCompletionsProvider, http_client
 from autogpt_ls.settings import APP, ConfigError, Settings, load_yaml_mapping
 
 
@@ -79,5 +79,6 @@ def azure_provider(settings: Settings) -> ChatCompletionsProvider:
         azure_ad_token=token.get_secret_value() if token and not key else None,
         max_retries=settings.llm_max_retries,
         timeout=settings.llm_timeout_seconds,
+        http_client=http_client(openai),
     )
     return ChatCompletionsProvider(client, openai, url_setting="AZURE_OPENAI_ENDPOINT", deployment=config.deployment)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from autogpt_ls.llm.adapt import fold_system, merge_consecutive
 from autogpt_ls.llm.base import ChatMessage
-from autogpt_ls.llm.providers.openai import ChatCompletionsProvider
+from autogpt_ls.llm.providers.openai import ChatCompletionsProvider, http_client
 
 
 @dataclass(frozen=True)
@@ -42,7 +42,11 @@ def compatible_provider(
 
     server = SERVERS[kind]
     client = openai.AsyncOpenAI(
-        api_key=api_key or "no-key-needed", base_url=base_url, max_retries=max_retries, timeout=timeout
+        api_key=api_key or "no-key-needed",
+        base_url=base_url,
+        max_retries=max_retries,
+        timeout=timeout,
+        http_client=http_client(openai),
     )
     return ChatCompletionsProvider(
         client,

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from autogpt_ls.llm.providers.openai import ChatCompletionsProvider
+from autogpt_ls.llm.providers.openai import ChatCompletionsProvider, http_client
 
 
 def groq_provider(*, api_key: str, base_url: str | None, max_retries: int, timeout: float) -> ChatCompletionsProvider:
     import groq  # lazily, like every SDK
 
-    client = groq.AsyncGroq(api_key=api_key, base_url=base_url, max_retries=max_retries, timeout=timeout)
+    client = groq.AsyncGroq(
+        api_key=api_key, base_url=base_url, max_retries=max_retries, timeout=timeout, http_client=http_client(groq)
+    )
     # the groq SDK takes no stream_options: Groq puts the usage in the last chunk's x_groq by itself
     return ChatCompletionsProvider(
         client,
