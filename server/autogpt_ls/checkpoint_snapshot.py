@@ -30,17 +30,18 @@ async def snapshot(git: Session) -> Snapshot:
     """Record the workspace as it is now, as a tree; new nested repositories and large files are skipped.
 
     No git call when the watch saw no change since the last snapshot (the usual case before a step); one when
-    a full scan finds none; none for the first of a new, empty workspace."""
+    a full scan finds none; none for the first of a new, empty workspace; three when the watch names what
+    changed (`ls-files`, `update-index`, `write-tree`)."""
     dirty = git.owner.changed_paths()
     first = not (git.owner.git_dir / "index").exists()  # nothing recorded yet: no file is tracked
     if dirty is None and first and _workspace_empty(git.owner):
         dirty = []  # a new repository on an empty folder (a new task's): its first checkpoint needs no git
     if dirty is None:
         listed = await git.git("ls-files", "-z", "--others", "--modified", "--deleted", "--exclude-standard")
-    elif dirty:  # `ls-files --modified` would lstat every tracked file before it matches the pathspecs
-        listed = await git.git("ls-files", "-z", "--others", "--exclude-standard", "--", *dirty)
-        if not first:  # with no index, no tracked file can be modified
-            listed += await git.git("diff-files", "-z", "--name-only", "--", *dirty)
+    elif dirty:
+        # the tracked files among them (modified, deleted or not: `update-index` rehashes only those whose stat
+        # changed) and the new ones, in one git call; `--modified` would lstat every tracked file first
+        listed = await git.git("ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", *dirty)
     else:
         listed = ""
     cp = git.owner

@@ -10,9 +10,11 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from autogpt_ls import checkpoints
 from autogpt_ls.checkpoint_snapshot import snapshot
 from autogpt_ls.checkpoints import Checkpoints
 
@@ -88,6 +90,38 @@ async def test_a_first_trees_files_are_gits_diff_from_the_empty_tree(
         third = await snapshot(git)
         assert third.added is None  # past the first tree, git says what changed
         assert await git.changed(second.tree, third.tree) == ["a.txt"]
+    cp.close()
+
+
+async def test_what_the_watch_saw_change_is_recorded_with_three_git_calls(
+    workspace: Path, data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file changed, one added, one deleted and one ignored added: `ls-files` lists the tracked and the new
+    among the watch's paths at once (no `diff-files`), then `update-index` and `write-tree`."""
+    (workspace / ".gitignore").write_text("*.log\n")
+    for name in ("kept.txt", "gone.txt"):
+        (workspace / name).write_text(name)
+    cp = Checkpoints(workspace, data_dir / "checkpoints", 1000, watch=True)
+    calls: list[str] = []
+    real = checkpoints.run_git
+
+    async def counted(args: list[str], **kwargs: Any) -> str:
+        calls.append(args[0])
+        return await real(args, **kwargs)
+
+    monkeypatch.setattr(checkpoints, "run_git", counted)
+    async with cp.session() as git:
+        first = await snapshot(git)
+        assert cp.watching
+        (workspace / "kept.txt").write_text("changed")
+        (workspace / "new.txt").write_text("new")
+        (workspace / "gone.txt").unlink()
+        (workspace / "run.log").write_text("ignored")
+        calls.clear()
+        second = await snapshot(git)
+        assert calls == ["ls-files", "update-index", "write-tree"]
+        assert await git.changed(first.tree, second.tree) == ["gone.txt", "kept.txt", "new.txt"]
+        assert (await git.git("ls-tree", "--name-only", second.tree)).split() == [".gitignore", "kept.txt", "new.txt"]
     cp.close()
 
 
