@@ -138,6 +138,28 @@ class Checkpoints:
         key, tree = self._tree
         return tree if tree and key is not None and key == self._index_key() else None
 
+    @property
+    def set_up(self) -> bool:
+        """Whether the shadow repository exists, set up to the end (its last file written)."""
+        return (self.git_dir / "info" / "skipped").exists()
+
+    @contextlib.asynccontextmanager
+    async def set_up_meanwhile(self) -> AsyncIterator[None]:
+        """Set up a new workspace's shadow repository while the block runs (the LLM thinking a task's first step),
+        so that the first write's checkpoint does not wait for `git init`; a failure is that checkpoint's to
+        report. Leaving waits for the setup, which is not cancelled: its git runs in a thread under the lock."""
+        job = None if self.set_up else asyncio.create_task(self._prepare())
+        try:
+            yield
+        finally:
+            if job is not None:
+                with contextlib.suppress(CheckpointError, OSError):
+                    await asyncio.shield(job)
+
+    async def _prepare(self) -> None:
+        async with self.session():
+            pass
+
     @contextlib.asynccontextmanager
     async def session(self) -> AsyncIterator[Session]:
         """Exclusive use of the shadow repository: two tasks on one workspace take turns (flock, any process)."""

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import threading
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -52,6 +55,29 @@ async def test_one_driver_per_task_and_an_approved_step_runs_once(
         with pytest.raises(TaskBusy):
             await driver.agent.decide(step, approve)
     await other_runtime.aclose()
+
+
+async def test_a_new_workspaces_shadow_repository_is_set_up_while_the_llm_thinks(
+    runtime: Runtime, fake: FakeOpenAI, workspace: Path
+) -> None:
+    """The first write's checkpoint then starts with no `git init` of its own."""
+    hold = threading.Event()
+    fake.script(dataclasses.replace(tool_call("write_file", {"filename": "a.txt", "contents": "a"}), hold=hold))
+    task = await runtime.new_task("write", workspace)
+    checkpoints = runtime.wiring.checkpoints(task)
+    assert checkpoints is not None and not checkpoints.set_up
+    async with runtime.driving(task.id) as driver:
+        thinking = asyncio.create_task(driver.advance())
+        deadline = time.monotonic() + 10
+        while not checkpoints.set_up and time.monotonic() < deadline:
+            await asyncio.sleep(0.02)
+        assert checkpoints.set_up and not thinking.done()  # set up while the reply is still streaming
+        hold.set()
+        pending = await thinking
+        assert isinstance(pending, Pending)
+        await driver.advance(Decision(kind=DecisionKind.APPROVE))
+    steps = await runtime.store.get_steps(task.id)
+    assert steps[0].changes is not None and steps[0].changes.files == ["a.txt"]
 
 
 async def test_events_carry_previews_and_the_end(runtime: Runtime, fake: FakeOpenAI, workspace: Path) -> None:

@@ -179,7 +179,7 @@ class Agent:
         self.emit(Thinking(task_id=self.task.id, step_index=state.steps))
         step = Step(task_id=self.task.id, index=state.steps, status=StepStatus.AWAITING)
         started = time.monotonic()
-        async with self._clock():
+        async with self._clock(), self.checkpoints.set_up_meanwhile() if self.checkpoints else nullcontext():
             try:
                 reply = await self._llm.chat(self._steps, state.steps)
             except BadReply as e:
