@@ -139,8 +139,9 @@ def transport_errors() -> tuple[type[Exception], ...]:
 
 def http_client(sdk: ModuleType) -> Any:
     """The SDK's own aiohttp transport (its `aiohttp` extra), else None: the SDK's default httpx client. Under
-    hundreds of concurrent streamed calls aiohttp costs less than half the CPU per call (bench/ap_scale.py), where
-    httpx scans its pool of connections on every request and close. Both honour HTTP(S)_PROXY."""
+    hundreds of concurrent streamed calls aiohttp costs less than half the CPU per call (against the loopback
+    fake, 300 at once: 1.8-2.2 ms against 4.6-5.0), where httpx scans its pool of connections on every request
+    and close. Both honour HTTP(S)_PROXY (tests/providers/test_proxy.py)."""
     try:
         return sdk.DefaultAioHttpClient()
     except (AttributeError, ImportError, RuntimeError):  # an older SDK, or the extra not installed
