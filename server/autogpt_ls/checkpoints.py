@@ -218,7 +218,7 @@ class Session:
         written last, so a setup killed halfway (HEAD made, no config yet) is removed and done again: no
         checkpoint was taken in it, and `git init` would keep a config it finds."""
         git_dir = self.owner.git_dir
-        if not (git_dir / "info" / "skipped").exists():
+        if not self.owner.set_up:
             shutil.rmtree(git_dir, ignore_errors=True)
             env = {k: v for k, v in self.owner._env.items() if k not in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE")}
             try:
