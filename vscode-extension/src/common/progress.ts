@@ -1,5 +1,8 @@
 // Work-done progress as cancellable notifications. vscode-languageclient shows server progress in the status bar,
 // where it cannot be cancelled; this feature, registered last, takes over window/workDoneProgress/create.
+// A notification shows only for work still running after SHOW_AFTER_MS: VS Code drops any toast past the third
+// added within 800 ms (its spam protection), so a burst of quick LLM calls (a critique, then the revision) would
+// otherwise hide the toast that matters, the proposal waiting for the user, in the notification centre.
 
 import * as vscode from 'vscode';
 import {
@@ -13,6 +16,8 @@ import {
   WorkDoneProgressCreateParams,
   WorkDoneProgressCreateRequest,
 } from 'vscode-languageclient/node';
+
+const SHOW_AFTER_MS = 1000;
 
 export class NotificationProgress implements StaticFeature {
   private readonly active = new Map<ProgressToken, () => void>();
@@ -33,26 +38,33 @@ export class NotificationProgress implements StaticFeature {
 
   private create({ token }: WorkDoneProgressCreateParams): void {
     let report: vscode.Progress<{ message?: string }> | undefined;
+    let message: string | undefined; // the latest, for a notification that shows after it came
     let finish = () => {};
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const show = (title: string, cancellable?: boolean) =>
+      void vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title, cancellable },
+        (progress, cancelled) => {
+          report = progress;
+          if (message) progress.report({ message });
+          cancelled.onCancellationRequested(() =>
+            this.client.sendNotification(WorkDoneProgressCancelNotification.type, { token }),
+          );
+          return new Promise<void>((resolve) => (finish = resolve));
+        },
+      );
     const subscription = this.client.onProgress(WorkDoneProgress.type, token, (value) => {
       if (value.kind === 'begin') {
-        void vscode.window.withProgress(
-          { location: vscode.ProgressLocation.Notification, title: value.title, cancellable: value.cancellable },
-          (progress, cancelled) => {
-            report = progress;
-            cancelled.onCancellationRequested(() =>
-              this.client.sendNotification(WorkDoneProgressCancelNotification.type, { token }),
-            );
-            return new Promise<void>((resolve) => (finish = resolve));
-          },
-        );
+        timer = setTimeout(() => show(value.title, value.cancellable), SHOW_AFTER_MS);
       } else if (value.kind === 'report') {
-        report?.report({ message: value.message });
+        message = value.message;
+        report?.report({ message });
       } else {
         this.end(token);
       }
     });
     this.active.set(token, () => {
+      clearTimeout(timer);
       subscription.dispose();
       finish();
     });
