@@ -3,6 +3,7 @@ recorded in the shadow repository's index and written as a tree; what cannot be 
 
 from __future__ import annotations
 
+import asyncio
 import os
 import stat
 from dataclasses import dataclass
@@ -29,21 +30,21 @@ class Snapshot:
 async def snapshot(git: Session) -> Snapshot:
     """Record the workspace as it is now, as a tree; new nested repositories and large files are skipped.
 
-    No git call when the watch saw no change since the last snapshot (the usual case before a step); one when
-    a full scan finds none; none for the first of a new, empty workspace; three when the watch names what
-    changed (`ls-files`, `update-index`, `write-tree`)."""
+    No git process when the watch saw no change since the last snapshot (the usual case before a step), nor
+    when it names files and symlinks (the usual case after one): the index in this process lists and records
+    them (checkpoint_index.py); `ls-files` when it names a folder or cannot vouch (a full scan)."""
     dirty = git.owner.changed_paths()
     first = not (git.owner.git_dir / "index").exists()  # nothing recorded yet: no file is tracked
     if dirty is None and first and _workspace_empty(git.owner):
         dirty = []  # a new repository on an empty folder (a new task's): its first checkpoint needs no git
     if dirty is None:
         listed = await git.git("ls-files", "-z", "--others", "--modified", "--deleted", "--exclude-standard")
-    elif dirty:
-        # the tracked files among them (modified, deleted or not: `update-index` rehashes only those whose stat
+    elif (named := await asyncio.to_thread(git.owner.shadow_index().listed, dirty)) is not None:
+        listed = "\0".join(named)  # the tracked and the new among them, with no git process
+    else:
+        # the tracked files among them (modified, deleted or not: the index rehashes only those whose stat
         # changed) and the new ones, in one git call; `--modified` would lstat every tracked file first
         listed = await git.git("ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", *dirty)
-    else:
-        listed = ""
     cp = git.owner
     known = git.skipped()
     skip = set(known)
@@ -61,14 +62,10 @@ async def snapshot(git: Session) -> Snapshot:
     if new:
         known = [*known, *new]
         git.write_excludes(known)
-        tracked = [p for p in new if not p.endswith("/")]
-        if tracked:
-            await git.git("rm", "-q", "-f", "--cached", "--ignore-unmatch", "--", *tracked)
     skip.update(new)
     changed = [p for p in paths if p not in skip]  # only these are added: no second walk of the workspace
-    if changed:  # exactly these paths: `add -A` would walk the whole tree again for its pathspecs
-        await git.git("update-index", "--add", "--remove", "--replace", "-z", "--stdin", paths=changed)
-    tree = (await git.git("write-tree")).strip()
+    removed = [p for p in new if not p.endswith("/")]  # newly skipped: out of the index if they were in
+    tree = await asyncio.to_thread(cp.shadow_index().record, removed, changed)
     cp.remember_tree(tree)
     added = tuple(sorted(changed, key=lambda p: p.encode(errors="surrogateescape"))) if first else None
     return Snapshot(tree, _not_covered(cp, known), dirty is None, added)

@@ -4,10 +4,10 @@ Each workspace gets a bare repository in the data folder (`checkpoints/<hash>.gi
 work tree and an index of its own. Every git call runs with a clean environment (no inherited `GIT_*`), the
 user's global and system config ignored, hooks off and literal pathspecs, so nothing of the user's `.git` (index,
 stash, branches, config, hooks) is read or written: git never descends into a `.git` of the work tree.
-A checkpoint (checkpoint_snapshot.py) is a tree (`ls-files` finds what changed, `update-index` records just that,
-`write-tree`); trees are kept because the shadow repository never runs gc. A file watch (checkpoint_watch.py)
-names the paths changed since the last checkpoint, so `ls-files` looks at those only; whenever it cannot vouch,
-the whole workspace.
+A checkpoint (checkpoint_snapshot.py) is a tree: what changed is recorded in the index and written as a tree, in
+this process through libgit2 (checkpoint_index.py); trees are kept because the shadow repository never runs gc. A
+file watch (checkpoint_watch.py) names the paths changed since the last checkpoint, so only those are looked at;
+whenever it cannot vouch, `ls-files` scans the whole workspace.
 
 What is not covered is skipped and reported: `.gitignore`d files, dependency trees (`node_modules`, `.venv`...),
 nested repositories and files over the size cap. git runs as a child process, not through GitPython (gitcli.py
@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING
 from autogpt_ls.gitcli import GitFailed, clean_env, run_git
 
 if TYPE_CHECKING:
+    from autogpt_ls.checkpoint_index import ShadowIndex
     from autogpt_ls.checkpoint_watch import Watch
 
 log = logging.getLogger(__name__)
@@ -90,6 +91,7 @@ class Checkpoints:
         self._watch: Watch | None = None
         self._watching = watch and sys.platform == "linux"
         self._known_index: tuple[int, int, int] | None = None  # the index as this object last wrote it
+        self._index: ShadowIndex | None = None
 
     @property
     def watching(self) -> bool:
@@ -97,7 +99,8 @@ class Checkpoints:
         return self._watch is not None
 
     def close(self) -> None:
-        """Stop the file watch (its inotify instance and watches)."""
+        """Stop the file watch (its inotify instance and watches) and let the index in this process go."""
+        self._index = None
         if self._watch is not None:
             self._watch.close()
             self._watch = None
@@ -128,6 +131,14 @@ class Checkpoints:
         except FileNotFoundError:
             return None
         return st.st_ino, st.st_size, st.st_mtime_ns
+
+    def shadow_index(self) -> ShadowIndex:
+        """The index read and written in this process (checkpoint_index.py), opened on first use."""
+        if self._index is None:
+            from autogpt_ls.checkpoint_index import ShadowIndex
+
+            self._index = ShadowIndex(self.git_dir, self.workspace)
+        return self._index
 
     def remember_tree(self, tree: str) -> None:
         self._known_index = self._index_key()
@@ -220,6 +231,7 @@ class Session:
         git_dir = self.owner.git_dir
         if not self.owner.set_up:
             shutil.rmtree(git_dir, ignore_errors=True)
+            self.owner._index = None  # it was of the repository removed
             env = {k: v for k, v in self.owner._env.items() if k not in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE")}
             try:
                 await run_git(["init", "-q", "--bare", "--template=", str(git_dir)], env=env, cwd=git_dir.parent)

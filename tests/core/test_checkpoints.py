@@ -93,11 +93,12 @@ async def test_a_first_trees_files_are_gits_diff_from_the_empty_tree(
     cp.close()
 
 
-async def test_what_the_watch_saw_change_is_recorded_with_three_git_calls(
+async def test_what_the_watch_saw_change_is_recorded_with_no_git_process(
     workspace: Path, data_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A file changed, one added, one deleted and one ignored added: `ls-files` lists the tracked and the new
-    among the watch's paths at once (no `diff-files`), then `update-index` and `write-tree`."""
+    """A file changed, one added, one deleted and one ignored added: the index in this process lists and records
+    them (no `ls-files`, `update-index` nor `write-tree`); a new folder of files is listed by `ls-files` (a walk
+    is git's), and recorded here too. git itself reads the trees back."""
     (workspace / ".gitignore").write_text("*.log\n")
     for name in ("kept.txt", "gone.txt"):
         (workspace / name).write_text(name)
@@ -115,13 +116,24 @@ async def test_what_the_watch_saw_change_is_recorded_with_three_git_calls(
         assert cp.watching
         (workspace / "kept.txt").write_text("changed")
         (workspace / "new.txt").write_text("new")
+        (workspace / "link").symlink_to("kept.txt")
         (workspace / "gone.txt").unlink()
         (workspace / "run.log").write_text("ignored")
         calls.clear()
         second = await snapshot(git)
-        assert calls == ["ls-files", "update-index", "write-tree"]
-        assert await git.changed(first.tree, second.tree) == ["gone.txt", "kept.txt", "new.txt"]
-        assert (await git.git("ls-tree", "--name-only", second.tree)).split() == [".gitignore", "kept.txt", "new.txt"]
+        assert calls == []
+        assert await git.changed(first.tree, second.tree) == ["gone.txt", "kept.txt", "link", "new.txt"]
+        listed = await git.git("ls-tree", second.tree)
+        assert [line.split("\t")[1] for line in listed.splitlines()] == [".gitignore", "kept.txt", "link", "new.txt"]
+        assert listed.splitlines()[2].startswith("120000 blob")  # a symlink, as git stores one
+        assert await git.file_at(second.tree, "kept.txt") == b"changed"
+        (workspace / "src" / "deep").mkdir(parents=True)
+        (workspace / "src" / "deep" / "a.py").write_text("a")
+        (workspace / "src" / "b.log").write_text("ignored")
+        calls.clear()
+        third = await snapshot(git)
+        assert calls == ["ls-files"]
+        assert await git.changed(second.tree, third.tree) == ["src/deep/a.py"]
     cp.close()
 
 
@@ -160,6 +172,44 @@ async def test_the_callers_git_environment_and_the_users_hooks_are_ignored(
             ["git", "--git-dir", str(other), "count-objects"], capture_output=True, text=True, check=True
         ).stdout
     )
+
+
+GLOBAL_CONFIG = textwrap.dedent(
+    """
+    import asyncio, os, sys
+    from pathlib import Path
+    from autogpt_ls.checkpoint_snapshot import snapshot
+    from autogpt_ls.checkpoints import Checkpoints
+
+    async def main() -> None:
+        workspace = Path(sys.argv[1])
+        cp = Checkpoints(workspace, Path(sys.argv[2]), 10**6, watch=True)
+        async with cp.session() as git:
+            await snapshot(git)
+            (workspace / "A.txt").write_text("A")
+            print(await git.git("ls-tree", "-z", "--name-only", (await snapshot(git)).tree), end="")
+
+    asyncio.run(main())
+    """
+)
+
+
+def test_the_users_global_config_does_not_reach_the_index_in_this_process(
+    workspace: Path, data_dir: Path, tmp_path: Path
+) -> None:
+    """libgit2 reads ~/.gitconfig and /etc/gitconfig unless told otherwise: a user's `core.ignorecase = true`
+    would make A.txt and a.txt one file (a process of its own, so that libgit2 starts with this HOME)."""
+    (tmp_path / ".gitconfig").write_text("[core]\n\tignorecase = true\n")
+    (workspace / "a.txt").write_text("a")
+    run = subprocess.run(
+        [sys.executable, "-c", GLOBAL_CONFIG, str(workspace), str(data_dir / "checkpoints")],
+        env=os.environ | {"HOME": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert run.returncode == 0, run.stderr
+    assert run.stdout == "A.txt\0a.txt\0"  # one of them only, had the user's config been read
 
 
 async def test_two_sessions_on_one_workspace_take_turns(workspace: Path, data_dir: Path) -> None:
