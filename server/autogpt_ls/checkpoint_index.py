@@ -33,6 +33,12 @@ def _pygit2() -> Any:
     return pygit2
 
 
+def init_bare(git_dir: Path) -> None:
+    """A new bare repository, with no git process (its sample files are inert: hooks are off in our config)."""
+    with _failing():
+        _pygit2().init_repository(str(git_dir), bare=True)
+
+
 class ShadowIndex:
     """The index of one shadow repository, used under its session's lock."""
 

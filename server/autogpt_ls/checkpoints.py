@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 DEPENDENCY_TREES = ("node_modules", ".venv", "venv", "__pycache__", ".tox", ".mypy_cache", ".pytest_cache")
-# Appended to the config `git init` writes (a second [core] section is valid): written by us, not by eight
+# Appended to the config an init writes (a second [core] section is valid): written by us, not by eight
 # `git config` processes. index.version 4: prefix-compressed paths, a smaller index to read and write each time.
 _CONFIG = """\
 [core]
@@ -125,11 +125,13 @@ class Checkpoints:
         known, self._known_index = self._known_index, None  # until the index is written again
         return paths if known is not None and known == self._index_key() else None
 
-    def _index_key(self) -> tuple[int, int, int] | None:
+    def _index_key(self) -> tuple[int, int, int]:
+        """The index file's identity; no index (a new repository's, before its first record) is a state too,
+        so the watch vouches for the step that writes a new workspace's first files."""
         try:
             st = (self.git_dir / "index").stat()
         except FileNotFoundError:
-            return None
+            return 0, 0, 0  # no file has inode 0
         return st.st_ino, st.st_size, st.st_mtime_ns
 
     def shadow_index(self) -> ShadowIndex:
@@ -157,7 +159,7 @@ class Checkpoints:
     @contextlib.asynccontextmanager
     async def set_up_meanwhile(self) -> AsyncIterator[None]:
         """Set up a new workspace's shadow repository while the block runs (the LLM thinking a task's first step),
-        so that the first write's checkpoint does not wait for `git init`; a failure is that checkpoint's to
+        so that the first write's checkpoint does not wait for the init; a failure is that checkpoint's to
         report. Leaving waits for the setup, which is not cancelled: its git runs in a thread under the lock."""
         job = None if self.set_up else asyncio.create_task(self._prepare())
         try:
@@ -224,19 +226,17 @@ class Session:
             raise CheckpointError(str(e)) from None
 
     async def prepare(self) -> None:
-        """Create the repository on first use, with one git process (no template: no sample hooks; our config
-        written after git's); a lock file left by a killed git is stale while we hold ours. `info/skipped` is
-        written last, so a setup killed halfway (HEAD made, no config yet) is removed and done again: no
-        checkpoint was taken in it, and `git init` would keep a config it finds."""
+        """Create the repository on first use, in this process (libgit2's init; our config written after its
+        own); a lock file left by a killed git is stale while we hold ours. `info/skipped` is written last, so
+        a setup killed halfway (HEAD made, no config yet) is removed and done again: no checkpoint was taken in
+        it, and an init keeps a config it finds."""
         git_dir = self.owner.git_dir
         if not self.owner.set_up:
             shutil.rmtree(git_dir, ignore_errors=True)
             self.owner._index = None  # it was of the repository removed
-            env = {k: v for k, v in self.owner._env.items() if k not in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE")}
-            try:
-                await run_git(["init", "-q", "--bare", "--template=", str(git_dir)], env=env, cwd=git_dir.parent)
-            except GitFailed as e:
-                raise CheckpointError(str(e)) from None
+            from autogpt_ls.checkpoint_index import init_bare
+
+            await asyncio.to_thread(init_bare, git_dir)
             with (git_dir / "config").open("a") as config:
                 config.write(_CONFIG)
             (git_dir / "info").mkdir(exist_ok=True)

@@ -49,8 +49,9 @@ async def test_not_covered_is_skipped_and_named(workspace: Path, data_dir: Path)
 async def test_a_new_empty_workspace_starts_from_gits_empty_tree(
     workspace: Path, data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Its first checkpoint runs no git (here there is none on PATH), and the steps after it diff and restore
-    against the empty tree git knows without storing it."""
+    """Its first checkpoint runs no git (here there is none on PATH), nor does the one after its first files are
+    written (the watch vouches for them, though there was no index to compare); the steps after diff and
+    restore against the empty tree git knows without storing it."""
     cp = _checkpoints(workspace, data_dir)
     async with cp.session():  # the repository's setup (git init)
         pass
@@ -59,12 +60,15 @@ async def test_a_new_empty_workspace_starts_from_gits_empty_tree(
         gitless = _checkpoints(workspace, data_dir)
         async with gitless.session() as git:
             first = await snapshot(git)
+            (workspace / "top.txt").write_text("top")
+            written = await snapshot(git)
         gitless.close()
+    assert written.added == ("top.txt",) and not written.scanned
     async with cp.session() as git:
         (workspace / "sub").mkdir()
         (workspace / "sub" / "new.txt").write_text("new")
         second = await snapshot(git)
-        assert await git.changed(first.tree, second.tree) == ["sub/new.txt"]
+        assert await git.changed(first.tree, second.tree) == ["sub/new.txt", "top.txt"]
         await git.restore(first.tree, ["sub/new.txt"])
     assert not (workspace / "sub").exists()
 
