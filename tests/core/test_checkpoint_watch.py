@@ -4,11 +4,13 @@ taken through it against the same checkpoints taken by scanning the whole worksp
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import subprocess
 import sys
 import tempfile
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -159,6 +161,35 @@ async def test_a_file_that_became_a_folder_is_checkpointed_as_its_files(workspac
         assert names == ["keep.txt", "link/l.txt", "swap/in/s.txt"]
     finally:
         watched.close()
+
+
+async def test_a_watch_closed_under_the_event_loop_closes_in_a_worker_thread(
+    workspace: Path, data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Closing an inotify instance waits in the kernel for a grace period (about 8 ms under load): a workspace
+    dropped from CheckpointRepos must not stall the loop for it. Without a loop it closes at once."""
+    closed_in: list[str] = []
+    closed = threading.Event()
+    real = Watch.close
+
+    def close(self: Watch) -> None:
+        closed_in.append(threading.current_thread().name)
+        real(self)
+        closed.set()
+
+    monkeypatch.setattr(Watch, "close", close)
+    cp = Checkpoints(workspace, data_dir / "checkpoints", 10**6)
+    async with cp.session() as git:
+        await snapshot(git)
+    assert cp.watching
+    cp.close()
+    assert not cp.watching
+    assert await asyncio.to_thread(closed.wait, 10)
+    assert closed_in[0] != threading.current_thread().name
+    cp = Checkpoints(workspace, data_dir / "checkpoints", 10**6)
+    cp.changed_paths()  # its watch starts
+    await asyncio.to_thread(cp.close)  # no loop in that thread: closed there, before close() returns
+    assert len(closed_in) == 2 and not cp.watching
 
 
 # A user no other process runs as (this pid is unique while it runs): its inotify instances are the child's alone
