@@ -39,7 +39,7 @@ async def snapshot(git: Session) -> Snapshot:
         dirty = []  # a new repository on an empty folder (a new task's): its first checkpoint needs no git
     if dirty is None:
         listed = await git.git("ls-files", "-z", "--others", "--modified", "--deleted", "--exclude-standard")
-    elif (named := await asyncio.to_thread(git.owner.shadow_index().listed, dirty)) is not None:
+    elif (named := await asyncio.to_thread(lambda: git.owner.shadow_index().listed(dirty))) is not None:
         listed = "\0".join(named)  # the tracked and the new among them, with no git process
     else:
         # the tracked files among them (modified, deleted or not: the index rehashes only those whose stat
@@ -65,7 +65,7 @@ async def snapshot(git: Session) -> Snapshot:
     skip.update(new)
     changed = [p for p in paths if p not in skip]  # only these are added: no second walk of the workspace
     removed = [p for p in new if not p.endswith("/")]  # newly skipped: out of the index if they were in
-    tree = await asyncio.to_thread(cp.shadow_index().record, removed, changed)
+    tree = await asyncio.to_thread(lambda: cp.shadow_index().record(removed, changed))
     cp.remember_tree(tree)
     added = tuple(sorted(changed, key=lambda p: p.encode(errors="surrogateescape"))) if first else None
     return Snapshot(tree, _not_covered(cp, known), dirty is None, added)

@@ -140,7 +140,8 @@ class Checkpoints:
         return st.st_ino, st.st_size, st.st_mtime_ns
 
     def shadow_index(self) -> ShadowIndex:
-        """The index read and written in this process (checkpoint_index.py), opened on first use."""
+        """The index read and written in this process (checkpoint_index.py), opened on first use; called in a
+        worker thread, so that the first use's import of pygit2 (50 ms or more) never holds up the event loop."""
         if self._index is None:
             from autogpt_ls.checkpoint_index import ShadowIndex
 
