@@ -105,6 +105,34 @@ async def test_a_write_the_database_refuses_undoes_the_transaction(connect: Conn
     assert await store.claim_step(step.model_copy(update={"status": StepStatus.EXECUTING}))  # the store goes on
 
 
+async def test_a_block_of_writes_lands_whole_even_on_one_row_twice(connect: Connect) -> None:
+    """A block of writes only goes out as one statement on PostgreSQL, where each write sees the database as it
+    was before the statement, in no set order: a step inserted and then updated, or a task updated twice, must
+    still end as the last write left it (those go one by one, in a transaction), and artifacts stay in order."""
+    store = connect()
+    task, _ = await _task_with_step(store)
+    step = Step(task_id=task.id, index=1, status=StepStatus.AWAITING)
+    async with store.atomic():
+        await store.add_step(step)
+        step.status = StepStatus.DONE
+        await store.save_step(step)
+        task.end_reason = "first"
+        await store.save_task(task)
+        task.end_reason = "second"
+        await store.save_task(task)
+    assert [s.status for s in await store.get_steps(task.id)] == [StepStatus.AWAITING, StepStatus.DONE]
+    assert (await store.get_task(task.id)).end_reason == "second"  # type: ignore[union-attr]
+    other = Step(task_id=task.id, index=2, status=StepStatus.AWAITING)
+    async with store.atomic():  # the usual block: a new step and its task, in one statement
+        await store.add_step(other)
+        task.end_reason = "third"
+        await store.save_task(task)
+        await store.add_artifacts(task.id, ["a.txt", "b.txt"], agent_created=True)
+    assert [s.id for s in await store.get_steps(task.id)][-1] == other.id
+    assert (await store.get_task(task.id)).end_reason == "third"  # type: ignore[union-attr]
+    assert [a.relative_path for a in await store.list_artifacts(task.id)] == ["a.txt", "b.txt"]
+
+
 async def test_records_saved_before_the_casing_change_still_load(
     connect: Connect, store_url: str | None, tmp_path: Path
 ) -> None:

@@ -41,6 +41,7 @@ MIGRATIONS: list[list[str]] = [
 VERSION_TABLE = "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)"
 SCHEMA_VERSION = "SELECT COALESCE(MAX(version), 0) FROM schema_version"
 ARTIFACT_COLUMNS = "SELECT id, task_id, relative_path, agent_created, created_at FROM artifacts"
+ARTIFACTS_PER_INSERT = 100  # 500 parameters a statement: within any SQLite's limit
 
 
 def upgrade(version: int, words: dict[str, str]) -> Iterator[tuple[str, Params]]:
@@ -133,12 +134,15 @@ class SQLStore:
 
     # artifacts
     async def add_artifacts(self, task_id: str, relative_paths: list[str], agent_created: bool) -> None:
+        """One INSERT of many rows per hundred paths (listed in their order), not one per path."""
         created = utcnow().isoformat()
-        for path in relative_paths:
+        for start in range(0, len(relative_paths), ARTIFACTS_PER_INSERT):
+            paths = relative_paths[start : start + ARTIFACTS_PER_INSERT]
+            rows = ", ".join(["(?, ?, ?, ?, ?)"] * len(paths))  # placeholders only: the values are parameters
             await self._write(
-                "INSERT INTO artifacts (id, task_id, relative_path, agent_created, created_at) "
-                "VALUES (?, ?, ?, ?, ?) ON CONFLICT (task_id, relative_path) DO NOTHING",
-                (new_id(), task_id, path, int(agent_created), created),
+                "INSERT INTO artifacts (id, task_id, relative_path, agent_created, created_at) "  # noqa: S608
+                f"VALUES {rows} ON CONFLICT (task_id, relative_path) DO NOTHING",
+                tuple(v for path in paths for v in (new_id(), task_id, path, int(agent_created), created)),
             )
 
     async def add_artifact(self, task_id: str, relative_path: str, agent_created: bool) -> Artifact:
