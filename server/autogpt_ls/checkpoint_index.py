@@ -56,6 +56,8 @@ class ShadowIndex:
             return self._listed(paths)
 
     def _listed(self, paths: list[str]) -> list[str] | None:
+        if not all(map(named_in_utf8, paths)):
+            return None  # libgit2's bindings take names as str only
         index = self._index()
         listed = []
         for path in paths:
@@ -74,7 +76,7 @@ class ShadowIndex:
 
     def record(self, removed: list[str], changed: list[str]) -> str:
         """`removed` out of the index, `changed` hashed into it as they are now (gone: out); the index written
-        and its tree's id returned."""
+        and its tree's id returned. Names must be UTF-8 (`named_in_utf8`): git's CLI takes the others."""
         with _failing():
             return self._record(removed, changed)
 
@@ -117,10 +119,19 @@ class ShadowIndex:
         return False
 
 
+def named_in_utf8(path: str) -> bool:
+    """A name pygit2 can pass to libgit2: not one whose bytes are not UTF-8 (surrogate-escaped here)."""
+    try:
+        path.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 @contextlib.contextmanager
 def _failing() -> Iterator[None]:
     """libgit2's errors (a corrupt index, a file unreadable) as the checkpoint's: the step runs without it."""
     try:
         yield
-    except (OSError, _pygit2().GitError) as e:
+    except (OSError, ValueError, _pygit2().GitError) as e:  # ValueError: a name or argument it cannot take
         raise CheckpointError(f"the shadow index: {e}") from None

@@ -9,6 +9,7 @@ import stat
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from autogpt_ls.checkpoint_index import named_in_utf8
 from autogpt_ls.checkpoints import DEPENDENCY_TREES
 
 EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"  # SHA-1 (the shadow repositories' format); git knows it
@@ -65,7 +66,12 @@ async def snapshot(git: Session) -> Snapshot:
     skip.update(new)
     changed = [p for p in paths if p not in skip]  # only these are added: no second walk of the workspace
     removed = [p for p in new if not p.endswith("/")]  # newly skipped: out of the index if they were in
-    tree = await asyncio.to_thread(lambda: cp.shadow_index().record(removed, changed))
+    if odd := [p for p in removed if not named_in_utf8(p)]:  # names libgit2's bindings cannot take: git's CLI
+        await git.git("update-index", "--force-remove", "-z", "--stdin", paths=odd)
+    if odd := [p for p in changed if not named_in_utf8(p)]:
+        await git.git("update-index", "--add", "--remove", "--replace", "-z", "--stdin", paths=odd)
+    plain = [p for p in removed if named_in_utf8(p)], [p for p in changed if named_in_utf8(p)]
+    tree = await asyncio.to_thread(lambda: cp.shadow_index().record(*plain))
     cp.remember_tree(tree)
     added = tuple(sorted(changed, key=lambda p: p.encode(errors="surrogateescape"))) if first else None
     return Snapshot(tree, _not_covered(cp, known), dirty is None, added)

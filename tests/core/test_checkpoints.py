@@ -141,6 +141,27 @@ async def test_what_the_watch_saw_change_is_recorded_with_no_git_process(
     cp.close()
 
 
+async def test_a_file_whose_name_is_not_utf8_is_covered_through_the_watch(workspace: Path, data_dir: Path) -> None:
+    """libgit2's bindings take names as str only: such a name (its bytes surrogate-escaped) goes to git's CLI,
+    among a new workspace's first files and in a later step, and comes back from the trees as it was."""
+    odd = os.fsdecode(b"\xff-odd.txt")
+    cp = Checkpoints(workspace, data_dir / "checkpoints", 1000, watch=True)
+    async with cp.session() as git:
+        empty = await snapshot(git)
+        (workspace / odd).write_bytes(b"odd")
+        (workspace / "a.txt").write_text("a")
+        first = await snapshot(git)
+        assert first.added == ("a.txt", odd) and not first.scanned
+        (workspace / odd).write_bytes(b"changed")
+        (workspace / "a.txt").write_text("b")
+        second = await snapshot(git)
+        assert not second.scanned
+        assert await git.changed(empty.tree, first.tree) == ["a.txt", odd]
+        assert await git.changed(first.tree, second.tree) == ["a.txt", odd]
+        assert await git.file_at(second.tree, odd) == b"changed"
+    cp.close()
+
+
 async def test_a_file_that_grows_past_the_cap_leaves_the_checkpoints(workspace: Path, data_dir: Path) -> None:
     (workspace / "data.bin").write_bytes(b"small")
     cp = _checkpoints(workspace, data_dir)
