@@ -40,6 +40,8 @@ async def snapshot(git: Session) -> Snapshot:
         dirty = []  # a new repository on an empty folder (a new task's): its first checkpoint needs no git
     if dirty is None:
         listed = await git.git("ls-files", "-z", "--others", "--modified", "--deleted", "--exclude-standard")
+    elif not dirty:
+        listed = ""  # nothing changed: no thread, no repository opened
     elif (named := await asyncio.to_thread(lambda: git.owner.shadow_index().listed(dirty))) is not None:
         listed = "\0".join(named)  # the tracked and the new among them, with no git process
     else:
@@ -65,16 +67,25 @@ async def snapshot(git: Session) -> Snapshot:
         git.write_excludes(known)
     skip.update(new)
     changed = [p for p in paths if p not in skip]  # only these are added: no second walk of the workspace
-    removed = [p for p in new if not p.endswith("/")]  # newly skipped: out of the index if they were in
-    if odd := [p for p in removed if not named_in_utf8(p)]:  # names libgit2's bindings cannot take: git's CLI
-        await git.git("update-index", "--force-remove", "-z", "--stdin", paths=odd)
-    if odd := [p for p in changed if not named_in_utf8(p)]:
+    removed, odd_removed = _by_name([p for p in new if not p.endswith("/")])  # newly skipped: out of the index
+    plain, odd = _by_name(changed)
+    if odd_removed:  # names libgit2's bindings cannot take go to git's CLI
+        await git.git("update-index", "--force-remove", "-z", "--stdin", paths=odd_removed)
+    if odd:
         await git.git("update-index", "--add", "--remove", "--replace", "-z", "--stdin", paths=odd)
-    plain = [p for p in removed if named_in_utf8(p)], [p for p in changed if named_in_utf8(p)]
-    tree = await asyncio.to_thread(lambda: cp.shadow_index().record(*plain))
+    tree = await asyncio.to_thread(lambda: cp.shadow_index().record(removed, plain))
     cp.remember_tree(tree)
     added = tuple(sorted(changed, key=lambda p: p.encode(errors="surrogateescape"))) if first else None
     return Snapshot(tree, _not_covered(cp, known), dirty is None, added)
+
+
+def _by_name(paths: list[str]) -> tuple[list[str], list[str]]:
+    """The paths named in UTF-8 (the index in this process takes them), and the others."""
+    plain: list[str] = []
+    odd: list[str] = []
+    for path in paths:
+        (plain if named_in_utf8(path) else odd).append(path)
+    return plain, odd
 
 
 def _empty(cp: Checkpoints) -> str | None:
